@@ -1,0 +1,27 @@
+"""The Celery app and the periodic schedule (the one place where periodic jobs are declared).
+
+Production: Redis broker (REDIS_URL), `celery -A helpdesk worker` and `celery -A helpdesk beat`.
+Embedded default (no REDIS_URL): kombu's filesystem transport under var/celery/, with the worker
+and beat started by `make run` (scripts/run.py).
+"""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+
+app = Celery("helpdesk")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Liveness of the worker and beat, shown by /healthz.
+    "heartbeat": {"task": "helpdesk.tasks.record_heartbeat", "schedule": 60.0},
+    # Sessions of deactivated users and stale 2FA codes.
+    "purge-expired-sessions": {
+        "task": "accounts.tasks.purge_expired_sessions",
+        "schedule": crontab(minute=17, hour="*/6"),
+    },
+}

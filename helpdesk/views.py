@@ -1,0 +1,38 @@
+"""Project-level views: health check and the trivial benchmark baseline."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from . import health
+from .models import Heartbeat
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    """JSON with database and broker status: 200 when both are up, 503 otherwise."""
+    database = health.database_status()
+    broker = health.broker_status()
+    payload = {"database": database, "broker": broker}
+    if database == "ok":
+        beat = Heartbeat.objects.filter(source="worker").values_list("beat_at", flat=True).first()
+        payload["last_worker_beat"] = beat.isoformat() if beat else None
+    healthy = database == "ok" and broker == "ok"
+    payload["status"] = "ok" if healthy else "error"
+    return JsonResponse(payload, status=200 if healthy else 503)
+
+
+@login_not_required
+@require_GET
+def ping(request):
+    """A trivial view: the baseline of the benchmarks."""
+    return HttpResponse("pong", content_type="text/plain")
+
+
+def dashboard(request):
+    """Home page after login. The ticket counters and lists come with the tickets and queue."""
+    return render(request, "dashboard.html", {"nav_active": "dashboard"})

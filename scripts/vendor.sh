@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Refresh the front-end libraries vendored under static/vendor/ from the npm registry.
+# Pages never load anything from a CDN: these files are served by the app itself.
+# Bump a version here, run `make vendor`, and commit the result.
+set -euo pipefail
+BOOTSTRAP_VERSION=5.3.8
+HTMX_VERSION=2.0.8
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+dest="$root/static/vendor"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cd "$work"
+npm pack --silent "bootstrap@$BOOTSTRAP_VERSION" "htmx.org@$HTMX_VERSION" >/dev/null
+mkdir bootstrap htmx
+tar -xzf "bootstrap-$BOOTSTRAP_VERSION.tgz" -C bootstrap
+tar -xzf "htmx.org-$HTMX_VERSION.tgz" -C htmx
+
+rm -rf "$dest/bootstrap" "$dest/htmx"
+mkdir -p "$dest/bootstrap/css" "$dest/bootstrap/js" "$dest/htmx"
+cp bootstrap/package/dist/css/bootstrap.min.css bootstrap/package/dist/css/bootstrap.min.css.map "$dest/bootstrap/css/"
+cp bootstrap/package/dist/js/bootstrap.bundle.min.js bootstrap/package/dist/js/bootstrap.bundle.min.js.map "$dest/bootstrap/js/"
+cp bootstrap/package/LICENSE "$dest/bootstrap/LICENSE"
+cp htmx/package/dist/htmx.min.js "$dest/htmx/htmx.min.js"
+cp htmx/package/LICENSE "$dest/htmx/LICENSE"
+cat > "$dest/VERSIONS" <<VERSIONS
+bootstrap $BOOTSTRAP_VERSION (npm: bootstrap)
+htmx $HTMX_VERSION (npm: htmx.org)
+VERSIONS
+echo "vendored: bootstrap $BOOTSTRAP_VERSION, htmx $HTMX_VERSION"

@@ -1,0 +1,154 @@
+"""Shared fixtures: personas (one per role) and a login that passes the second factor."""
+
+import pytest
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_email.models import EmailDevice
+
+from accounts.models import Organization, Role
+from tests.factories import OrganizationFactory, make_user
+
+Code = Role.Code
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files of a test go to its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def reseller_org(db):
+    return OrganizationFactory(name="Revendeur SAS", kind=Organization.Kind.RESELLER)
+
+
+@pytest.fixture
+def org_a(reseller_org):
+    """Client organization A, under the reseller."""
+    return OrganizationFactory(name="Alpha Industries", parent=reseller_org)
+
+
+@pytest.fixture
+def org_b(db):
+    """Client organization B: nobody of A may learn anything about it."""
+    return OrganizationFactory(name="Beta Corp")
+
+
+@pytest.fixture
+def admin(db):
+    return make_user(Code.ADMIN, email="admin@staff.test", first_name="Ada", last_name="Admin")
+
+
+@pytest.fixture
+def agent(db):
+    return make_user(
+        Code.AGENT, level=1, email="agent@staff.test", first_name="Alan", last_name="Agent"
+    )
+
+
+@pytest.fixture
+def agent_l2(db):
+    return make_user(
+        Code.AGENT, level=2, email="agent2@staff.test", first_name="Lea", last_name="Level"
+    )
+
+
+@pytest.fixture
+def sales(org_a):
+    user = make_user(Code.SALES, email="sales@staff.test", first_name="Sam", last_name="Sales")
+    org_a.sales_reps.add(user)
+    return user
+
+
+@pytest.fixture
+def dpo(db):
+    return make_user(Code.DPO, email="dpo@staff.test", first_name="Dora", last_name="Dpo")
+
+
+@pytest.fixture
+def developer(db):
+    return make_user(Code.DEVELOPER, email="dev@staff.test", first_name="Dev", last_name="Eloper")
+
+
+@pytest.fixture
+def controller(db):
+    return make_user(Code.CONTROLLER, email="qa@staff.test", first_name="Quinn", last_name="Tester")
+
+
+@pytest.fixture
+def client_a(org_a):
+    return make_user(
+        Code.CLIENT_USER,
+        organization=org_a,
+        email="client@alpha.test",
+        first_name="Chloé",
+        last_name="Alpha",
+    )
+
+
+@pytest.fixture
+def client_a2(org_a):
+    """A colleague of client_a in the same organization."""
+    return make_user(
+        Code.CLIENT_USER,
+        organization=org_a,
+        email="colleague@alpha.test",
+        first_name="Colin",
+        last_name="Alpha",
+    )
+
+
+@pytest.fixture
+def client_admin_a(org_a):
+    return make_user(
+        Code.CLIENT_USER,
+        Code.CLIENT_ADMIN,
+        organization=org_a,
+        email="boss@alpha.test",
+        first_name="Bea",
+        last_name="Boss",
+        job_title="DSI",
+    )
+
+
+@pytest.fixture
+def client_b(org_b):
+    return make_user(
+        Code.CLIENT_USER,
+        organization=org_b,
+        email="client@beta.test",
+        first_name="Bob",
+        last_name="Beta",
+    )
+
+
+@pytest.fixture
+def reseller(reseller_org):
+    return make_user(
+        Code.RESELLER,
+        organization=reseller_org,
+        email="reseller@partner.test",
+        first_name="Rita",
+        last_name="Resell",
+    )
+
+
+def verified_login(client, user):
+    """Log user in as if they had entered their emailed code (the second factor)."""
+    client.force_login(user)
+    device, _ = EmailDevice.objects.get_or_create(
+        user=user, name="email", defaults={"email": user.email, "confirmed": True}
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def login(client):
+    """login(user) -> the test client, logged in with the second factor passed."""
+
+    def _login(user):
+        return verified_login(client, user)
+
+    return _login

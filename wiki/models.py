@@ -1,0 +1,1 @@
+"""Knowledge base pages grouped by client organization (a later issue)."""
