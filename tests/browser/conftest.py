@@ -1,0 +1,89 @@
+"""Playwright fixtures: Debian's Chromium, headless, against pytest-django's live server.
+
+Screenshots go to var/screenshots/ (looked at by people, not asserted on).
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from playwright.sync_api import sync_playwright
+
+from tests.conftest import verified_login
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
+# itself (setup, assertions) are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """new_page(width=1280) -> a page in a fresh context (own cookies) on the live server."""
+    contexts = []
+
+    def _new_page(width=1280, height=900, locale="fr-FR"):
+        context = browser.new_context(
+            base_url=live_server.url, locale=locale, viewport={"width": width, "height": height}
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield _new_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+@pytest.fixture
+def login_page(new_page, live_server, client):
+    """login_page(user) -> a page already logged in as user (second factor passed)."""
+
+    def _login_page(user, **kwargs):
+        page = new_page(**kwargs)
+        verified_login(client, user)
+        cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
+        page.context.add_cookies(
+            [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
+        )
+        client.logout()
+        return page
+
+    return _login_page
+
+
+@pytest.fixture
+def screenshot():
+    """screenshot(page, "name") saves var/screenshots/name.png (full page)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def _shot(page, name):
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return _shot
