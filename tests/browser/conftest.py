@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.test import Client
 from playwright.sync_api import sync_playwright
 
 from tests.conftest import verified_login
@@ -60,17 +61,16 @@ def page(new_page):
 
 
 @pytest.fixture
-def login_page(new_page, live_server, client):
+def login_page(new_page, live_server):
     """login_page(user) -> a page already logged in as user (second factor passed)."""
 
     def _login_page(user, **kwargs):
         page = new_page(**kwargs)
-        verified_login(client, user)
+        client = verified_login(Client(), user)  # a session of its own per page
         cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
         page.context.add_cookies(
             [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
         )
-        client.logout()
         return page
 
     return _login_page
