@@ -153,6 +153,7 @@ else:
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_processed_dir),
+        "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = None
@@ -275,7 +276,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
 CSRF_COOKIE_HTTPONLY = False  # htmx reads nothing from it: the token is set on <body>.
-X_FRAME_OPTIONS = "SAMEORIGIN"  # PDF previews open in an <iframe> of our own pages.
+X_FRAME_OPTIONS = "DENY"  # previews framed by our own pages use @xframe_options_sameorigin
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG and not TESTING:
