@@ -3,6 +3,7 @@
 Idempotent: running it again updates the same rows.
 """
 
+from allauth.account.models import EmailAddress
 from django.db import transaction
 
 from . import roles
@@ -111,6 +112,10 @@ def seed_accounts() -> dict[str, User]:
         user.set_password(DEMO_PASSWORD)
         user.save()
         roles.grant(user, codes, support_level=level)
+        # Demo addresses count as confirmed, so allauth lets them log in straight away.
+        EmailAddress.objects.update_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
         users[email] = user
     orgs["demo"].sales_reps.add(users["sales@demo.test"])
     return users
