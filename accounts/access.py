@@ -1,9 +1,10 @@
 """Who may see and manage people and organizations.
 
-- Admins manage every user and organization (in-app administration).
-- Staff see the organizations accounts.roles lets them see; sales reps only theirs.
-- Clients and resellers see their own organization page; nobody outside it learns it exists.
-- Each person sees and edits their own profile.
+- Admins manage every person and organization (in-app administration); for anyone else the
+  user administration does not exist (404).
+- Staff see the organizations accounts.roles lets them see (sales reps: only theirs).
+- Clients see their own organization's page; resellers theirs and their clients'.
+- Everyone sees and edits their own profile.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from .models import Organization, User
 
 
 def can_manage_users(user) -> bool:
-    """Create, edit, deactivate users, reset their 2FA: admins only."""
+    """Create, edit, approve, deactivate people, reset their 2FA: admins only."""
     return roles.is_admin(user)
 
 
@@ -38,23 +39,15 @@ def get_visible_organization_or_404(user, pk) -> Organization:
     return get_object_or_404(visible_organizations(user), pk=pk)
 
 
-def visible_users(user):
-    """Admins: everyone. Other staff: everyone (colleagues and contacts of visible orgs).
-
-    Customers see people of the organizations they may see.
-    """
-    if roles.is_staff_member(user):
-        ids = roles.visible_organization_ids(user)
-        if ids is roles.ALL:
-            return User.objects.all()
-        return User.objects.filter(organization_id__in=ids) | User.objects.filter(
-            organization__isnull=True
-        )
-    return User.objects.filter(organization_id__in=roles.visible_organization_ids(user))
+def managed_users(user):
+    """People user may administer: everyone for admins, nobody otherwise."""
+    if not can_manage_users(user):
+        return User.objects.none()
+    return User.objects.all()
 
 
 def get_managed_user_or_404(user, pk) -> User:
-    """A user an admin manages; anyone else gets 404 (admin URLs do not exist for them)."""
+    """A person an admin manages; for anyone else the page does not exist."""
     if not can_manage_users(user):
         raise Http404
     return get_object_or_404(User, pk=pk)

@@ -3,6 +3,8 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts import access as accounts_access
+
 
 def navigation(request):
     """Top-bar links for the person logged in; each app's access module decides."""
@@ -10,4 +12,10 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [{"url": reverse("dashboard"), "label": _("Dashboard"), "key": "dashboard"}]
+    if accounts_access.can_view_organization_list(user):
+        url = reverse("accounts:organization-list")
+        items.append({"url": url, "label": _("Organizations"), "key": "organizations"})
+    if accounts_access.can_manage_users(user):
+        url = reverse("accounts:user-list")
+        items.append({"url": url, "label": _("Users"), "key": "users"})
     return {"nav_items": items}

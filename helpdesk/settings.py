@@ -76,15 +76,17 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Every view needs a login unless marked @login_not_required (login, reset, healthz).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Logged-in people who have not entered their emailed code are sent to the code page.
+    "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -230,6 +232,8 @@ EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Helpdesk <support@helpdesk.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 HOTLINE_EMAILS = env.list("HOTLINE_EMAILS", default=[])
+# Public address of the site, for links in emails.
+HELPDESK_BASE_URL = env.str("HELPDESK_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "fr"

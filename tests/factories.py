@@ -1,6 +1,7 @@
 """Factories for rows no service makes (people, organizations)."""
 
 import factory
+from allauth.account.models import EmailAddress
 
 from accounts import roles
 from accounts.models import Organization, User
@@ -29,6 +30,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     def role_codes(self, create, extracted, **kwargs):
         """UserFactory(role_codes=["agent"], support_level=2)."""
         self.save()
+        # Addresses of people made by tests count as confirmed (allauth checks it at login).
+        EmailAddress.objects.get_or_create(
+            user=self, email=self.email, defaults={"verified": True, "primary": True}
+        )
         if extracted:
             roles.grant(self, extracted, support_level=kwargs.get("level"))
 

@@ -1,0 +1,163 @@
+"""Forms of the accounts pages: they validate and keep what was typed; services save."""
+
+from functools import partial
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from . import roles
+from .models import Organization, Role, User, UserRole
+
+Code = Role.Code
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("6-digit code"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "class": "code-input",
+                "autofocus": True,
+            }
+        ),
+    )
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "phone", "job_title", "language"]
+
+
+def role_choices():
+    return [(code, label) for code, label in Code.choices]
+
+
+class UserForm(forms.ModelForm):
+    """Create or edit a person: identity, organization, roles with the agent's level."""
+
+    role_codes = forms.MultipleChoiceField(
+        label=_("Roles"), choices=role_choices, widget=forms.CheckboxSelectMultiple
+    )
+    support_level = forms.TypedChoiceField(
+        label=_("Support level (agents)"),
+        choices=[("", "—"), *UserRole.Level.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "email",
+            "first_name",
+            "last_name",
+            "phone",
+            "job_title",
+            "language",
+            "organization",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = Organization.objects.order_by("name")
+        self.fields["organization"].empty_label = _("— Support company (staff) —")
+        if self.instance.pk and not self.is_bound:
+            held = dict(self.instance.user_roles.values_list("role__code", "support_level"))
+            self.initial["role_codes"] = list(held)
+            self.initial["support_level"] = held.get(Code.AGENT)
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "email": data["email"],
+            "role_codes": data["role_codes"],
+            "organization": data["organization"],
+            "support_level": data["support_level"],
+            **{f: data[f] for f in ("first_name", "last_name", "phone", "job_title", "language")},
+        }
+
+
+class UserFilterForm(forms.Form):
+    STATUS_CHOICES = [
+        ("", _("All")),
+        ("active", _("Active")),
+        ("inactive", _("Deactivated")),
+        ("awaiting", _("Awaiting approval")),
+    ]
+    q = forms.CharField(label=_("Search"), required=False)
+    role = forms.ChoiceField(label=_("Role"), required=False)
+    organization = forms.ModelChoiceField(
+        label=_("Organization"), queryset=Organization.objects.none(), required=False
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [("", _("All roles")), *role_choices()]
+        self.fields["organization"].queryset = Organization.objects.order_by("name")
+        self.fields["organization"].empty_label = _("All organizations")
+
+
+class ApproveSignupForm(forms.Form):
+    organization = forms.ModelChoiceField(
+        label=_("Organization"), queryset=Organization.objects.none()
+    )
+    role_codes = forms.MultipleChoiceField(
+        label=_("Roles"),
+        widget=forms.CheckboxSelectMultiple,
+        initial=[Code.CLIENT_USER],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = Organization.objects.order_by("name")
+        self.fields["role_codes"].choices = [
+            (code, label) for code, label in Code.choices if code in roles.CUSTOMER_ROLES
+        ]
+
+
+class OrganizationForm(forms.ModelForm):
+    sales_reps = forms.ModelMultipleChoiceField(
+        label=_("Sales reps"),
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Organization
+        fields = [
+            "name",
+            "kind",
+            "parent",
+            "email",
+            "phone",
+            "address",
+            "postal_code",
+            "city",
+            "country",
+            "website",
+            "external_source",
+            "external_id",
+            "clients_see_all_tickets",
+            "is_active",
+        ]
+        widgets = {"address": forms.Textarea(attrs={"rows": 2})}
+        field_classes = {"website": partial(forms.URLField, assume_scheme="https")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sales_reps"].queryset = roles.users_with_role(Code.SALES).order_by("last_name")
+        parents = Organization.objects.filter(kind=Organization.Kind.RESELLER)
+        if self.instance.pk:
+            parents = parents.exclude(pk=self.instance.pk)
+            self.initial.setdefault("sales_reps", list(self.instance.sales_reps.all()))
+        self.fields["parent"].queryset = parents

@@ -1,0 +1,49 @@
+"""Sends a logged-in person who has not passed the second factor to the code page."""
+
+from urllib.parse import urlencode
+
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from . import twofactor
+
+# Paths a person may reach before entering their code: the code pages, leaving, and the
+# anonymous account pages. Changing the password or the email address needs the code first.
+ALLOWED_PREFIXES = (
+    "/static/",
+    "/healthz",
+    "/ping",
+    "/i18n/",
+    "/accounts/2fa/",
+    "/accounts/logout/",
+    "/accounts/login/",
+    "/accounts/signup/",
+    "/accounts/password/reset/",
+    "/accounts/confirm-email/",
+    "/accounts/inactive/",
+)
+
+
+class TwoFactorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.is_verified()
+            and twofactor.requires_second_factor(user)
+            and not self._allowed(request.path)
+        ):
+            target = reverse("accounts:2fa") + "?" + urlencode({"next": request.get_full_path()})
+            if getattr(request, "htmx", False):
+                response = redirect(target)
+                response["HX-Redirect"] = target
+                return response
+            return redirect(target)
+        return self.get_response(request)
+
+    @staticmethod
+    def _allowed(path: str) -> bool:
+        return path.startswith(ALLOWED_PREFIXES)

@@ -1,0 +1,48 @@
+"""Page-shaped reads for the accounts pages; they start from accounts.access."""
+
+from django.db.models import Count, Prefetch, Q
+
+from . import access
+from .models import Organization, User, UserRole
+
+
+def _with_roles(users):
+    return users.select_related("organization").prefetch_related(
+        Prefetch("user_roles", queryset=UserRole.objects.select_related("role"))
+    )
+
+
+def user_rows(actor, *, q="", role="", organization=None, status=""):
+    """People an admin manages, filtered as on the user list."""
+    users = access.managed_users(actor)
+    if q:
+        users = users.filter(
+            Q(email__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q)
+        )
+    if role:
+        users = users.filter(user_roles__role__code=role)
+    if organization is not None:
+        users = users.filter(organization=organization)
+    if status == "active":
+        users = users.filter(is_active=True)
+    elif status == "inactive":
+        users = users.filter(is_active=False, awaiting_approval=False)
+    elif status == "awaiting":
+        users = users.filter(awaiting_approval=True)
+    return _with_roles(users).order_by("last_name", "first_name", "email")
+
+
+def organization_rows(actor, *, q=""):
+    organizations = access.visible_organizations(actor).select_related("parent")
+    if q:
+        organizations = organizations.filter(name__icontains=q)
+    return organizations.annotate(member_count=Count("members", distinct=True)).order_by("name")
+
+
+def organization_members(actor, organization: Organization):
+    return _with_roles(organization.members.all()).order_by("last_name", "first_name")
+
+
+def user_detail(actor, pk) -> User:
+    user = access.get_managed_user_or_404(actor, pk)
+    return _with_roles(User.objects.filter(pk=user.pk)).get()

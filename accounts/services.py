@@ -1,0 +1,219 @@
+"""Every change to people and organizations, one function per verb.
+
+Callers: views (admins' user administration, profiles) and the sign-up adapter. Each service
+checks accounts.access for the acting user, writes in one transaction and queues emails after
+commit. Deactivating a person keeps their rows (history) and ends their sessions at once
+(the auth backend refuses inactive users on every request).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress
+from allauth.account.utils import user_pk_to_url_str
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from . import access, emails, roles, twofactor
+from .errors import AccountError
+from .models import Organization, Role, User
+
+Code = Role.Code
+PROFILE_FIELDS = ("first_name", "last_name", "phone", "job_title", "language")
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _check_roles(codes: list[str], organization: Organization | None, level: int | None) -> None:
+    customer = set(codes) & roles.CUSTOMER_ROLES
+    staff = set(codes) & roles.STAFF_ROLES
+    if not codes:
+        raise AccountError(_("Choose at least one role."))
+    if customer and staff:
+        raise AccountError(_("A person is either staff of the support company or a customer."))
+    if customer and organization is None:
+        raise AccountError(_("Client and reseller users belong to an organization."))
+    if staff and organization is not None:
+        raise AccountError(_("Staff of the support company belong to no organization."))
+    if Code.RESELLER in codes and organization and organization.kind != Organization.Kind.RESELLER:
+        raise AccountError(_("Reseller users belong to a reseller organization."))
+    if Code.AGENT in codes and level is None:
+        raise AccountError(_("Choose the agent's support level."))
+
+
+def _absolute(path: str) -> str:
+    return settings.HELPDESK_BASE_URL.rstrip("/") + path
+
+
+def password_setup_url(user: User) -> str:
+    """A one-time link for user to choose a password (allauth's reset-from-key page)."""
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={
+            "uidb36": user_pk_to_url_str(user),
+            "key": default_token_generator.make_token(user),
+        },
+    )
+    return _absolute(path)
+
+
+@transaction.atomic
+def create_user(
+    *,
+    actor: User,
+    email: str,
+    role_codes: list[str],
+    organization: Organization | None = None,
+    support_level: int | None = None,
+    **profile,
+) -> User:
+    """Admins create a person of any role; the person is emailed a link to set a password."""
+    _require(access.can_manage_users(actor))
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise AccountError(_("A person with this email already exists."))
+    _check_roles(role_codes, organization, support_level)
+    user = User(email=email, organization=organization, **profile)
+    user.set_unusable_password()
+    user.save()
+    roles.grant(user, role_codes, support_level=support_level)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    transaction.on_commit(
+        partial(
+            emails.send_to_user,
+            user,
+            "invitation",
+            {"url": password_setup_url(user), "inviter": actor},
+        )
+    )
+    return user
+
+
+@transaction.atomic
+def update_user(
+    *,
+    actor: User,
+    user: User,
+    email: str,
+    role_codes: list[str],
+    organization: Organization | None = None,
+    support_level: int | None = None,
+    **profile,
+) -> User:
+    """Admins edit a person: identity, organization, roles (with the agent's level)."""
+    _require(access.can_manage_users(actor))
+    user = User.objects.select_for_update().get(pk=user.pk)
+    email = User.objects.normalize_email(email).lower()
+    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        raise AccountError(_("A person with this email already exists."))
+    _check_roles(role_codes, organization, support_level)
+    if user.pk == actor.pk and Code.ADMIN not in role_codes:
+        raise AccountError(_("You cannot remove your own administrator role."))
+    if email != user.email:
+        EmailAddress.objects.filter(user=user).delete()
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    user.email = email
+    user.organization = organization
+    for field in PROFILE_FIELDS:
+        if field in profile:
+            setattr(user, field, profile[field])
+    user.save()
+    user.user_roles.exclude(role__code__in=role_codes).delete()
+    roles.grant(user, role_codes, support_level=support_level)
+    return user
+
+
+@transaction.atomic
+def update_profile(*, actor: User, **fields) -> User:
+    """A person edits their own name, phone, job title and language."""
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    for field in PROFILE_FIELDS:
+        if field in fields:
+            setattr(user, field, fields[field])
+    user.save(update_fields=[f for f in PROFILE_FIELDS if f in fields])
+    return user
+
+
+@transaction.atomic
+def deactivate_user(*, actor: User, user: User) -> User:
+    """The person can no longer log in; their open sessions end; their history stays."""
+    _require(access.can_manage_users(actor))
+    if user.pk == actor.pk:
+        raise AccountError(_("You cannot deactivate yourself."))
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    user.refresh_from_db()
+    return user
+
+
+@transaction.atomic
+def reactivate_user(*, actor: User, user: User) -> User:
+    _require(access.can_manage_users(actor))
+    User.objects.filter(pk=user.pk).update(is_active=True)
+    user.refresh_from_db()
+    return user
+
+
+@transaction.atomic
+def approve_signup(
+    *, actor: User, user: User, organization: Organization, role_codes: list[str]
+) -> User:
+    """Admins let a person who signed up in, within an organization; the person is told."""
+    _require(access.can_manage_users(actor))
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.awaiting_approval:
+        raise AccountError(_("This account is not waiting for approval."))
+    _check_roles(role_codes, organization, None)
+    user.organization = organization
+    user.is_active = True
+    user.awaiting_approval = False
+    user.save(update_fields=["organization", "is_active", "awaiting_approval"])
+    roles.grant(user, role_codes)
+    login_url = _absolute(reverse("account_login"))
+    transaction.on_commit(partial(emails.send_to_user, user, "signup_approved", {"url": login_url}))
+    return user
+
+
+def register_signup(user: User) -> None:
+    """Called by the sign-up adapter: the new account waits for approval; admins are told."""
+    if not settings.HELPDESK_SIGNUP_REQUIRES_APPROVAL:
+        return
+    user.is_active = False
+    user.awaiting_approval = True
+    user.save(update_fields=["is_active", "awaiting_approval"])
+    url = _absolute(reverse("accounts:user-list") + "?status=awaiting")
+    for admin in roles.users_with_role(Code.ADMIN):
+        transaction.on_commit(
+            partial(emails.send_to_user, admin, "signup_request", {"applicant": user, "url": url})
+        )
+
+
+@transaction.atomic
+def reset_two_factor(*, actor: User, user: User) -> None:
+    """Forget the person's devices (lost phone); the emailed code still works."""
+    _require(access.can_manage_users(actor))
+    twofactor.reset_devices(user)
+
+
+@transaction.atomic
+def save_organization(
+    *, actor: User, organization: Organization, sales_reps: list[User] | None = None
+) -> Organization:
+    """Admins create or edit an organization and choose its sales reps."""
+    _require(access.can_manage_organizations(actor))
+    if organization.parent_id and organization.parent_id == organization.pk:
+        raise AccountError(_("An organization cannot be its own reseller."))
+    organization.save()
+    if sales_reps is not None:
+        allowed = set(roles.users_with_role(Code.SALES).values_list("pk", flat=True))
+        if any(rep.pk not in allowed for rep in sales_reps):
+            raise AccountError(_("Only sales reps can be assigned to an organization."))
+        organization.sales_reps.set(sales_reps)
+    return organization
