@@ -1,6 +1,7 @@
 """allauth adapter: sign-up policy of the helpdesk (open or closed, approval by an admin)."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from django.conf import settings
 
 
@@ -14,3 +15,11 @@ class AccountAdapter(DefaultAccountAdapter):
         user = super().save_user(request, user, form, commit)
         services.register_signup(user)
         return user
+
+    def pre_login(self, request, user, **kwargs):
+        # A new account waiting for approval still confirms its address right away, so that
+        # the admin's approval is the only step left.
+        if user.awaiting_approval and kwargs.get("signup"):
+            for address in EmailAddress.objects.filter(user=user, verified=False):
+                address.send_confirmation(request, signup=True)
+        return super().pre_login(request, user, **kwargs)
