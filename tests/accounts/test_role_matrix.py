@@ -1,4 +1,4 @@
-"""Every role × every accounts page × ownership: who gets the page, who gets a 404.
+"""Every role x every accounts page x ownership: who gets the page, who gets a 404.
 
 The table grows with each app; a cell that changes must change here on purpose.
 """

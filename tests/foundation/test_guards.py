@@ -48,10 +48,8 @@ def concrete(route: str) -> str:
 def test_every_page_requires_login_unless_public(client):
     checked = 0
     for route in walk(get_resolver().url_patterns):
-        if (
-            "(?P" in route
-            or (route.startswith(PUBLIC_PREFIXES)
-            and not route.startswith(ALLAUTH_PRIVATE))
+        if "(?P" in route or (
+            route.startswith(PUBLIC_PREFIXES) and not route.startswith(ALLAUTH_PRIVATE)
         ):
             continue
         path = concrete(route)
