@@ -170,8 +170,11 @@ def users_with_role(*codes: str):
 
 def grant(user: User, codes: Iterable[str], *, support_level: int | None = None) -> None:
     """Give user the roles (idempotent). Used by services and the demo seed."""
-    roles = {r.code: r for r in Role.objects.filter(code__in=list(codes))}
-    for code, role in roles.items():
+    for code in codes:
+        # Rows are seeded by a migration; a test database flushed between tests has none.
+        role, _ = Role.objects.get_or_create(
+            code=code, defaults={"is_staff_role": code in STAFF_ROLES}
+        )
         UserRole.objects.update_or_create(
             user=user,
             role=role,

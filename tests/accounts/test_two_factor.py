@@ -49,7 +49,7 @@ def test_a_wrong_code_is_refused_with_a_message_and_nothing_opens(client, client
     client.get("/accounts/2fa/")
     response = client.post("/accounts/2fa/", {"code": "000000"})
     assert response.status_code == 200
-    assert "This code is not right" in response.content.decode()
+    assert "Ce code n'est pas le bon" in response.content.decode()
     assert client.get("/").status_code == 302
 
 
@@ -65,7 +65,7 @@ def test_a_code_works_once(client, client_a):
     password_login(other, client_a)
     other.post("/accounts/2fa/resend/")  # a new session has a new code; the old one is void
     response = other.post("/accounts/2fa/", {"code": code})
-    assert "This code is not right" in response.content.decode()
+    assert "Ce code n'est pas le bon" in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -77,7 +77,7 @@ def test_an_expired_code_is_refused(client, client_a):
         valid_until=timezone.now() - timedelta(seconds=1)
     )
     response = client.post("/accounts/2fa/", {"code": code})
-    assert "This code has expired" in response.content.decode()
+    assert "Ce code a expiré" in response.content.decode()
     assert client.get("/").status_code == 302
 
 
@@ -88,9 +88,9 @@ def test_five_wrong_codes_void_the_code_until_a_new_one_is_sent(client, client_a
     code = last_code()
     for _ in range(5):
         response = client.post("/accounts/2fa/", {"code": "111111"})
-    assert "Too many wrong codes" in response.content.decode()
+    assert "Trop de codes erronés" in response.content.decode()
     response = client.post("/accounts/2fa/", {"code": code})  # even the right one
-    assert "Too many wrong codes" in response.content.decode()
+    assert "Trop de codes erronés" in response.content.decode()
 
     client.post("/accounts/2fa/resend/")
     assert len(mail.outbox) == 2
@@ -173,4 +173,4 @@ def test_a_recovery_code_works_once(client, client_a):
     second = Client()
     password_login(second, client_a)
     response = second.post("/accounts/2fa/", {"code": codes[0]})
-    assert "This code is not right" in response.content.decode()
+    assert "Ce code n'est pas le bon" in response.content.decode()
