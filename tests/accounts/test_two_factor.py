@@ -49,7 +49,7 @@ def test_a_wrong_code_is_refused_with_a_message_and_nothing_opens(client, client
     client.get("/accounts/2fa/")
     response = client.post("/accounts/2fa/", {"code": "000000"})
     assert response.status_code == 200
-    assert "Ce code n'est pas le bon" in response.content.decode()
+    assert "pas le bon" in response.content.decode()
     assert client.get("/").status_code == 302
 
 
@@ -65,7 +65,7 @@ def test_a_code_works_once(client, client_a):
     password_login(other, client_a)
     other.post("/accounts/2fa/resend/")  # a new session has a new code; the old one is void
     response = other.post("/accounts/2fa/", {"code": code})
-    assert "Ce code n'est pas le bon" in response.content.decode()
+    assert "pas le bon" in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -173,4 +173,4 @@ def test_a_recovery_code_works_once(client, client_a):
     second = Client()
     password_login(second, client_a)
     response = second.post("/accounts/2fa/", {"code": codes[0]})
-    assert "Ce code n'est pas le bon" in response.content.decode()
+    assert "pas le bon" in response.content.decode()
