@@ -18,4 +18,9 @@ def navigation(request):
     if accounts_access.can_manage_users(user):
         url = reverse("accounts:user-list")
         items.append({"url": url, "label": _("Users"), "key": "users"})
+    from cdc import access as cdc_access
+
+    if cdc_access.can_view_change_requests(user):
+        url = reverse("cdc:list")
+        items.append({"url": url, "label": _("Change requests"), "key": "cdc"})
     return {"nav_items": items}

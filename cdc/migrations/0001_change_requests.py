@@ -6,135 +6,375 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_seed_roles'),
+        ("accounts", "0002_seed_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChangeRequest',
+            name="ChangeRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(editable=False, unique=True, verbose_name='number')),
-                ('ticket_number', models.PositiveIntegerField(blank=True, null=True, verbose_name='ticket reference')),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('analysis', 'Support analysis'), ('dpo_review', 'DPO review'), ('client_decision', 'Client decision'), ('development', 'Development'), ('delivered', 'Delivered'), ('closed', 'Accepted and closed'), ('cancelled', 'Cancelled')], db_index=True, default='draft', max_length=20, verbose_name='step')),
-                ('kind', models.CharField(choices=[('new', 'New function'), ('change', 'Change to an existing function'), ('fix', 'Correction of a defective function')], default='new', max_length=10, verbose_name='kind')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('client_deadline', models.DateField(blank=True, null=True, verbose_name='client deadline')),
-                ('description', models.TextField(verbose_name='description')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='sent to the hotline')),
-                ('solution', models.TextField(blank=True, verbose_name='solution')),
-                ('quote_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=10, null=True, verbose_name='quote amount')),
-                ('planned_date', models.DateField(blank=True, null=True, verbose_name='planned date')),
-                ('gdpr_impact', models.BooleanField(blank=True, null=True, verbose_name='GDPR impact')),
-                ('dpo_conclusions', models.TextField(blank=True, verbose_name='DPO conclusions')),
-                ('dpo_validated_on', models.DateField(blank=True, null=True, verbose_name='DPO validation date')),
-                ('decision', models.CharField(blank=True, choices=[('', 'Not decided'), ('validated', 'Validated'), ('cancelled', 'Cancelled')], max_length=10, verbose_name='client decision')),
-                ('decision_comment', models.TextField(blank=True, verbose_name='decision comment')),
-                ('delivered_at', models.DateTimeField(blank=True, null=True, verbose_name='delivered')),
-                ('acceptance_comment', models.TextField(blank=True, verbose_name='acceptance comment')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='change_requests', to='accounts.organization', verbose_name='organization')),
-                ('requester', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='requested_changes', to=settings.AUTH_USER_MODEL, verbose_name='requester')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.PositiveIntegerField(editable=False, unique=True, verbose_name="number"),
+                ),
+                (
+                    "ticket_number",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="ticket reference"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("analysis", "Support analysis"),
+                            ("dpo_review", "DPO review"),
+                            ("client_decision", "Client decision"),
+                            ("development", "Development"),
+                            ("delivered", "Delivered"),
+                            ("closed", "Accepted and closed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        db_index=True,
+                        default="draft",
+                        max_length=20,
+                        verbose_name="step",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("new", "New function"),
+                            ("change", "Change to an existing function"),
+                            ("fix", "Correction of a defective function"),
+                        ],
+                        default="new",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                (
+                    "client_deadline",
+                    models.DateField(blank=True, null=True, verbose_name="client deadline"),
+                ),
+                ("description", models.TextField(verbose_name="description")),
+                (
+                    "submitted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="sent to the hotline"),
+                ),
+                ("solution", models.TextField(blank=True, verbose_name="solution")),
+                (
+                    "quote_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=10,
+                        null=True,
+                        verbose_name="quote amount",
+                    ),
+                ),
+                (
+                    "planned_date",
+                    models.DateField(blank=True, null=True, verbose_name="planned date"),
+                ),
+                (
+                    "gdpr_impact",
+                    models.BooleanField(blank=True, null=True, verbose_name="GDPR impact"),
+                ),
+                ("dpo_conclusions", models.TextField(blank=True, verbose_name="DPO conclusions")),
+                (
+                    "dpo_validated_on",
+                    models.DateField(blank=True, null=True, verbose_name="DPO validation date"),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not decided"),
+                            ("validated", "Validated"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=10,
+                        verbose_name="client decision",
+                    ),
+                ),
+                ("decision_comment", models.TextField(blank=True, verbose_name="decision comment")),
+                (
+                    "delivered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="delivered"),
+                ),
+                (
+                    "acceptance_comment",
+                    models.TextField(blank=True, verbose_name="acceptance comment"),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="closed")),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="version")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="change_requests",
+                        to="accounts.organization",
+                        verbose_name="organization",
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="requested_changes",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requester",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'change request',
-                'verbose_name_plural': 'change requests',
-                'ordering': ['-number'],
+                "verbose_name": "change request",
+                "verbose_name_plural": "change requests",
+                "ordering": ["-number"],
             },
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('side', models.CharField(choices=[('client', 'Client'), ('support', 'Support'), ('quote', 'Quote')], max_length=10, verbose_name='side')),
-                ('file', models.FileField(upload_to='cdc/%Y/%m/', verbose_name='file')),
-                ('filename', models.CharField(max_length=255, verbose_name='file name')),
-                ('content_type', models.CharField(max_length=100, verbose_name='content type')),
-                ('size', models.PositiveIntegerField(verbose_name='size')),
-                ('preview', models.FileField(blank=True, upload_to='cdc/previews/', verbose_name='PDF preview')),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True, verbose_name='uploaded')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
-                ('change_request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='cdc.changerequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "side",
+                    models.CharField(
+                        choices=[("client", "Client"), ("support", "Support"), ("quote", "Quote")],
+                        max_length=10,
+                        verbose_name="side",
+                    ),
+                ),
+                ("file", models.FileField(upload_to="cdc/%Y/%m/", verbose_name="file")),
+                ("filename", models.CharField(max_length=255, verbose_name="file name")),
+                ("content_type", models.CharField(max_length=100, verbose_name="content type")),
+                ("size", models.PositiveIntegerField(verbose_name="size")),
+                (
+                    "preview",
+                    models.FileField(
+                        blank=True, upload_to="cdc/previews/", verbose_name="PDF preview"
+                    ),
+                ),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True, verbose_name="uploaded")),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "change_request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="cdc.changerequest",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'attachment',
-                'verbose_name_plural': 'attachments',
-                'ordering': ['pk'],
+                "verbose_name": "attachment",
+                "verbose_name_plural": "attachments",
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='HistoryEntry',
+            name="HistoryEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=30, verbose_name='action')),
-                ('from_state', models.CharField(choices=[('draft', 'Draft'), ('analysis', 'Support analysis'), ('dpo_review', 'DPO review'), ('client_decision', 'Client decision'), ('development', 'Development'), ('delivered', 'Delivered'), ('closed', 'Accepted and closed'), ('cancelled', 'Cancelled')], max_length=20, verbose_name='from')),
-                ('to_state', models.CharField(choices=[('draft', 'Draft'), ('analysis', 'Support analysis'), ('dpo_review', 'DPO review'), ('client_decision', 'Client decision'), ('development', 'Development'), ('delivered', 'Delivered'), ('closed', 'Accepted and closed'), ('cancelled', 'Cancelled')], max_length=20, verbose_name='to')),
-                ('changes', models.JSONField(blank=True, default=dict, verbose_name='changes')),
-                ('comment', models.TextField(blank=True, verbose_name='comment')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='when')),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('change_request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='history', to='cdc.changerequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=30, verbose_name="action")),
+                (
+                    "from_state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("analysis", "Support analysis"),
+                            ("dpo_review", "DPO review"),
+                            ("client_decision", "Client decision"),
+                            ("development", "Development"),
+                            ("delivered", "Delivered"),
+                            ("closed", "Accepted and closed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=20,
+                        verbose_name="from",
+                    ),
+                ),
+                (
+                    "to_state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("analysis", "Support analysis"),
+                            ("dpo_review", "DPO review"),
+                            ("client_decision", "Client decision"),
+                            ("development", "Development"),
+                            ("delivered", "Delivered"),
+                            ("closed", "Accepted and closed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=20,
+                        verbose_name="to",
+                    ),
+                ),
+                ("changes", models.JSONField(blank=True, default=dict, verbose_name="changes")),
+                ("comment", models.TextField(blank=True, verbose_name="comment")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="when")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "change_request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="history",
+                        to="cdc.changerequest",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'history entry',
-                'verbose_name_plural': 'history',
-                'ordering': ['pk'],
+                "verbose_name": "history entry",
+                "verbose_name_plural": "history",
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='Task',
+            name="Task",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('start_date', models.DateField(blank=True, null=True, verbose_name='start date')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='end date')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('change_request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='cdc.changerequest')),
-                ('developers', models.ManyToManyField(related_name='cdc_tasks', to=settings.AUTH_USER_MODEL, verbose_name='developers')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("start_date", models.DateField(blank=True, null=True, verbose_name="start date")),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="end date")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "change_request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tasks",
+                        to="cdc.changerequest",
+                    ),
+                ),
+                (
+                    "developers",
+                    models.ManyToManyField(
+                        related_name="cdc_tasks",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="developers",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'development task',
-                'verbose_name_plural': 'development tasks',
-                'ordering': ['pk'],
+                "verbose_name": "development task",
+                "verbose_name_plural": "development tasks",
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='Check',
+            name="Check",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('unit', 'Unit test'), ('functional', 'Functional test'), ('integration', 'Integration test'), ('gdpr', 'GDPR check')], max_length=12, verbose_name='check')),
-                ('passed', models.BooleanField(verbose_name='passed')),
-                ('comment', models.TextField(blank=True, verbose_name='comment')),
-                ('checked_at', models.DateTimeField(auto_now_add=True, verbose_name='checked')),
-                ('checked_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL, verbose_name='checked by')),
-                ('task', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checks', to='cdc.task')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("unit", "Unit test"),
+                            ("functional", "Functional test"),
+                            ("integration", "Integration test"),
+                            ("gdpr", "GDPR check"),
+                        ],
+                        max_length=12,
+                        verbose_name="check",
+                    ),
+                ),
+                ("passed", models.BooleanField(verbose_name="passed")),
+                ("comment", models.TextField(blank=True, verbose_name="comment")),
+                ("checked_at", models.DateTimeField(auto_now_add=True, verbose_name="checked")),
+                (
+                    "checked_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="checked by",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="checks",
+                        to="cdc.task",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'check',
-                'verbose_name_plural': 'checks',
-                'ordering': ['pk'],
+                "verbose_name": "check",
+                "verbose_name_plural": "checks",
+                "ordering": ["pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='changerequest',
-            index=models.Index(fields=['organization', '-number'], name='cdc_org_number_idx'),
+            model_name="changerequest",
+            index=models.Index(fields=["organization", "-number"], name="cdc_org_number_idx"),
         ),
         migrations.AddIndex(
-            model_name='changerequest',
-            index=models.Index(fields=['planned_date'], name='cdc_planned_idx'),
+            model_name="changerequest",
+            index=models.Index(fields=["planned_date"], name="cdc_planned_idx"),
         ),
         migrations.AddConstraint(
-            model_name='check',
-            constraint=models.UniqueConstraint(fields=('task', 'kind'), name='cdc_check_one_per_kind'),
+            model_name="check",
+            constraint=models.UniqueConstraint(
+                fields=("task", "kind"), name="cdc_check_one_per_kind"
+            ),
         ),
     ]
