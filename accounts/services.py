@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import access, emails, roles, twofactor
@@ -149,8 +150,31 @@ def deactivate_user(*, actor: User, user: User) -> User:
     if user.pk == actor.pk:
         raise AccountError(_("You cannot deactivate yourself."))
     User.objects.filter(pk=user.pk).update(is_active=False)
+    end_sessions(user_ids={user.pk})
     user.refresh_from_db()
     return user
+
+
+def end_sessions(*, user_ids: set[int] | None = None) -> int:
+    """Delete the stored sessions of the given people (None: of every inactive person).
+
+    Django's auth middleware already refuses an inactive user's session; deleting the rows
+    makes the end immediate and leaves nothing behind. Returns the number of sessions deleted.
+    """
+    from django.contrib.sessions.models import Session
+
+    if user_ids is None:
+        user_ids = set(User.objects.filter(is_active=False).values_list("pk", flat=True))
+    wanted = {str(pk) for pk in user_ids}
+    if not wanted:
+        return 0
+    doomed = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if str(session.get_decoded().get("_auth_user_id")) in wanted
+    ]
+    Session.objects.filter(pk__in=doomed).delete()
+    return len(doomed)
 
 
 @transaction.atomic

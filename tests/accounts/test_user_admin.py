@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.test import Client
 
@@ -116,6 +117,7 @@ def test_admin_edits_roles_and_level(login, admin, agent):
 def test_a_deactivated_user_is_logged_out_at_once_and_keeps_their_history(login, admin, client_a):
     their_browser = verified_login(Client(), client_a)
     assert their_browser.get("/").status_code == 200
+    their_session = their_browser.session.session_key
 
     client = login(admin)
     response = client.post(f"/users/{client_a.pk}/deactivate/")
@@ -124,6 +126,7 @@ def test_a_deactivated_user_is_logged_out_at_once_and_keeps_their_history(login,
     assert client_a.is_active is False
     assert User.objects.filter(pk=client_a.pk).exists()
 
+    assert not Session.objects.filter(session_key=their_session).exists()
     assert their_browser.get("/")["Location"].startswith("/accounts/login/")
     again = Client().post(
         "/accounts/login/", {"login": client_a.email, "password": "correct horse battery"}
@@ -266,3 +269,18 @@ def test_organization_pages_query_count_does_not_grow(
         assert client.get("/organizations/").status_code == 200
     with django_assert_max_num_queries(14):
         assert client.get(f"/organizations/{parent.pk}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_periodic_purge_ends_sessions_of_inactive_people(client_a, client_b):
+    from accounts.tasks import purge_expired_sessions
+
+    inactive_browser = verified_login(Client(), client_a)
+    active_browser = verified_login(Client(), client_b)
+    User.objects.filter(pk=client_a.pk).update(is_active=False)
+
+    assert purge_expired_sessions.delay().get() == 1
+    keys = set(Session.objects.values_list("session_key", flat=True))
+    assert inactive_browser.session.session_key not in keys
+    assert active_browser.session.session_key in keys
+    assert purge_expired_sessions.delay().get() == 0
