@@ -5,7 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .workflow import State
+from .workflow import ACTION_LABELS, State
 
 
 class ChangeRequest(models.Model):
@@ -195,3 +195,7 @@ class HistoryEntry(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.from_state} -> {self.to_state}"
+
+    @property
+    def action_label(self):
+        return ACTION_LABELS.get(self.action, self.action)

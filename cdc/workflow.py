@@ -63,6 +63,28 @@ TRANSITIONS: dict[tuple[str, str], tuple[str, frozenset[str]]] = {
 
 ACTIONS = tuple(sorted({action for _state, action in TRANSITIONS}))
 
+# What the history shows for each action.
+ACTION_LABELS = {
+    "create": _("created the request"),
+    "edit_request": _("edited the request"),
+    "add_client_file": _("added a client attachment"),
+    "submit": _("sent it to the hotline"),
+    "cancel": _("cancelled the request"),
+    "save_analysis": _("saved the specification"),
+    "add_support_file": _("added a support attachment"),
+    "plan": _("set the planned date"),
+    "save_dpo_review": _("saved the DPO review"),
+    "validate_dpo": _("validated the DPO review"),
+    "validate": _("validated the specification"),
+    "add_task": _("added a task"),
+    "edit_task": _("changed a task"),
+    "record_check": _("recorded a check"),
+    "record_gdpr_check": _("recorded the GDPR check"),
+    "deliver": _("delivered"),
+    "accept": _("accepted the delivery"),
+    "refuse": _("refused the delivery"),
+}
+
 # Steps in order; a tab is reached once the request got to its step.
 ORDER = [S.DRAFT, S.ANALYSIS, S.DPO_REVIEW, S.CLIENT_DECISION, S.DEVELOPMENT, S.DELIVERED, S.CLOSED]
 

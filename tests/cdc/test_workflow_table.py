@@ -78,3 +78,7 @@ def test_tabs_editable_follow_the_table(persona, state, request, build):
         allowed = workflow.allowed_actions(state, PERSONAS[persona])
         assert tab.editable == (tab.reached and bool(allowed & set(spec.actions)))
         assert tab.editable == access.can_edit_tab(user, cr, tab.key)
+
+
+def test_every_action_has_a_history_label():
+    assert set(workflow.ACTIONS) | {"create"} == set(workflow.ACTION_LABELS)
