@@ -53,7 +53,13 @@ class RequestForm(forms.Form):
 
 
 class EditRequestForm(RequestForm):
+    """The draft's request tab: the organization is fixed once the draft exists."""
+
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].disabled = True
 
 
 class AnalysisForm(forms.Form):

@@ -141,6 +141,7 @@ def edit_request(
     description: str,
     client_deadline: date | None,
     requester: User,
+    ticket_number: int | None = None,
     version: int | None = None,
 ) -> ChangeRequest:
     """The client edits their draft (the request tab)."""
@@ -156,6 +157,7 @@ def edit_request(
         description=description,
         client_deadline=client_deadline,
         requester=requester,
+        ticket_number=ticket_number,
     )
     _apply(actor, cr, "edit_request", target, changes, fields=fields)
     return cr

@@ -252,6 +252,7 @@ def edit_request(request, number):
                 description=data["description"],
                 client_deadline=data["client_deadline"],
                 requester=data["requester"],
+                ticket_number=data["ticket_number"],
                 version=data["version"],
             )
         except ChangeRequestError as error:

@@ -315,3 +315,28 @@ def test_tabs_greyed_for_client_and_support(build, login, client_admin_a, agent)
     assert 'data-editable="true"' not in client_page  # nothing for the client at this step
     agent_page = login(agent).get(cr.get_absolute_url()).content.decode()
     assert agent_page.count('data-editable="true"') == 2  # specification and support files
+
+
+def test_client_edits_the_draft_then_it_locks(build, login, client_admin_a, client_a):
+    cr = build.draft()
+    client = login(client_admin_a)
+    data = {
+        "requester": client_a.pk,
+        "kind": "fix",
+        "title": "Fix the export",
+        "description": "Broken.",
+        "ticket_number": "7",
+        "version": cr.version,
+    }
+    response = client.post(reverse("cdc:request-edit", args=[cr.number]), data)
+    assert response.status_code == 302
+    cr.refresh_from_db()
+    assert (cr.title, cr.requester, cr.ticket_number, cr.kind) == (
+        "Fix the export",
+        client_a,
+        7,
+        "fix",
+    )
+    assert cr.history.filter(action="edit_request").get().changes["title"][1] == "Fix the export"
+    stale = client.post(reverse("cdc:request-edit", args=[cr.number]), data)
+    assert stale.status_code == 400  # the version the user saw is out of date
