@@ -23,3 +23,23 @@ class AccountAdapter(DefaultAccountAdapter):
             for address in EmailAddress.objects.filter(user=user, verified=False):
                 address.send_confirmation(request, signup=True)
         return super().pre_login(request, user, **kwargs)
+
+    def add_message(
+        self,
+        request,
+        level,
+        message_template=None,
+        message_context=None,
+        extra_tags="",
+        message=None,
+    ):
+        # "Signed in" would be premature while the emailed code is still to be entered.
+        if message_template == "account/messages/logged_in.txt":
+            from . import twofactor
+
+            user = (message_context or {}).get("user") or getattr(request, "user", None)
+            if user is not None and twofactor.requires_second_factor(user):
+                return
+        return super().add_message(
+            request, level, message_template, message_context, extra_tags, message
+        )
