@@ -289,6 +289,9 @@ def upload(request, number, side):
     if tab is None:
         raise Http404
 
+    if side == Attachment.Side.SUPPORT and request.POST.get("is_quote"):
+        side = Attachment.Side.QUOTE
+
     def call(cr, form):
         services.add_attachment(
             actor=request.user, cr=cr, side=side, upload=form.cleaned_data["file"], info=form.info
