@@ -272,7 +272,7 @@ def test_detail_query_count_is_bounded(
     cr = build.in_development()
     _grow(build, cr, n)
     client = login(request.getfixturevalue(persona))
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(16):
         response = client.get(cr.get_absolute_url())
     assert response.status_code == 200
 
@@ -282,10 +282,10 @@ def test_list_query_count_is_bounded(n, build, login, agent, django_assert_max_n
     for _ in range(n):
         build.draft()
     client = login(agent)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("cdc:list"))
     assert response.status_code == 200
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(10):
         assert client.get(reverse("cdc:calendar")).status_code == 200
 
 
@@ -340,3 +340,10 @@ def test_client_edits_the_draft_then_it_locks(build, login, client_admin_a, clie
     assert cr.history.filter(action="edit_request").get().changes["title"][1] == "Fix the export"
     stale = client.post(reverse("cdc:request-edit", args=[cr.number]), data)
     assert stale.status_code == 400  # the version the user saw is out of date
+
+
+def test_requester_card_fragment_query_count(login, client_admin_a, django_assert_max_num_queries):
+    client = login(client_admin_a)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("cdc:requester-card"), {"requester": client_admin_a.pk})
+    assert b"boss@alpha.test" in response.content
