@@ -284,3 +284,13 @@ def test_the_periodic_purge_ends_sessions_of_inactive_people(client_a, client_b)
     assert inactive_browser.session.session_key not in keys
     assert active_browser.session.session_key in keys
     assert purge_expired_sessions.delay().get() == 0
+
+
+@pytest.mark.django_db
+def test_the_django_admin_lists_people_and_organizations_for_a_superuser(org_a):
+    root = User.objects.create_superuser("root@staff.test", "pw", is_demo=True)
+    client = Client()
+    client.force_login(root)
+    assert client.get("/django-admin/accounts/user/").status_code == 200
+    assert client.get("/django-admin/accounts/organization/").status_code == 200
+    assert client.get(f"/django-admin/accounts/organization/{org_a.pk}/change/").status_code == 200
