@@ -135,7 +135,7 @@ def test_wrong_dates_keep_the_input_and_change_nothing(build, login, admin, deve
     )
     assert response.status_code == 400
     assert "Backend job" in response.content.decode()
-    assert "cannot be before the start date" in response.content.decode()
+    assert "ne peut pas précéder la date de début" in response.content.decode()
     assert not cr.tasks.exists()
 
 
