@@ -174,3 +174,13 @@ def test_a_recovery_code_works_once(client, client_a):
     password_login(second, client_a)
     response = second.post("/accounts/2fa/", {"code": codes[0]})
     assert "pas le bon" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_repeated_failed_logins_are_rate_limited(client, client_a):
+    for _ in range(5):
+        client.post("/accounts/login/", {"login": client_a.email, "password": "wrong password 1"})
+    blocked = client.post("/accounts/login/", {"login": client_a.email, "password": PASSWORD})
+    assert blocked.status_code in (200, 429)
+    # Not logged in, even with the right password: sent to the login page, not the code page.
+    assert client.get("/")["Location"].startswith("/accounts/login/")
