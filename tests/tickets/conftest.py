@@ -1,0 +1,62 @@
+"""Ticket test helpers: reference data by code, tickets made through services, PNG bytes."""
+
+import importlib
+import io
+import types
+
+import pytest
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from tickets import services
+from tickets.models import Priority, Status, TicketType
+
+_seed_migration = importlib.import_module("tickets.migrations.0002_seed_reference_data")
+
+
+def ensure_reference_data():
+    """Reference rows come from a data migration; flushed (transactional) databases lose them."""
+    if not Status.objects.exists():
+        _seed_migration.seed(apps, None)
+
+
+@pytest.fixture
+def ref(db):
+    ensure_reference_data()
+    statuses = {s.code: s for s in Status.objects.all()}
+    return types.SimpleNamespace(
+        status=statuses,
+        priority={p.code: p for p in Priority.objects.all()},
+        type={t.code: t for t in TicketType.objects.all()},
+    )
+
+
+def png_file(name="capture.png", size=(60, 40)) -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new("RGB", size, (10, 120, 200)).save(out, format="PNG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
+
+
+@pytest.fixture
+def make_ticket(ref):
+    """make_ticket(actor, **fields): a ticket filed through services.create_ticket."""
+
+    def _make(actor, **fields):
+        fields.setdefault("title", "Impossible d'imprimer les factures")
+        fields.setdefault("description", "Depuis ce matin, l'impression échoue.")
+        fields.setdefault("type", ref.type["incident"])
+        return services.create_ticket(actor=actor, **fields)
+
+    return _make
+
+
+@pytest.fixture
+def ticket_a(make_ticket, client_a):
+    """A ticket filed by client_a (organization A) on the web."""
+    return make_ticket(client_a)
+
+
+@pytest.fixture
+def ticket_b(make_ticket, client_b):
+    return make_ticket(client_b, title="Beta's secret problem")

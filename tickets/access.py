@@ -1,0 +1,201 @@
+"""Who sees tickets and what they may do with them, built on accounts.roles.
+
+Seeing: admins, agents and developers see every ticket; sales reps the tickets of the
+organizations they represent (and their resellers' clients); client users their organization's
+tickets, or only their own when the organization keeps tickets private; client administrators
+their organization's; resellers their organization's and their clients'. Development tickets
+(made by a transfer) are not shown to customers. The DPO and controllers work on change
+requests, not tickets: they see none. Hidden means 404.
+Acting: clients, resellers, sales reps and agents reply; staff (admin, agent, sales rep,
+developer) write internal notes and see them; admins and agents run the ticket (status,
+fields, assignment, claim, escalation, transfer). Reopen: customers and admins; agents only
+a resolved ticket, or a closed one when settings.TICKETS_AGENTS_MAY_REOPEN_CLOSED is on.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts import roles
+
+from .models import Attachment, Event, Status, Ticket
+
+
+def _works_tickets(user) -> bool:
+    """Admins and agents run tickets (status, fields, assignment)."""
+    return roles.is_admin(user) or roles.is_agent(user)
+
+
+def sees_internal(user) -> bool:
+    """Staff who see internal notes: admins, agents, sales reps, developers."""
+    return (
+        roles.is_admin(user)
+        or roles.is_agent(user)
+        or roles.is_sales_rep(user)
+        or roles.is_developer(user)
+    )
+
+
+def sees_every_ticket(user) -> bool:
+    return roles.is_admin(user) or roles.is_agent(user) or roles.is_developer(user)
+
+
+def visible_tickets(user) -> QuerySet[Ticket]:
+    """Tickets user may see (scoped by organization id; customers never see dev tickets)."""
+    if sees_every_ticket(user):
+        return Ticket.objects.all()
+    if not (roles.is_sales_rep(user) or roles.is_customer(user)):
+        return Ticket.objects.none()
+    qs = Ticket.objects.filter(roles.organization_q(user))
+    if roles.is_customer(user):
+        qs = qs.filter(transferred_from__isnull=True)
+    if roles.sees_only_own_tickets(user):
+        qs = qs.filter(requester_id=user.pk)
+    return qs
+
+
+def get_visible_ticket_or_404(user, number) -> Ticket:
+    try:
+        ticket = (
+            visible_tickets(user)
+            .select_related(
+                "status",
+                "priority",
+                "type",
+                "organization",
+                "requester",
+                "reporter",
+                "component",
+                "asset",
+                "project",
+                "last_activity_by",
+                "transferred_from",
+            )
+            .get(number=int(number))
+        )
+    except (Ticket.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    ticket._visible_to = user.pk
+    return ticket
+
+
+def can_view(user, ticket: Ticket) -> bool:
+    """Answered from the fetch when the ticket came from get_visible_ticket_or_404(user)."""
+    if getattr(ticket, "_visible_to", None) == user.pk:
+        return True
+    return visible_tickets(user).filter(pk=ticket.pk).exists()
+
+
+def can_create_ticket(user) -> bool:
+    """Customers file for themselves; admins, agents and sales reps for a client."""
+    return (
+        roles.is_customer(user)
+        or roles.is_admin(user)
+        or roles.is_agent(user)
+        or roles.is_sales_rep(user)
+    )
+
+
+def can_file_for_client(user) -> bool:
+    """Choose the client organization, contact, priority, canned reply and an internal note."""
+    return roles.is_admin(user) or roles.is_agent(user) or roles.is_sales_rep(user)
+
+
+def can_assign_on_create(user) -> bool:
+    """The creation form's assignment field is for admins (seed 004)."""
+    return roles.is_admin(user)
+
+
+def can_take_phone_call(user) -> bool:
+    """Phone intake: an operator files on behalf of a caller."""
+    return roles.is_admin(user) or roles.is_agent(user)
+
+
+def can_reply(user, ticket: Ticket) -> bool:
+    """Public replies: customers, sales reps, agents and admins who see the ticket."""
+    if roles.is_developer(user) and not _works_tickets(user):
+        return False
+    return can_view(user, ticket)
+
+
+def can_add_internal_note(user, ticket: Ticket) -> bool:
+    return sees_internal(user) and can_view(user, ticket)
+
+
+def can_backdate(user) -> bool:
+    """Staff logging a phone call may set the action date."""
+    return _works_tickets(user)
+
+
+def can_change_status(user, ticket: Ticket) -> bool:
+    return _works_tickets(user) and can_view(user, ticket)
+
+
+def can_change_fields(user, ticket: Ticket) -> bool:
+    """Priority, type, component, level, followers, equipment, project."""
+    return _works_tickets(user) and can_view(user, ticket)
+
+
+def can_edit(user, ticket: Ticket) -> bool:
+    """Title and description: admins always; agents until closed; the requester while new."""
+    if roles.is_admin(user):
+        return True
+    if roles.is_agent(user):
+        return not ticket.status.is_closed
+    if ticket.requester_id == user.pk and ticket.status.category == Status.Category.NEW:
+        return can_view(user, ticket)
+    return False
+
+
+def can_assign(user, ticket: Ticket) -> bool:
+    return _works_tickets(user) and can_view(user, ticket)
+
+
+def can_claim(user, ticket: Ticket) -> bool:
+    """An agent (or admin) takes an open ticket they are not assigned to yet."""
+    if not _works_tickets(user) or ticket.status.is_final:
+        return False
+    return not ticket.assignees.filter(pk=user.pk).exists()
+
+
+def can_escalate(user, ticket: Ticket) -> bool:
+    if not _works_tickets(user) or ticket.status.is_final:
+        return False
+    return ticket.support_level < Ticket.Level.THREE
+
+
+def can_reopen(user, ticket: Ticket) -> bool:
+    if not ticket.status.is_final:
+        return False
+    if roles.is_admin(user):
+        return True
+    if roles.is_customer(user):
+        return can_view(user, ticket)
+    if roles.is_agent(user):
+        if not ticket.status.is_closed:
+            return True  # resolved, not closed yet
+        return bool(getattr(settings, "TICKETS_AGENTS_MAY_REOPEN_CLOSED", False))
+    return False
+
+
+def can_transfer_to_development(user, ticket: Ticket) -> bool:
+    """A support ticket (not itself a development ticket) may be copied to development."""
+    return _works_tickets(user) and ticket.transferred_from_id is None
+
+
+def visible_events(user, ticket: Ticket) -> QuerySet[Event]:
+    """The timeline: internal notes and internal events only for staff."""
+    events = Event.objects.filter(ticket_id=ticket.pk)
+    if not sees_internal(user):
+        events = events.filter(is_internal=False)
+    return events
+
+
+def can_download_attachment(user, attachment: Attachment) -> bool:
+    """Through the ticket's visibility; a file of an internal note only for staff."""
+    internal = attachment.event_id is not None and attachment.event.is_internal
+    if internal and not sees_internal(user):
+        return False
+    return can_view(user, attachment.ticket)
