@@ -1,0 +1,1 @@
+"""Email intake: parsing, loop detection, quote folding and mailbox transport (no model imports)."""

@@ -1,0 +1,51 @@
+"""Fold quoted history and signatures below a reply, for display only (the full text is kept)."""
+
+from __future__ import annotations
+
+import re
+
+# Lines that start a quoted block: everything from here on is history.
+_MARKERS = [
+    re.compile(r"^\s*-{2,}\s*Original Message\s*-{2,}\s*$", re.I),
+    re.compile(r"^\s*-{2,}\s*Message d'origine\s*-{2,}\s*$", re.I),
+    re.compile(r"^\s*-{2,}\s*Forwarded message\s*-{2,}\s*$", re.I),
+    re.compile(r"^\s*On\b.{0,300}\bwrote:\s*$", re.I),
+    re.compile(r"^\s*Le\b.{0,300}\ba\s+écrit\s*:\s*$", re.I),
+]
+_TWO_LINE = [
+    re.compile(r"^\s*On\b.{0,300}\n.{0,300}\bwrote:\s*$", re.I),
+    re.compile(r"^\s*Le\b.{0,300}\n.{0,300}\ba\s+écrit\s*:\s*$", re.I),
+]
+_HEADER_BLOCKS = [
+    (re.compile(r"^\s*\*?De\s*:", re.I), re.compile(r"^\s*\*?(Envoyé|Date)\s*:", re.I)),
+    (re.compile(r"^\s*\*?From\s*:", re.I), re.compile(r"^\s*\*?(Sent|Date)\s*:", re.I)),
+]
+
+
+def _quote_start(lines: list[str], signatures: bool) -> int | None:
+    for i, line in enumerate(lines):
+        if any(p.match(line) for p in _MARKERS):
+            return i
+        if i + 1 < len(lines) and any(p.match(line + "\n" + lines[i + 1]) for p in _TWO_LINE):
+            return i
+        for first, second in _HEADER_BLOCKS:
+            if first.match(line) and any(second.match(nxt) for nxt in lines[i + 1 : i + 4]):
+                return i
+        if signatures and line == "-- ":
+            return i
+        if line.startswith(">") and all(not ln.strip() or ln.startswith(">") for ln in lines[i:]):
+            return i
+    return None
+
+
+def split_quoted(text: str, *, signatures: bool = True) -> tuple[str, str]:
+    """Split text into (reply, quoted); reply + quoted keeps every line of the original."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    start = _quote_start(lines, signatures)
+    if start is None or (start == 0 and not lines[0].startswith(">")):
+        if start == 0:
+            return text, ""
+        return text, ""
+    reply = "\n".join(lines[:start]).rstrip()
+    quoted = "\n".join(lines[start:])
+    return reply, quoted
