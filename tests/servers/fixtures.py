@@ -1,0 +1,245 @@
+"""Local stand-in servers for tests: Dovecot (IMAP + POP3), an aiosmtpd SMTP sink, an HTTP sink."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Dovecot:
+    home: Path
+    imap_port: int
+    pop3_port: int
+    uid: int = -1
+    gid: int = -1
+    username: str = "test"
+    password: str = "secret-pw"
+
+    @property
+    def maildir(self) -> Path:
+        return self.home / "Maildir"
+
+    def deliver(self, raw: bytes) -> None:
+        """Drop a raw message into Maildir/new, as a local delivery agent would."""
+        for sub in ("new", "cur", "tmp"):
+            (self.maildir / sub).mkdir(parents=True, exist_ok=True)
+            os.chown(self.maildir / sub, self.uid, self.gid)
+        name = f"{time.time():.6f}.{uuid.uuid4().hex}.test"
+        tmp = self.maildir / "tmp" / name
+        tmp.write_bytes(raw)
+        os.chown(tmp, self.uid, self.gid)
+        tmp.rename(self.maildir / "new" / name)
+
+
+CONF = """
+base_dir = {d}/run
+state_dir = {d}/state
+log_path = {d}/dovecot.log
+protocols = imap pop3
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_internal_user = {internal}
+default_login_user = {login}
+default_internal_group = {group}
+first_valid_uid = 0
+first_valid_gid = 0
+mail_location = maildir:{d}/home/Maildir
+pop3_uidl_format = %08Xu%08Xv
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {imap}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service pop3-login {{
+  inet_listener pop3 {{
+    address = 127.0.0.1
+    port = {pop3}
+  }}
+  inet_listener pop3s {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+service imap-login {{
+  chroot =
+}}
+service pop3-login {{
+  chroot =
+}}
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN {d}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={d}/home
+}}
+"""
+
+
+def _wait_port(port: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"port {port} not listening")
+
+
+@pytest.fixture
+def dovecot():
+    """A real Dovecot serving IMAP and POP3 on 127.0.0.1 for one test user."""
+    import grp
+    import pwd
+
+    if not Path(DOVECOT).exists():
+        pytest.skip("dovecot is not installed (apt-get install dovecot-imapd dovecot-pop3d)")
+    # Own world-traversable folder: when run as root, Dovecot's auth process runs as "dovecot"
+    # and must reach the passwd-file (pytest's tmp_path lives under a 0700 folder).
+    d = Path(tempfile.mkdtemp(prefix="dovecot-"))
+    d.chmod(0o755)
+    (d / "home" / "Maildir").mkdir(parents=True)
+    user = pwd.getpwuid(os.getuid()).pw_name
+    # Dovecot refuses uid 0 for mail access: as root, mail is owned by the "dovecot" user.
+    mail_user = pwd.getpwuid(os.getuid()) if os.getuid() else pwd.getpwnam("dovecot")
+    server = Dovecot(
+        home=d / "home",
+        imap_port=free_port(),
+        pop3_port=free_port(),
+        uid=mail_user.pw_uid,
+        gid=mail_user.pw_gid,
+    )
+    for path in (d / "home", d / "home" / "Maildir"):
+        os.chown(path, server.uid, server.gid)
+    (d / "passwd").write_text(f"{server.username}:{{PLAIN}}{server.password}\n")
+    conf = d / "dovecot.conf"
+    conf.write_text(
+        CONF.format(
+            d=d,
+            internal=user if os.getuid() else "dovecot",
+            login=user if os.getuid() else "dovenull",
+            group=grp.getgrgid(os.getgid()).gr_name if os.getuid() else "dovecot",
+            uid=server.uid,
+            gid=server.gid,
+            imap=server.imap_port,
+            pop3=server.pop3_port,
+        )
+    )
+    proc = subprocess.Popen([DOVECOT, "-F", "-c", str(conf)], stderr=subprocess.PIPE)
+    try:
+        _wait_port(server.imap_port)
+        _wait_port(server.pop3_port)
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@dataclass
+class SmtpSink:
+    host: str
+    port: int
+    messages: list[dict] = field(default_factory=list)
+
+
+class _Recorder:
+    def __init__(self, sink: SmtpSink) -> None:
+        self.sink = sink
+
+    async def handle_DATA(self, server, session, envelope):
+        self.sink.messages.append(
+            {
+                "mail_from": envelope.mail_from,
+                "rcpt_tos": list(envelope.rcpt_tos),
+                "raw": bytes(envelope.original_content or envelope.content),
+            }
+        )
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_sink():
+    """An aiosmtpd server on 127.0.0.1 recording envelopes and raw messages."""
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink(host="127.0.0.1", port=free_port())
+    controller = Controller(_Recorder(sink), hostname=sink.host, port=sink.port)
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+@dataclass
+class HttpSink:
+    url: str
+    requests: list[dict] = field(default_factory=list)
+    status: int = 200
+
+
+@pytest.fixture
+def http_sink():
+    """A tiny HTTP server recording POSTed JSON bodies (for webhooks)."""
+    sink = HttpSink(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            try:
+                payload = json.loads(body or b"null")
+            except ValueError:
+                payload = None
+            sink.requests.append(
+                {"path": self.path, "headers": dict(self.headers), "json": payload}
+            )
+            self.send_response(sink.status)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    sink.url = f"http://127.0.0.1:{httpd.server_address[1]}/hook"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield sink
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
