@@ -42,10 +42,6 @@ def split_quoted(text: str, *, signatures: bool = True) -> tuple[str, str]:
     """Split text into (reply, quoted); reply + quoted keeps every line of the original."""
     lines = text.replace("\r\n", "\n").split("\n")
     start = _quote_start(lines, signatures)
-    if start is None or (start == 0 and not lines[0].startswith(">")):
-        if start == 0:
-            return text, ""
+    if not start:  # no history, or the whole message is history: show it all
         return text, ""
-    reply = "\n".join(lines[:start]).rstrip()
-    quoted = "\n".join(lines[start:])
-    return reply, quoted
+    return "\n".join(lines[:start]).rstrip(), "\n".join(lines[start:])
