@@ -24,4 +24,14 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.purge_expired_sessions",
         "schedule": crontab(minute=17, hour="*/6"),
     },
+    # Tickets waiting on the client: warn a day before, then close (TICKETS_AUTO_CLOSE_DAYS).
+    "tickets-auto-close": {
+        "task": "tickets.tasks.auto_close_waiting_tickets",
+        "schedule": crontab(minute=5),
+    },
+    # SLA: flag tickets past their resolution due date for the queue.
+    "tickets-flag-overdue": {
+        "task": "tickets.tasks.flag_overdue_tickets",
+        "schedule": 300.0,
+    },
 }

@@ -12,6 +12,13 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [{"url": reverse("dashboard"), "label": _("Dashboard"), "key": "dashboard"}]
+    from tickets import access as tickets_access
+
+    if tickets_access.sees_every_ticket(user) or tickets_access.can_create_ticket(user):
+        items.append({"url": reverse("tickets:list"), "label": _("Tickets"), "key": "tickets"})
+    if tickets_access.can_create_ticket(user):
+        url = reverse("tickets:new")
+        items.append({"url": url, "label": _("New ticket"), "key": "new-ticket"})
     if accounts_access.can_view_organization_list(user):
         url = reverse("accounts:organization-list")
         items.append({"url": url, "label": _("Organizations"), "key": "organizations"})

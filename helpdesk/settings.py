@@ -308,3 +308,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Tickets ----------------------------------------------------------------------------------
+# Days a ticket may wait on the client (e.g. "Réponse envoyée") before it closes itself; the
+# client is warned a day before.
+TICKETS_AUTO_CLOSE_DAYS = env.int("TICKETS_AUTO_CLOSE_DAYS", default=7)
+# Agents may reopen a closed ticket (resolved ones always); off: only clients and admins.
+TICKETS_AGENTS_MAY_REOPEN_CLOSED = env.bool("TICKETS_AGENTS_MAY_REOPEN_CLOSED", default=False)

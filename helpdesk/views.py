@@ -34,5 +34,15 @@ def ping(request):
 
 
 def dashboard(request):
-    """Home page after login. The ticket counters and lists come with the tickets and queue."""
-    return render(request, "dashboard.html", {"nav_active": "dashboard"})
+    """Home page after login: staff see their assigned open tickets, clients their open ones.
+    The counters and the full queue come with the queue."""
+    from tickets import access as tickets_access
+    from tickets import selectors as ticket_selectors
+
+    context = {
+        "nav_active": "dashboard",
+        "my_tickets": ticket_selectors.dashboard_rows(request.user),
+        "tickets_for_staff": tickets_access.sees_internal(request.user),
+        "can_create_ticket": tickets_access.can_create_ticket(request.user),
+    }
+    return render(request, "dashboard.html", context)

@@ -242,11 +242,13 @@ def create_ticket(
     asset=None,
     project=None,
     reported_at: dt.datetime | None = None,
+    canned_reply: CannedReply | None = None,
 ) -> Ticket:
     """File a ticket. Customers file for themselves (their organization, web channel); admins,
     agents and sales reps for a contact of an organization they see, with a priority, an
-    internal note and (admins) assignees; agents take phone calls (channel phone, the caller as
-    requester). Writes Ticket, a CREATED event (+ NOTE), attachments; publishes ticket_created.
+    internal note, a canned first answer and (admins) assignees; agents take phone calls
+    (channel phone, the caller as requester, the call may be back-dated). Writes Ticket, a
+    CREATED event (+ NOTE, REPLY), attachments; publishes ticket_created (+ ticket_assigned).
     """
     if not access.can_create_ticket(actor):
         raise PermissionDenied
@@ -257,7 +259,7 @@ def create_ticket(
     if not staff:
         organization, requester = actor.organization, actor
         priority, assignees, internal_note, channel = None, (), "", Ticket.Channel.WEB
-        reported_at = None
+        reported_at, canned_reply = None, None
         if organization is None:
             raise InvalidInput(_("Your account is not attached to an organization."))
     else:
@@ -319,6 +321,17 @@ def create_ticket(
             body=internal_note,
             is_internal=True,
         )
+    if canned_reply is not None:
+        # The first answer to the client, placeholders filled with the new number.
+        answer = _event(
+            ticket,
+            actor,
+            Kind.REPLY,
+            action_type=Event.ActionType.ANSWER,
+            body=fill_canned_reply(canned_reply, ticket=ticket, agent=actor),
+        )
+        ticket.first_response_at = answer.action_at
+        ticket.save(update_fields=["first_response_at"])
     events.publish(events.TICKET_CREATED, ticket_id=ticket.pk, event_id=event.pk)
     if assignees:
         events.publish(events.TICKET_ASSIGNED, ticket_id=ticket.pk, event_id=event.pk)

@@ -1,3 +1,28 @@
+from django.urls import path
+
+from . import views
+
 app_name = "tickets"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.ticket_list, name="list"),
+    path("new/", views.ticket_create, name="new"),
+    path("<int:number>/", views.ticket_detail, name="detail"),
+    path("<int:number>/reply/", views.ticket_reply, name="reply"),
+    path("<int:number>/status/", views.ticket_status, name="status"),
+    path("<int:number>/priority/", views.ticket_priority, name="priority"),
+    path("<int:number>/fields/", views.ticket_fields, name="fields"),
+    path("<int:number>/edit/", views.ticket_edit, name="edit"),
+    path("<int:number>/assign/", views.ticket_assign, name="assign"),
+    path("<int:number>/claim/", views.ticket_claim, name="claim"),
+    path("<int:number>/escalate/", views.ticket_escalate, name="escalate"),
+    path("<int:number>/reopen/", views.ticket_reopen, name="reopen"),
+    path("<int:number>/transfer/", views.ticket_transfer, name="transfer"),
+    path("<int:number>/files/<int:pk>/", views.attachment_download, name="attachment"),
+    path(
+        "<int:number>/files/<int:pk>/thumbnail/",
+        views.attachment_download,
+        {"thumbnail": True},
+        name="attachment-thumbnail",
+    ),
+]

@@ -1,0 +1,442 @@
+"""Ticket pages: who gets what, bounded queries, bad input handled with the input kept."""
+
+import io
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tickets import services
+from tickets.models import Attachment, Event, Ticket
+
+from .conftest import png_file
+
+ALL = [
+    "admin",
+    "agent",
+    "agent_l2",
+    "sales",
+    "dpo",
+    "developer",
+    "controller",
+    "client_a",
+    "client_a2",
+    "client_admin_a",
+    "client_b",
+    "reseller",
+]
+
+# Expected HTTP status per persona for ticket_a (filed by client_a in organization A).
+# list: the page itself; detail/download: the ticket and a public file; note: internal note POST.
+MATRIX = {
+    #                 list detail create reply note  download
+    "admin": (200, 200, 200, 302, 302, 200),
+    "agent": (200, 200, 200, 302, 302, 200),
+    "agent_l2": (200, 200, 200, 302, 302, 200),
+    "sales": (200, 200, 200, 302, 302, 200),
+    "dpo": (200, 404, 404, 404, 404, 404),
+    "developer": (200, 200, 404, 403, 302, 200),
+    "controller": (200, 404, 404, 404, 404, 404),
+    "client_a": (200, 200, 200, 302, 403, 200),
+    "client_a2": (200, 200, 200, 302, 403, 200),
+    "client_admin_a": (200, 200, 200, 302, 403, 200),
+    "client_b": (200, 404, 200, 404, 404, 404),
+    "reseller": (200, 200, 200, 302, 403, 200),
+}
+
+
+@pytest.fixture
+def ticket_with_file(make_ticket, client_a):
+    return make_ticket(client_a, attachments=[png_file()])
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_role_matrix_for_ticket_pages(name, request, login, ticket_with_file):
+    user = request.getfixturevalue(name)
+    client = login(user)
+    ticket = ticket_with_file
+    attachment = ticket.attachments.get()
+    expected = MATRIX[name]
+    got = (
+        client.get(reverse("tickets:list")).status_code,
+        client.get(reverse("tickets:detail", args=[ticket.number])).status_code,
+        client.get(reverse("tickets:new")).status_code,
+        client.post(
+            reverse("tickets:reply", args=[ticket.number]), {"body": "Bonjour"}
+        ).status_code,
+        client.post(
+            reverse("tickets:reply", args=[ticket.number]), {"body": "Note", "internal": "on"}
+        ).status_code,
+        client.get(reverse("tickets:attachment", args=[ticket.number, attachment.pk])).status_code,
+    )
+    assert got == expected
+    listed = f"#{ticket.number}" in client.get(reverse("tickets:list")).content.decode()
+    assert listed is (expected[1] == 200)
+    notes = Event.objects.filter(ticket=ticket, kind=Event.Kind.NOTE).count()
+    replies = Event.objects.filter(ticket=ticket, kind=Event.Kind.REPLY).count()
+    assert notes == (1 if expected[4] == 302 else 0)
+    assert replies == (1 if expected[3] == 302 else 0)
+
+
+def test_client_posting_the_internal_flag_is_refused(login, client_a, ticket_a):
+    """The internal switch is not offered to clients; posting it anyway is refused."""
+    response = login(client_a).post(
+        reverse("tickets:reply", args=[ticket_a.number]), {"body": "x", "internal": "on"}
+    )
+    assert response.status_code == 403
+    assert not Event.objects.filter(kind__in=[Event.Kind.NOTE, Event.Kind.REPLY]).exists()
+
+
+@pytest.mark.parametrize(
+    "action",
+    ["reply", "status", "priority", "fields", "edit", "assign", "claim", "escalate", "reopen",
+     "transfer"],
+)  # fmt: skip
+def test_posting_to_an_invisible_ticket_is_404(action, login, client_b, ticket_a):
+    response = login(client_b).post(
+        reverse(f"tickets:{action}", args=[ticket_a.number]), {"body": "x", "version": 1}
+    )
+    assert response.status_code == 404
+
+
+def test_unknown_ticket_is_404(login, admin):
+    assert login(admin).get(reverse("tickets:detail", args=[999999])).status_code == 404
+
+
+def test_actions_are_post_only(login, agent, ticket_a):
+    response = login(agent).get(reverse("tickets:claim", args=[ticket_a.number]))
+    assert response.status_code == 405
+
+
+def test_client_sees_public_events_only(login, client_a, agent, ticket_a):
+    services.reply(actor=agent, ticket=ticket_a, body="SECRET-NOTE", internal=True)
+    services.reply(actor=agent, ticket=ticket_a, body="PUBLIC-ANSWER")
+    services.escalate(actor=agent, ticket=ticket_a, reason="SECRET-REASON")
+    page = login(client_a).get(reverse("tickets:detail", args=[ticket_a.number])).content.decode()
+    assert "PUBLIC-ANSWER" in page
+    assert "SECRET-NOTE" not in page and "SECRET-REASON" not in page
+    assert 'name="internal"' not in page
+
+
+def test_staff_see_internal_notes_marked_differently(login, agent, ticket_a):
+    services.reply(actor=agent, ticket=ticket_a, body="SECRET-NOTE", internal=True)
+    page = login(agent).get(reverse("tickets:detail", args=[ticket_a.number])).content.decode()
+    assert re.search(r'class="timeline-item event-note is-internal"', page)
+    assert "SECRET-NOTE" in page
+
+
+def _add_events(ticket, agent, client_a, n):
+    for i in range(n):
+        if i % 3 == 0:
+            services.reply(actor=agent, ticket=ticket, body=f"Réponse {i}")
+        elif i % 3 == 1:
+            services.reply(actor=agent, ticket=ticket, body=f"Note {i}", internal=True)
+        else:
+            services.reply(actor=client_a, ticket=ticket, body=f"Client {i}")
+
+
+@pytest.mark.parametrize("name", ["agent", "client_a"])
+def test_detail_queries_do_not_grow_with_events(
+    name, request, login, agent, client_a, ticket_a, ref, django_assert_max_num_queries
+):
+    user = request.getfixturevalue(name)
+    client = login(user)
+    url = reverse("tickets:detail", args=[ticket_a.number])
+    services.claim(actor=agent, ticket=ticket_a)
+    services.change_priority(actor=agent, ticket=ticket_a, priority=ref.priority["haute"])
+    services.reply(actor=agent, ticket=ticket_a, body="img", attachments=[png_file()])
+    _add_events(ticket_a, agent, client_a, 2)
+    client.get(url)
+    with django_assert_max_num_queries(30) as few:
+        assert client.get(url).status_code == 200
+    _add_events(ticket_a, agent, client_a, 500)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert response.content.decode().count('class="timeline-item') >= 300
+
+
+def test_list_queries_are_bounded(
+    login, agent, make_ticket, client_a, django_assert_max_num_queries
+):
+    client = login(agent)
+    url = reverse("tickets:list")
+    for _ in range(3):
+        services.claim(actor=agent, ticket=make_ticket(client_a))
+    client.get(url)
+    with django_assert_max_num_queries(12) as few:
+        client.get(url)
+    for _ in range(40):
+        services.claim(actor=agent, ticket=make_ticket(client_a))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+    assert response.content.decode().count("ticket-title-cell") == 25
+
+
+def test_list_shows_newest_activity_first(login, agent, make_ticket, client_a):
+    old = make_ticket(client_a, title="Ancien")
+    make_ticket(client_a, title="Récent")
+    services.reply(actor=agent, ticket=old, body="relance")
+    page = login(agent).get(reverse("tickets:list")).content.decode()
+    assert page.index("Ancien") < page.index("Récent")
+
+
+def test_dashboard_lists_my_assigned_tickets_and_client_open_tickets(
+    login, agent, client_a, ticket_a, client
+):
+    from django.utils.html import escape
+
+    services.claim(actor=agent, ticket=ticket_a)
+    assert escape(ticket_a.title) in login(agent).get("/").content.decode()
+    client.logout()
+    assert escape(ticket_a.title) in login(client_a).get("/").content.decode()
+
+
+# --- creation forms per role ---
+
+
+def form_fields(response):
+    html = response.content.decode()
+    return set(re.findall(r'<(?:input|select|textarea)[^>]*\sname="([a-z_]+)"', html)) - {
+        "csrfmiddlewaretoken",
+        "language",
+        "next",
+    }
+
+
+def test_creation_form_fields_per_role(login, client_a, sales, agent, admin, client):
+    base = {"title", "description", "type", "criticality", "attachments"}
+    staff = base | {"organization", "requester", "priority", "canned_reply", "internal_note"}
+    assert form_fields(login(client_a).get(reverse("tickets:new"))) == base
+    client.logout()
+    assert form_fields(login(sales).get(reverse("tickets:new"))) == staff
+    client.logout()
+    phone = staff | {"channel", "reported_at"}
+    assert form_fields(login(agent).get(reverse("tickets:new"))) == phone
+    client.logout()
+    assert form_fields(login(admin).get(reverse("tickets:new"))) == phone | {"assignees"}
+
+
+def test_client_files_a_ticket_with_a_screenshot(login, client_a, ref):
+    response = login(client_a).post(
+        reverse("tickets:new"),
+        {
+            "title": "Écran bleu",
+            "description": "Voir capture",
+            "type": ref.type["incident"].pk,
+            "criticality": "high",
+            "attachments": [png_file()],
+        },
+    )
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302 and response.url == ticket.get_absolute_url()
+    assert ticket.criticality == "high"
+    assert ticket.attachments.get().is_image
+
+
+def test_agent_takes_a_phone_call_with_canned_answer_and_note(login, agent, client_a, org_a, ref):
+    from tickets.models import CannedReply
+
+    canned = CannedReply.objects.get(title="Prise en charge")
+    response = login(agent).post(
+        reverse("tickets:new"),
+        {
+            "organization": org_a.pk,
+            "requester": client_a.pk,
+            "title": "Appel : imprimante",
+            "description": "Le client appelle",
+            "type": ref.type["incident"].pk,
+            "criticality": "medium",
+            "priority": ref.priority["haute"].pk,
+            "channel": "phone",
+            "canned_reply": canned.pk,
+            "internal_note": "Client énervé",
+        },
+    )
+    assert response.status_code == 302
+    ticket = Ticket.objects.get()
+    assert (ticket.channel, ticket.requester, ticket.priority) == (
+        "phone",
+        client_a,
+        ref.priority["haute"],
+    )
+    answer = ticket.events.get(kind=Event.Kind.REPLY)
+    assert f"#{ticket.number}" in answer.body and "Chloé Alpha" in answer.body
+    assert "Alan Agent" in answer.body
+    assert ticket.events.get(kind=Event.Kind.NOTE).is_internal
+
+
+def big_png(mb: float) -> bytes:
+    import os
+
+    from PIL import Image
+
+    side = int((mb * 1024 * 1024 / 3) ** 0.5) + 1
+    img = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
+    out = io.BytesIO()
+    img.save(out, format="PNG", compress_level=0)
+    return out.getvalue()
+
+
+def test_oversize_file_and_fake_image_are_refused_with_the_form_kept(
+    login, client_a, ref, settings
+):
+    settings.HELPDESK_MAX_UPLOAD_MB = 1
+    client = login(client_a)
+    data = {
+        "title": "Titre conservé",
+        "description": "Message conservé",
+        "type": ref.type["aide"].pk,
+        "criticality": "low",
+    }
+    big = SimpleUploadedFile("big.png", big_png(1.2), content_type="image/png")
+    response = client.post(reverse("tickets:new"), {**data, "attachments": [big]})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "the limit is 1 MB" in page
+    assert 'value="Titre conservé"' in page and "Message conservé" in page
+    fake = SimpleUploadedFile("photo.jpg", b"GIF? no: text", content_type="image/jpeg")
+    response = client.post(reverse("tickets:new"), {**data, "attachments": [fake]})
+    assert "is not a valid image" in response.content.decode()
+    assert 'value="Titre conservé"' in response.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_reply_with_fake_image_keeps_the_text(login, client_a, ticket_a):
+    fake = SimpleUploadedFile("x.png", b"<svg onload=alert(1)>", content_type="image/png")
+    response = login(client_a).post(
+        reverse("tickets:reply", args=[ticket_a.number]),
+        {"body": "Mon texte gardé", "attachments": [fake]},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Mon texte gardé" in page and "is not a valid image" in page
+    assert not Attachment.objects.exists()
+
+
+# --- editing safety, invalid status ---
+
+
+def test_stale_edit_is_refused_and_the_input_kept(login, agent, admin, ticket_a):
+    seen = ticket_a.version
+    services.update_ticket(
+        actor=admin, ticket=ticket_a, version=seen, changes={"title": "Titre de l'admin"}
+    )
+    response = login(agent).post(
+        reverse("tickets:edit", args=[ticket_a.number]),
+        {"version": seen, "title": "Titre de l'agent", "description": "Texte de l'agent"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "Someone else changed this ticket" in page
+    assert "Titre de l&#x27;agent" in page and "Texte de l&#x27;agent" in page
+    ticket_a.refresh_from_db()
+    assert ticket_a.title == "Titre de l'admin"
+
+
+def test_invalid_status_change_is_refused_with_a_message(login, agent, ticket_a, ref):
+    client = login(agent)
+    url = reverse("tickets:status", args=[ticket_a.number])
+    response = client.post(
+        url, {"status": ref.status["ouvert"].pk, "version": ticket_a.version}, follow=True
+    )
+    assert "already has the status" in response.content.decode()
+    response = client.post(url, {"status": 99999, "version": ticket_a.version}, follow=True)
+    assert "Choose a status" in response.content.decode()
+
+
+def test_side_panel_actions_change_the_ticket(login, agent, agent_l2, ticket_a, ref):
+    client = login(agent)
+    n = ticket_a.number
+    assert client.post(reverse("tickets:claim", args=[n])).status_code == 302
+    ticket_a.refresh_from_db()
+    v = ticket_a.version
+    client.post(
+        reverse("tickets:priority", args=[n]),
+        {"priority": ref.priority["urgente"].pk, "version": v},
+    )
+    ticket_a.refresh_from_db()
+    assert ticket_a.priority == ref.priority["urgente"]
+    client.post(
+        reverse("tickets:assign", args=[n]),
+        {"assignees": [agent.pk, agent_l2.pk], "version": ticket_a.version},
+    )
+    assert set(ticket_a.assignees.all()) == {agent, agent_l2}
+    ticket_a.refresh_from_db()
+    client.post(
+        reverse("tickets:fields", args=[n]),
+        {"version": ticket_a.version, "support_level": 2, "criticality": "high",
+         "type": ref.type["bogue"].pk},
+    )  # fmt: skip
+    ticket_a.refresh_from_db()
+    assert (ticket_a.support_level, ticket_a.type) == (2, ref.type["bogue"])
+    client.post(reverse("tickets:escalate", args=[n]), {"reason": "Besoin N3"})
+    ticket_a.refresh_from_db()
+    assert ticket_a.support_level == 3
+    response = client.post(reverse("tickets:transfer", args=[n]), {"type": ref.type["story"].pk})
+    dev = Ticket.objects.get(transferred_from=ticket_a)
+    assert response.url == dev.get_absolute_url()
+
+
+def test_client_reopens_a_closed_ticket(login, client_a, agent, ticket_a, ref):
+    services.change_status(actor=agent, ticket=ticket_a, status=ref.status["ferme"])
+    response = login(client_a).post(reverse("tickets:reopen", args=[ticket_a.number]))
+    assert response.status_code == 302
+    ticket_a.refresh_from_db()
+    assert not ticket_a.status.is_final
+
+
+def test_agent_cannot_reopen_a_closed_ticket(login, agent, ticket_a, ref):
+    services.change_status(actor=agent, ticket=ticket_a, status=ref.status["ferme"])
+    response = login(agent).post(reverse("tickets:reopen", args=[ticket_a.number]))
+    assert response.status_code == 403
+
+
+# --- hostile input ---
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror="alert(1)"> [clic](javascript:alert(2))'
+
+
+def test_hostile_input_renders_inert(login, make_ticket, client_a, agent):
+    ticket = make_ticket(
+        client_a,
+        title=HOSTILE,
+        description=HOSTILE,
+        attachments=[png_file('<img src=x onerror="alert(3)">.png')],
+    )
+    services.reply(actor=client_a, ticket=ticket, body=HOSTILE)
+    for url in (reverse("tickets:detail", args=[ticket.number]), reverse("tickets:list"), "/"):
+        page = login(agent).get(url).content.decode()
+        assert "<script>alert" not in page
+        assert "onerror=" not in page.replace("onerror=&quot;", "")
+        assert 'href="javascript:' not in page
+        assert "<img src=x" not in page
+    attachment = ticket.attachments.get()
+    assert "<" not in attachment.filename
+    response = login(agent).get(reverse("tickets:attachment", args=[ticket.number, attachment.pk]))
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert '"' not in response["Content-Disposition"].split("filename=")[1].strip('"')
+
+
+def test_downloads_inline_only_for_images(login, client_a, ticket_a):
+    client = login(client_a)
+    txt = SimpleUploadedFile("notes.html", b"<html><script>alert(1)</script></html>")
+    attachment = services.add_attachment(actor=client_a, ticket=ticket_a, uploaded_file=txt)
+    response = client.get(reverse("tickets:attachment", args=[ticket_a.number, attachment.pk]))
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["Content-Type"].startswith("text/plain")
+    image = services.add_attachment(actor=client_a, ticket=ticket_a, uploaded_file=png_file())
+    response = client.get(reverse("tickets:attachment", args=[ticket_a.number, image.pk]))
+    assert response["Content-Disposition"].startswith("inline")
+    thumb = client.get(reverse("tickets:attachment-thumbnail", args=[ticket_a.number, image.pk]))
+    assert thumb.status_code == 200 and thumb["Content-Type"] == "image/jpeg"
+
+
+def test_internal_note_file_is_404_for_the_client(login, client_a, agent, ticket_a):
+    event = services.reply(
+        actor=agent, ticket=ticket_a, body="log", internal=True, attachments=[png_file()]
+    )
+    attachment = event.attachments.get()
+    url = reverse("tickets:attachment", args=[ticket_a.number, attachment.pk])
+    assert login(client_a).get(url).status_code == 404

@@ -1,0 +1,105 @@
+"""Django admin: reference data (types, statuses, priorities/SLA, components, canned replies,
+calendar), per-organization equipment and projects, and read-mostly tickets."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Asset,
+    BusinessCalendar,
+    CannedReply,
+    Component,
+    Holiday,
+    Priority,
+    Project,
+    Status,
+    Ticket,
+    TicketType,
+)
+
+
+class ReferenceAdmin(admin.ModelAdmin):
+    list_display = ("name_fr", "name_en", "code", "order", "is_active")
+    list_editable = ("order", "is_active")
+    search_fields = ("name_fr", "name_en", "code")
+
+
+@admin.register(TicketType)
+class TicketTypeAdmin(ReferenceAdmin):
+    list_display = (*ReferenceAdmin.list_display, "is_development")
+
+
+@admin.register(Status)
+class StatusAdmin(ReferenceAdmin):
+    list_display = (*ReferenceAdmin.list_display, "category", "colour", "is_default")
+    list_filter = ("category", "is_active")
+
+    def has_delete_permission(self, request, obj=None):
+        """A status in use stays: retire it (untick "active") instead."""
+        if obj is not None and Ticket.objects.filter(status=obj).exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(Priority)
+class PriorityAdmin(ReferenceAdmin):
+    list_display = (
+        *ReferenceAdmin.list_display,
+        "first_response_hours",
+        "resolution_hours",
+        "is_default",
+    )
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and Ticket.objects.filter(priority=obj).exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(Component)
+class ComponentAdmin(ReferenceAdmin):
+    list_display = (*ReferenceAdmin.list_display, "is_development")
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    list_display = ("title", "order", "is_active")
+    list_editable = ("order", "is_active")
+    search_fields = ("title", "body")
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 1
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ("name", "working_days", "day_start", "day_end", "time_zone")
+    inlines = [HolidayInline]
+
+
+@admin.register(Asset, Project)
+class OrganizationItemAdmin(admin.ModelAdmin):
+    list_display = ("name", "reference", "location", "organization", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "reference", "organization__name")
+    autocomplete_fields = ("organization",)
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    """Technical access; people change tickets through the ticket pages (services)."""
+
+    list_display = ("number", "title", "organization", "status", "priority", "last_activity_at")
+    list_select_related = ("organization", "status", "priority")
+    search_fields = ("=number", "title")
+    readonly_fields = [f.name for f in Ticket._meta.fields]
+    list_per_page = 50
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("number"))
+    def number_display(self, obj):
+        return f"#{obj.number}"

@@ -1,0 +1,289 @@
+"""Ticket forms: they validate and keep what the person typed; services do the saving."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts import roles
+from accounts.models import Role, User
+
+from . import access
+from .files import validate_upload
+from .models import (
+    Asset,
+    CannedReply,
+    Component,
+    Event,
+    Priority,
+    Project,
+    Status,
+    Ticket,
+    TicketType,
+)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files; each checked by tickets.files.validate_upload (size, sniffed type)."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        cleaned, errors = [], []
+        for uploaded in files:
+            uploaded = super().clean(uploaded, initial)
+            try:
+                validate_upload(uploaded)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+            cleaned.append(uploaded)
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+
+def _attachments_field():
+    return MultipleFileField(
+        label=_("Attachments"),
+        help_text=_("Screenshots, PDF, documents: several files, up to %(mb)s MB each."),
+    )
+
+
+class _PersonChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        name = obj.get_full_name()
+        return f"{name} <{obj.email}>" if name else obj.email
+
+
+class _PeopleChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.email
+
+
+def active(model):
+    return model.objects.filter(is_active=True)
+
+
+def assignable_people():
+    return roles.users_with_role(Role.Code.AGENT, Role.Code.ADMIN).order_by(
+        "first_name", "last_name"
+    )
+
+
+class TicketCreateForm(forms.Form):
+    """Seed 004: clients give title, message, type, criticality and files; agents and sales
+    reps also the client organization and contact, priority, a canned answer and an internal
+    note; admins also the assignees; agents take phone calls (channel, call time)."""
+
+    organization = forms.ModelChoiceField(label=_("Client organization"), queryset=None)
+    requester = _PersonChoice(label=_("Contact"), queryset=None, required=False)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 7}))
+    type = forms.ModelChoiceField(label=_("Type"), queryset=None)
+    criticality = forms.ChoiceField(
+        label=_("Criticality"),
+        choices=Ticket.Criticality.choices,
+        initial=Ticket.Criticality.MEDIUM,
+        help_text=_("How much it hinders your work."),
+    )
+    priority = forms.ModelChoiceField(label=_("Priority"), queryset=None, required=False)
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=Ticket.Channel.choices, initial=Ticket.Channel.WEB
+    )
+    reported_at = forms.DateTimeField(
+        label=_("Call or report time"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("Leave empty for now."),
+    )
+    assignees = _PeopleChoice(label=_("Assign to"), queryset=None, required=False)
+    canned_reply = forms.ModelChoiceField(
+        label=_("Canned answer"),
+        queryset=None,
+        required=False,
+        help_text=_("Sent to the client as the first answer."),
+    )
+    internal_note = forms.CharField(
+        label=_("Internal note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Hidden from the client."),
+    )
+    attachments = _attachments_field()
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["attachments"].help_text = self.fields["attachments"].help_text % {
+            "mb": _max_mb()
+        }
+        self.fields["type"].queryset = active(TicketType).filter(is_development=False)
+        self.staff = access.can_file_for_client(user)
+        if self.staff:
+            orgs = roles.visible_organizations(user).filter(is_active=True).order_by("name")
+            self.fields["organization"].queryset = orgs
+            self.fields["requester"].queryset = User.objects.filter(
+                organization__in=orgs, is_active=True
+            ).order_by("last_name", "first_name")
+            self.fields["priority"].queryset = active(Priority)
+            self.fields["canned_reply"].queryset = active(CannedReply)
+        else:
+            for name in ("organization", "requester", "priority", "canned_reply", "internal_note"):
+                del self.fields[name]
+        if not access.can_take_phone_call(user):
+            del self.fields["channel"]
+            del self.fields["reported_at"]
+        else:
+            self.fields["channel"].choices = [
+                c for c in Ticket.Channel.choices if c[0] != Ticket.Channel.EMAIL
+            ]
+        if access.can_assign_on_create(user):
+            self.fields["assignees"].queryset = assignable_people()
+        else:
+            del self.fields["assignees"]
+
+    def clean(self):
+        data = super().clean()
+        org, requester = data.get("organization"), data.get("requester")
+        if org and requester and requester.organization_id != org.pk:
+            self.add_error("requester", _("This contact belongs to another organization."))
+        if data.get("channel") == Ticket.Channel.PHONE and self.staff and not requester:
+            self.add_error("requester", _("Choose the caller."))
+        return data
+
+
+def _max_mb():
+    from .files import max_upload_bytes
+
+    return max_upload_bytes() // (1024 * 1024)
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Message"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Markdown: **bold**, *italics*, lists, links."),
+    )
+    internal = forms.BooleanField(label=_("Internal note (hidden from the client)"), required=False)
+    action_type = forms.ChoiceField(
+        label=_("Action type"), choices=Event.ActionType.choices, required=False
+    )
+    action_at = forms.DateTimeField(
+        label=_("Action date"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("For a call taken earlier; leave empty for now."),
+    )
+    attachments = _attachments_field()
+
+    def __init__(self, *args, user: User, ticket: Ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = self.fields["attachments"].help_text % {
+            "mb": _max_mb()
+        }
+        if not access.can_add_internal_note(user, ticket):
+            del self.fields["internal"]
+        if not access.can_backdate(user):
+            del self.fields["action_type"]
+            del self.fields["action_at"]
+
+    def clean(self):
+        data = super().clean()
+        empty = not (data.get("body") or "").strip() and not data.get("attachments")
+        if empty and "attachments" not in self.errors:
+            raise ValidationError(_("Write a message or attach a file."))
+        return data
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class StatusForm(VersionForm):
+    status = forms.ModelChoiceField(label=_("Status"), queryset=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].queryset = active(Status)
+
+
+class PriorityForm(VersionForm):
+    priority = forms.ModelChoiceField(label=_("Priority"), queryset=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].queryset = active(Priority)
+
+
+class FieldsForm(VersionForm):
+    type = forms.ModelChoiceField(label=_("Type"), queryset=None, required=False)
+    component = forms.ModelChoiceField(label=_("Component"), queryset=None, required=False)
+    support_level = forms.TypedChoiceField(
+        label=_("Support level"), choices=Ticket.Level.choices, coerce=int
+    )
+    criticality = forms.ChoiceField(label=_("Criticality"), choices=Ticket.Criticality.choices)
+    asset = forms.ModelChoiceField(label=_("Equipment"), queryset=None, required=False)
+    project = forms.ModelChoiceField(label=_("Project"), queryset=None, required=False)
+    followers = _PeopleChoice(label=_("Followers"), queryset=None, required=False)
+
+    def __init__(self, *args, ticket: Ticket, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["type"].queryset = active(TicketType)
+        self.fields["component"].queryset = active(Component)
+        org = ticket.organization_id
+        self.fields["asset"].queryset = Asset.objects.filter(organization_id=org, is_active=True)
+        self.fields["project"].queryset = Project.objects.filter(
+            organization_id=org, is_active=True
+        )
+        # Followers: staff, and the people of the ticket's organization.
+        self.fields["followers"].queryset = (
+            roles.users_with_role(Role.Code.AGENT, Role.Code.ADMIN, Role.Code.SALES)
+            | User.objects.filter(organization_id=org, is_active=True)
+        ).order_by("first_name", "last_name")
+
+
+class AssignForm(VersionForm):
+    assignees = _PeopleChoice(label=_("Assignees"), queryset=None, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignees"].queryset = assignable_people()
+
+
+class EditForm(VersionForm):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+
+
+class EscalateForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for escalation"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why reopen it?"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class TransferForm(forms.Form):
+    type = forms.ModelChoiceField(label=_("Development type"), queryset=None)
+    title = forms.CharField(label=_("Title of the development ticket"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["type"].queryset = active(TicketType).filter(is_development=True)

@@ -1,0 +1,129 @@
+"""Page-shaped reads of tickets; each starts from tickets.access."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from . import access
+from .models import (
+    Asset,
+    Attachment,
+    Component,
+    Event,
+    Priority,
+    Project,
+    Status,
+    Ticket,
+    TicketType,
+)
+
+LIST_RELATED = ("status", "priority", "type", "organization", "requester", "last_activity_by")
+
+
+def ticket_list_rows(user) -> QuerySet[Ticket]:
+    """The ticket list: newest activity first, with what a row shows."""
+    return (
+        access.visible_tickets(user)
+        .select_related(*LIST_RELATED)
+        .prefetch_related("assignees")
+        .order_by("-last_activity_at", "-id")
+    )
+
+
+def dashboard_rows(user, *, limit: int = 10) -> list[Ticket]:
+    """Staff: the open tickets assigned to them. Customers: their open visible tickets."""
+    rows = ticket_list_rows(user).exclude(status__category__in=[c.value for c in FINAL])
+    if access.sees_internal(user):
+        rows = rows.filter(assignees=user)
+    return list(rows[:limit])
+
+
+FINAL = {Status.Category.RESOLVED, Status.Category.CLOSED, Status.Category.CANCELLED}
+
+_FIELD_MODELS = {
+    "priority": Priority,
+    "type": TicketType,
+    "component": Component,
+    "asset": Asset,
+    "project": Project,
+}
+
+
+def timeline(user, ticket: Ticket) -> list[Event]:
+    """The events user may see, oldest first, with attachments and readable old/new values.
+
+    A fixed number of queries whatever the number of events: events, attachments, and one query
+    per reference table named in the changes (statuses, priorities, types, components)."""
+    events = list(
+        access.visible_events(user, ticket)
+        .select_related("actor")
+        .prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "id"))
+        )
+        .order_by("action_at", "id")
+    )
+    status_ids: set[int] = set()
+    field_ids: dict[str, set[int]] = {name: set() for name in _FIELD_MODELS}
+    for event in events:
+        data = event.data or {}
+        if event.kind in (Event.Kind.STATUS, Event.Kind.REOPEN, Event.Kind.CLAIM) and data:
+            status_ids.update(v for v in (data.get("old"), data.get("new")) if v)
+        if event.kind == Event.Kind.FIELD and data.get("field") in field_ids:
+            field_ids[data["field"]].update(v for v in (data.get("old"), data.get("new")) if v)
+    names = {"status": _names(Status, status_ids)}
+    for name, model in _FIELD_MODELS.items():
+        names[name] = _names(model, field_ids[name])
+    for event in events:
+        _describe(event, names)
+    return events
+
+
+def _names(model, ids: set[int]) -> dict[int, object]:
+    if not ids:
+        return {}
+    return {row.pk: row for row in model.objects.filter(pk__in=ids)}
+
+
+def _describe(event: Event, names: dict) -> None:
+    data = event.data or {}
+    event.old_display = event.new_display = None
+    if event.kind in (Event.Kind.STATUS, Event.Kind.REOPEN, Event.Kind.CLAIM) and data.get("new"):
+        event.old_display = names["status"].get(data.get("old"))
+        event.new_display = names["status"].get(data.get("new"))
+    elif event.kind == Event.Kind.FIELD:
+        field = data.get("field")
+        old, new = data.get("old"), data.get("new")
+        if field in _FIELD_MODELS:
+            old, new = names[field].get(old), names[field].get(new)
+        elif field == "support_level":
+            old, new = Ticket.Level(old).label if old else old, Ticket.Level(new).label
+        elif field == "criticality":
+            old = Ticket.Criticality(old).label if old else old
+            new = Ticket.Criticality(new).label if new else new
+        elif field == "followers":
+            old, new = ", ".join(old or []), ", ".join(new or [])
+        elif field == "description":
+            old = new = None  # too long for a line: the ticket shows the current text
+        event.old_display, event.new_display = old, new
+        event.field_label = FIELD_LABELS.get(field, field)
+
+
+def _field_labels():
+    return {
+        name: Ticket._meta.get_field(name).verbose_name
+        for name in (
+            "title",
+            "description",
+            "priority",
+            "type",
+            "component",
+            "support_level",
+            "criticality",
+            "asset",
+            "project",
+            "followers",
+        )
+    }
+
+
+FIELD_LABELS = _field_labels()

@@ -1,0 +1,390 @@
+"""Ticket pages: list, creation, detail with its actions, and attachment downloads.
+
+Each view fetches through tickets.access (hidden == 404), parses with a form, calls one
+service and redirects; domain errors come back as a message with the person's input kept.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import access, selectors, services, sla
+from .errors import StaleVersion, TicketError
+from .files import file_response
+from .forms import (
+    AssignForm,
+    EditForm,
+    EscalateForm,
+    FieldsForm,
+    PriorityForm,
+    ReopenForm,
+    ReplyForm,
+    StatusForm,
+    TicketCreateForm,
+    TransferForm,
+)
+from .models import CannedReply
+
+PAGE_SIZE = 25
+
+
+def ticket_list(request):
+    page = Paginator(selectors.ticket_list_rows(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "page": page,
+        "tickets": list(page.object_list),
+        "can_create": access.can_create_ticket(request.user),
+        "nav_active": "tickets",
+    }
+    return render(request, "tickets/list.html", context)
+
+
+def ticket_create(request):
+    if not access.can_create_ticket(request.user):
+        raise Http404
+    form = TicketCreateForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["assignees"] = list(data.get("assignees") or [])
+        try:
+            ticket = services.create_ticket(actor=request.user, **data)
+        except TicketError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Ticket #%(n)s created.") % {"n": ticket.number})
+            return redirect(ticket)
+    context = {"form": form, "nav_active": "new-ticket"}
+    return render(request, "tickets/new.html", context, status=400 if form.errors else 200)
+
+
+def ticket_detail(request, number, **forms):
+    user = request.user
+    ticket = access.get_visible_ticket_or_404(user, number)
+    return render(request, "tickets/detail.html", _detail_context(request, ticket, **forms))
+
+
+def _detail_context(request, ticket, **forms):
+    user = request.user
+    initial = {"version": ticket.version}
+    can = {
+        "reply": access.can_reply(user, ticket),
+        "note": access.can_add_internal_note(user, ticket),
+        "status": access.can_change_status(user, ticket),
+        "fields": access.can_change_fields(user, ticket),
+        "edit": access.can_edit(user, ticket),
+        "assign": access.can_assign(user, ticket),
+        "claim": access.can_claim(user, ticket),
+        "escalate": access.can_escalate(user, ticket),
+        "reopen": access.can_reopen(user, ticket),
+        "transfer": access.can_transfer_to_development(user, ticket),
+        "internal": access.sees_internal(user),
+    }
+    assignees = list(ticket.assignees.all())
+    followers = list(ticket.followers.all())
+    context = {
+        "ticket": ticket,
+        "events": selectors.timeline(user, ticket),
+        "assignees": assignees,
+        "followers": followers,
+        "can": can,
+        "sla": sla.sla_state(ticket, sla.load_calendar()),
+        "development_tickets": list(ticket.development_tickets.only("number", "title"))
+        if can["internal"]
+        else [],
+        "nav_active": "tickets",
+    }
+    if can["reply"] or can["note"]:
+        context["reply_form"] = forms.get("reply_form") or ReplyForm(user=user, ticket=ticket)
+        if can["internal"]:
+            context["canned_replies"] = [
+                (c, services.fill_canned_reply(c, ticket=ticket, agent=user))
+                for c in CannedReply.objects.filter(is_active=True)
+            ]
+    if can["status"]:
+        context["status_form"] = StatusForm(initial={**initial, "status": ticket.status_id})
+    if can["fields"]:
+        context["priority_form"] = PriorityForm(initial={**initial, "priority": ticket.priority_id})
+        context["fields_form"] = forms.get("fields_form") or FieldsForm(
+            ticket=ticket,
+            initial={
+                **initial,
+                "type": ticket.type_id,
+                "component": ticket.component_id,
+                "support_level": ticket.support_level,
+                "criticality": ticket.criticality,
+                "asset": ticket.asset_id,
+                "project": ticket.project_id,
+                "followers": [f.pk for f in followers],
+            },
+        )
+    if can["assign"]:
+        context["assign_form"] = AssignForm(
+            initial={**initial, "assignees": [a.pk for a in assignees]}
+        )
+    if can["edit"]:
+        context["edit_form"] = forms.get("edit_form") or EditForm(
+            initial={**initial, "title": ticket.title, "description": ticket.description}
+        )
+    if can["escalate"]:
+        context["escalate_form"] = EscalateForm()
+    if can["reopen"]:
+        context["reopen_form"] = ReopenForm()
+    if can["transfer"]:
+        context["transfer_form"] = TransferForm()
+    return context
+
+
+def _run(request, ticket, action):
+    """Call a service; show a domain error as a message. Returns True when it went through."""
+    try:
+        action()
+    except TicketError as exc:
+        messages.error(request, str(exc))
+        return False
+    return True
+
+
+@require_POST
+def ticket_reply(request, number):
+    ticket = access.get_visible_ticket_or_404(request.user, number)
+    internal = bool(request.POST.get("internal"))
+    if internal and not access.can_add_internal_note(request.user, ticket):
+        raise PermissionDenied
+    if not internal and not access.can_reply(request.user, ticket):
+        raise PermissionDenied
+    form = ReplyForm(request.POST, request.FILES, user=request.user, ticket=ticket)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            event = services.reply(
+                actor=request.user,
+                ticket=ticket,
+                body=data["body"],
+                internal=data.get("internal", False),
+                attachments=data["attachments"],
+                action_type=data.get("action_type") or None,
+                action_at=data.get("action_at"),
+            )
+        except TicketError as exc:
+            form.add_error(None, str(exc))
+        else:
+            done = _("Internal note added.") if event.is_internal else _("Reply sent.")
+            messages.success(request, done)
+            return redirect(f"{ticket.get_absolute_url()}#event-{event.pk}")
+    context = _detail_context(request, ticket, reply_form=form)
+    return render(request, "tickets/detail.html", context, status=400)
+
+
+@require_POST
+def ticket_status(request, number):
+    ticket = access.get_visible_ticket_or_404(request.user, number)
+    if not access.can_change_status(request.user, ticket):
+        raise PermissionDenied
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a status."))
+    elif _run(
+        request,
+        ticket,
+        lambda: services.change_status(
+            actor=request.user,
+            ticket=ticket,
+            status=form.cleaned_data["status"],
+            version=form.cleaned_data["version"],
+        ),
+    ):
+        messages.success(request, _("Status changed."))
+    return redirect(ticket)
+
+
+@require_POST
+def ticket_priority(request, number):
+    ticket = access.get_visible_ticket_or_404(request.user, number)
+    if not access.can_change_fields(request.user, ticket):
+        raise PermissionDenied
+    form = PriorityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a priority."))
+    elif _run(
+        request,
+        ticket,
+        lambda: services.change_priority(
+            actor=request.user,
+            ticket=ticket,
+            priority=form.cleaned_data["priority"],
+            version=form.cleaned_data["version"],
+        ),
+    ):
+        messages.success(request, _("Priority changed; the due dates follow it."))
+    return redirect(ticket)
+
+
+@require_POST
+def ticket_fields(request, number):
+    ticket = access.get_visible_ticket_or_404(request.user, number)
+    if not access.can_change_fields(request.user, ticket):
+        raise PermissionDenied
+    form = FieldsForm(request.POST, ticket=ticket)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        version, followers = data.pop("version"), list(data.pop("followers"))
+        try:
+            services.update_ticket(
+                actor=request.user,
+                ticket=ticket,
+                version=version,
+                changes=data,
+                followers=followers,
+            )
+        except TicketError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Ticket updated."))
+            return redirect(ticket)
+    context = _detail_context(request, ticket, fields_form=form)
+    return render(request, "tickets/detail.html", context, status=400)
+
+
+@require_POST
+def ticket_edit(request, number):
+    ticket = access.get_visible_ticket_or_404(request.user, number)
+    if not access.can_edit(request.user, ticket):
+        raise PermissionDenied
+    form = EditForm(request.POST)
+    status = 400
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            services.update_ticket(actor=request.user, ticket=ticket, version=version, changes=data)
+        except StaleVersion as exc:
+            form.add_error(None, str(exc))
+            status = 409
+        except TicketError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Ticket updated."))
+            return redirect(ticket)
+    context = _detail_context(request, ticket, edit_form=form)
+    context["edit_open"] = True
+    return render(request, "tickets/detail.html", context, status=status)
+
+
+@require_POST
+def ticket_assign(request, number):
+    ticket = access.get_visible_ticket_or_404(request.user, number)
+    if not access.can_assign(request.user, ticket):
+        raise PermissionDenied
+    form = AssignForm(request.POST)
+    if form.is_valid() and _run(
+        request,
+        ticket,
+        lambda: services.assign(
+            actor=request.user,
+            ticket=ticket,
+            assignees=list(form.cleaned_data["assignees"]),
+            version=form.cleaned_data["version"],
+        ),
+    ):
+        messages.success(request, _("Assignees saved."))
+    return redirect(ticket)
+
+
+@require_POST
+def ticket_claim(request, number):
+    ticket = access.get_visible_ticket_or_404(request.user, number)
+    if not access.can_claim(request.user, ticket):
+        raise PermissionDenied
+    if _run(request, ticket, lambda: services.claim(actor=request.user, ticket=ticket)):
+        messages.success(request, _("You took ticket #%(n)s.") % {"n": ticket.number})
+    return redirect(ticket)
+
+
+@require_POST
+def ticket_escalate(request, number):
+    ticket = access.get_visible_ticket_or_404(request.user, number)
+    if not access.can_escalate(request.user, ticket):
+        raise PermissionDenied
+    form = EscalateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the ticket is escalated."))
+    elif _run(
+        request,
+        ticket,
+        lambda: services.escalate(
+            actor=request.user, ticket=ticket, reason=form.cleaned_data["reason"]
+        ),
+    ):
+        messages.success(request, _("Ticket escalated to the next support level."))
+    return redirect(ticket)
+
+
+@require_POST
+def ticket_reopen(request, number):
+    ticket = access.get_visible_ticket_or_404(request.user, number)
+    if not access.can_reopen(request.user, ticket):
+        raise PermissionDenied
+    form = ReopenForm(request.POST)
+    form.is_valid()
+    reason = form.cleaned_data.get("reason", "")
+    if _run(
+        request,
+        ticket,
+        lambda: services.reopen(actor=request.user, ticket=ticket, reason=reason),
+    ):
+        messages.success(request, _("Ticket reopened."))
+    return redirect(ticket)
+
+
+@require_POST
+def ticket_transfer(request, number):
+    ticket = access.get_visible_ticket_or_404(request.user, number)
+    if not access.can_transfer_to_development(request.user, ticket):
+        raise PermissionDenied
+    form = TransferForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a development type."))
+        return redirect(ticket)
+    try:
+        dev = services.transfer_to_development(
+            actor=request.user,
+            ticket=ticket,
+            type=form.cleaned_data["type"],
+            title=form.cleaned_data["title"],
+        )
+    except TicketError as exc:
+        messages.error(request, str(exc))
+        return redirect(ticket)
+    messages.success(request, _("Development ticket #%(n)s created.") % {"n": dev.number})
+    return redirect(dev)
+
+
+def attachment_download(request, number, pk, thumbnail=False):
+    ticket = access.get_visible_ticket_or_404(request.user, number)
+    attachment = get_object_or_404(ticket.attachments.select_related("event"), pk=pk)
+    attachment.ticket = ticket
+    if not access.can_download_attachment(request.user, attachment):
+        raise Http404
+    if thumbnail:
+        if not attachment.thumbnail:
+            raise Http404
+        return file_response(
+            attachment.thumbnail,
+            filename=f"thumb-{attachment.filename}.jpg",
+            content_type="image/jpeg",
+            inline=True,
+        )
+    return file_response(
+        attachment.file,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        inline=request.GET.get("download") != "1",
+    )
