@@ -29,6 +29,14 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(transactional_db):
+    """Browser tests flush the database between tests: put the seeded reference data back."""
+    from tests.tickets.conftest import ensure_reference_data
+
+    ensure_reference_data()
+
+
 @pytest.fixture(scope="session")
 def browser():
     with sync_playwright() as playwright:

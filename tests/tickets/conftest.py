@@ -60,3 +60,14 @@ def ticket_a(make_ticket, client_a):
 @pytest.fixture
 def ticket_b(make_ticket, client_b):
     return make_ticket(client_b, title="Beta's secret problem")
+
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    """These tests read messages in English, the source language; the French interface is
+    covered by the browser journeys and the catalog tests."""
+    from django.utils import translation
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
