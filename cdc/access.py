@@ -31,7 +31,7 @@ def get_visible_change_request_or_404(user, number) -> ChangeRequest:
     try:
         return (
             visible_change_requests(user)
-            .select_related("organization", "requester", "created_by")
+            .select_related("organization", "requester", "created_by", "ticket")
             .get(number=number)
         )
     except (ChangeRequest.DoesNotExist, ValueError, TypeError):

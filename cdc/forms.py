@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import mimetypes
 from pathlib import Path
-from types import SimpleNamespace
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+
+from tickets.files import validate_upload
 
 from .models import ChangeRequest, Check
 
@@ -18,7 +18,6 @@ ALLOWED = {
     ".jpg", ".jpeg", ".png", ".gif", ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx",
     ".odt", ".ods", ".odp", ".txt", ".csv", ".zip", ".mp4",
 }  # fmt: skip
-MAX_BYTES = 20 * 1024 * 1024
 
 
 class RequestForm(forms.Form):
@@ -146,12 +145,9 @@ class UploadForm(forms.Form):
     file = forms.FileField(label=_("File"))
 
     def clean_file(self):
+        """Same checks as ticket attachments (size limit, sniffed type, real images)."""
         upload = self.cleaned_data["file"]
-        name = Path(upload.name).name.replace("\x00", "")[:200] or "file"
-        if Path(name).suffix.lower() not in ALLOWED:
+        self.info = validate_upload(upload)
+        if Path(self.info.filename).suffix.lower() not in ALLOWED:
             raise ValidationError(_("This kind of file is not accepted."))
-        if upload.size > MAX_BYTES:
-            raise ValidationError(_("Files are limited to 20 MB."))
-        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        self.info = SimpleNamespace(filename=name, content_type=content_type, size=upload.size)
         return upload

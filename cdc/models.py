@@ -22,7 +22,14 @@ class ChangeRequest(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     number = models.PositiveIntegerField(_("number"), unique=True, editable=False)
-    ticket_number = models.PositiveIntegerField(_("ticket reference"), null=True, blank=True)
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name=_("helpdesk ticket"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="change_requests",
+    )
     state = models.CharField(
         _("step"), max_length=20, choices=State.choices, default=State.DRAFT, db_index=True
     )

@@ -87,6 +87,21 @@ def _plain(value):
     return value
 
 
+def _ticket_for(actor: User, organization: Organization, number: int | None):
+    """The ticket a request refers to: one of the organization's that actor may see."""
+    if number is None:
+        return None
+    from tickets.access import visible_tickets
+
+    ticket = visible_tickets(actor).filter(number=number, organization_id=organization.pk).first()
+    if ticket is None:
+        raise TransitionRefused(
+            _("Ticket #%(number)s is not a ticket of this organization that you can see.")
+            % {"number": number}
+        )
+    return ticket
+
+
 @transaction.atomic
 def create_change_request(
     *,
@@ -119,7 +134,7 @@ def create_change_request(
         title=title,
         description=description,
         client_deadline=client_deadline,
-        ticket_number=ticket_number,
+        ticket=_ticket_for(actor, organization, ticket_number),
     )
     HistoryEntry.objects.create(
         change_request=cr,
@@ -157,7 +172,7 @@ def edit_request(
         description=description,
         client_deadline=client_deadline,
         requester=requester,
-        ticket_number=ticket_number,
+        ticket=_ticket_for(actor, cr.organization, ticket_number),
     )
     _apply(actor, cr, "edit_request", target, changes, fields=fields)
     return cr

@@ -139,7 +139,7 @@ def _detail_context(request, cr, tab, bound=None):
             initial={
                 "organization": cr.organization_id,
                 "requester": cr.requester_id,
-                "ticket_number": cr.ticket_number,
+                "ticket_number": cr.ticket.number if cr.ticket_id else None,
                 "kind": cr.kind,
                 "title": cr.title,
                 "client_deadline": cr.client_deadline,

@@ -13,13 +13,26 @@ from cdc.workflow import State
 TODAY = date.today()
 
 
+def ticket_of(person, title="Export comptable"):
+    """A real helpdesk ticket filed by person through the ticket services."""
+    from tests.tickets.conftest import ensure_reference_data
+    from tickets import services as ticket_services
+    from tickets.models import TicketType
+
+    ensure_reference_data()
+    return ticket_services.create_ticket(
+        actor=person, title=title, description="…", type=TicketType.objects.first()
+    )
+
+
 def test_client_admin_creates_a_request_and_sees_the_requester_card(
     login, client_admin_a, client_a
 ):
+    ticket = ticket_of(client_a)
     client = login(client_admin_a)
-    page = client.get(reverse("cdc:new") + "?ticket=42")
+    page = client.get(reverse("cdc:new") + f"?ticket={ticket.number}")
     assert page.status_code == 200
-    assert b'value="42"' in page.content
+    assert f'value="{ticket.number}"'.encode() in page.content
     card = client.get(reverse("cdc:requester-card"), {"requester": client_admin_a.pk})
     assert b"DSI" in card.content and b"boss@alpha.test" in card.content
     response = client.post(
@@ -31,12 +44,34 @@ def test_client_admin_creates_a_request_and_sees_the_requester_card(
             "title": "Add a column",
             "description": "Please.",
             "client_deadline": str(TODAY + timedelta(10)),
-            "ticket_number": "42",
+            "ticket_number": str(ticket.number),
         },
     )
     cr = ChangeRequest.objects.get()
     assert response.status_code == 302 and response.url == cr.get_absolute_url()
-    assert (cr.requester, cr.ticket_number, cr.state) == (client_a, 42, State.DRAFT)
+    assert (cr.requester, cr.ticket, cr.state) == (client_a, ticket, State.DRAFT)
+    assert f"/tickets/{ticket.number}/" in client.get(cr.get_absolute_url()).content.decode()
+
+
+def test_a_forged_ticket_number_of_another_organization_is_refused(
+    login, client_admin_a, client_a, client_b
+):
+    secret = ticket_of(client_b, title="Beta secret")
+    response = login(client_admin_a).post(
+        reverse("cdc:new"),
+        {
+            "organization": client_admin_a.organization_id,
+            "requester": client_a.pk,
+            "kind": "change",
+            "title": "Typed title kept",
+            "description": "Please.",
+            "ticket_number": str(secret.number),
+        },
+    )
+    assert response.status_code in (200, 400)
+    assert "Typed title kept" in response.content.decode()
+    assert "Beta secret" not in response.content.decode()
+    assert not ChangeRequest.objects.exists()
 
 
 def test_requester_card_does_not_leak_other_organization_people(login, client_admin_a, client_b):
@@ -318,6 +353,7 @@ def test_tabs_greyed_for_client_and_support(build, login, client_admin_a, agent)
 
 
 def test_client_edits_the_draft_then_it_locks(build, login, client_admin_a, client_a):
+    ticket = ticket_of(client_a)
     cr = build.draft()
     client = login(client_admin_a)
     data = {
@@ -325,16 +361,16 @@ def test_client_edits_the_draft_then_it_locks(build, login, client_admin_a, clie
         "kind": "fix",
         "title": "Fix the export",
         "description": "Broken.",
-        "ticket_number": "7",
+        "ticket_number": str(ticket.number),
         "version": cr.version,
     }
     response = client.post(reverse("cdc:request-edit", args=[cr.number]), data)
     assert response.status_code == 302
     cr.refresh_from_db()
-    assert (cr.title, cr.requester, cr.ticket_number, cr.kind) == (
+    assert (cr.title, cr.requester, cr.ticket, cr.kind) == (
         "Fix the export",
         client_a,
-        7,
+        ticket,
         "fix",
     )
     assert cr.history.filter(action="edit_request").get().changes["title"][1] == "Fix the export"
