@@ -177,7 +177,10 @@ class ReplyForm(forms.Form):
     )
     internal = forms.BooleanField(label=_("Internal note (hidden from the client)"), required=False)
     action_type = forms.ChoiceField(
-        label=_("Action type"), choices=Event.ActionType.choices, required=False
+        label=_("Action type"),
+        # Blank: the service picks (answer for a reply, information for a note).
+        choices=[("", _("Automatic")), *Event.ActionType.choices],
+        required=False,
     )
     action_at = forms.DateTimeField(
         label=_("Action date"),

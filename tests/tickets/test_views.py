@@ -440,3 +440,18 @@ def test_internal_note_file_is_404_for_the_client(login, client_a, agent, ticket
     attachment = event.attachments.get()
     url = reverse("tickets:attachment", args=[ticket_a.number, attachment.pk])
     assert login(client_a).get(url).status_code == 404
+
+
+def test_a_staff_reply_is_recorded_as_an_answer_by_default(login, agent, ticket_a):
+    import re
+
+    client = login(agent)
+    page = client.get(f"/tickets/{ticket_a.number}/").content.decode()
+    select = re.search(r'<select name="action_type".*?</select>', page, re.S).group(0)
+    # What a browser submits untouched: the first option, which lets the service decide.
+    first = re.search(r'<option value="([^"]*)"', select).group(1)
+    client.post(
+        f"/tickets/{ticket_a.number}/reply/", {"body": "Voici la solution.", "action_type": first}
+    )
+    event = ticket_a.events.get(kind="reply")
+    assert event.action_type == "answer"
