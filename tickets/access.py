@@ -81,6 +81,11 @@ def get_visible_ticket_or_404(user, number) -> Ticket:
     return ticket
 
 
+def can_use_saved_views(user) -> bool:
+    """Saved queue views (mine, unassigned, overdue, new, followed) are for staff."""
+    return sees_internal(user)
+
+
 def can_view(user, ticket: Ticket) -> bool:
     """Answered from the fetch when the ticket came from get_visible_ticket_or_404(user)."""
     if getattr(ticket, "_visible_to", None) == user.pk:

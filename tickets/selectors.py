@@ -30,6 +30,18 @@ def ticket_list_rows(user) -> QuerySet[Ticket]:
     )
 
 
+def ticket_queue(user, params):
+    """The filtered, sorted queue: (filter set for the form, rows queryset)."""
+    from .filters import DEFAULT_SORT, TicketFilter, order_fields
+
+    rows = ticket_list_rows(user)
+    filterset = TicketFilter(params, queryset=rows, user=user)
+    if filterset.is_valid():
+        rows = filterset.qs
+    sort = params.get("sort") or DEFAULT_SORT
+    return filterset, rows.order_by(*order_fields(sort)), sort
+
+
 def dashboard_rows(user, *, limit: int = 10) -> list[Ticket]:
     """Staff: the open tickets assigned to them. Customers: their open visible tickets."""
     rows = ticket_list_rows(user).exclude(status__category__in=[c.value for c in FINAL])

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from . import access, selectors, services, sla
 from .errors import StaleVersion, TicketError
 from .files import file_response
+from .filters import SAVED_VIEWS
 from .forms import (
     AssignForm,
     EditForm,
@@ -35,16 +36,49 @@ PAGE_SIZE = 25
 
 
 def ticket_list(request):
-    page = Paginator(selectors.ticket_list_rows(request.user), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    params = request.GET.copy()
+    view = params.pop("view", [""])[0]
+    if view in SAVED_VIEWS and access.can_use_saved_views(request.user):
+        params.update(SAVED_VIEWS[view][1])
+    filterset, rows, sort = selectors.ticket_queue(request.user, params)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "tickets": list(page.object_list),
+        "filter": filterset,
+        "sort": sort,
+        "view": view,
+        "saved_views": SAVED_VIEWS if access.can_use_saved_views(request.user) else {},
+        "columns": _sortable_columns(request, sort),
         "can_create": access.can_create_ticket(request.user),
         "nav_active": "tickets",
     }
     return render(request, "tickets/list.html", context)
+
+
+def _sortable_columns(request, sort):
+    """Header links: clicking a column sorts by it, clicking again reverses; filters kept."""
+    columns = []
+    for key, label in (
+        ("number", _("Number")),
+        ("title", _("Title")),
+        ("client", _("Client")),
+        ("status", _("Status")),
+        ("priority", _("Priority")),
+        (None, _("Assignees")),
+        ("created", _("Created")),
+        ("updated", _("Last update")),
+    ):
+        if key is None:
+            columns.append({"label": label})
+            continue
+        params = request.GET.copy()
+        params.pop("page", None)
+        current = sort.lstrip("-") == key
+        params["sort"] = key if current and sort.startswith("-") else f"-{key}"
+        direction = ("desc" if sort.startswith("-") else "asc") if current else ""
+        columns.append({"label": label, "url": "?" + params.urlencode(), "direction": direction})
+    return columns
 
 
 def ticket_create(request):

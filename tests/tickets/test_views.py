@@ -165,7 +165,9 @@ def test_list_queries_are_bounded(
     for _ in range(3):
         services.claim(actor=agent, ticket=make_ticket(client_a))
     client.get(url)
-    with django_assert_max_num_queries(12) as few:
+    # Page, rows, assignees, plus one query per filter picker (statuses, types, priorities,
+    # components, organizations, sales reps): none grows with the number of tickets.
+    with django_assert_max_num_queries(20) as few:
         client.get(url)
     for _ in range(40):
         services.claim(actor=agent, ticket=make_ticket(client_a))

@@ -1,0 +1,98 @@
+"""The queue: filters and sorts in the URL, saved views for staff, visibility kept."""
+
+import pytest
+from django.urls import reverse
+
+from tickets import services
+from tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def numbers(response):
+    return [t.number for t in response.context["tickets"]]
+
+
+@pytest.fixture
+def queue(make_ticket, agent, client_a, client_b, ref):
+    mine = make_ticket(client_a, title="Imprimante en panne")
+    services.claim(actor=agent, ticket=mine)
+    unassigned = make_ticket(client_a, title="Export comptable vide")
+    other_org = make_ticket(client_b, title="Beta export secret")
+    return {"mine": mine, "unassigned": unassigned, "other": other_org}
+
+
+def test_assignee_filters_and_saved_views(login, agent, queue):
+    client = login(agent)
+    mine = client.get(reverse("tickets:list"), {"assignee": "me"})
+    assert numbers(mine) == [queue["mine"].number]
+    unassigned = client.get(reverse("tickets:list"), {"view": "unassigned"})
+    assert set(numbers(unassigned)) == {queue["unassigned"].number, queue["other"].number}
+    saved = client.get(reverse("tickets:list"), {"view": "mine"})
+    assert numbers(saved) == [queue["mine"].number]
+
+
+def test_every_column_sorts_both_ways(login, agent, queue):
+    client = login(agent)
+    ascending = numbers(client.get(reverse("tickets:list"), {"sort": "number"}))
+    descending = numbers(client.get(reverse("tickets:list"), {"sort": "-number"}))
+    assert ascending == sorted(ascending) and descending == ascending[::-1]
+    for column in ("title", "client", "status", "priority", "created", "updated"):
+        for sort in (column, f"-{column}"):
+            assert client.get(reverse("tickets:list"), {"sort": sort}).status_code == 200
+    titles = [
+        t.title for t in client.get(reverse("tickets:list"), {"sort": "title"}).context["tickets"]
+    ]
+    assert titles == sorted(titles)
+
+
+def test_default_order_is_last_activity_first(login, agent, queue):
+    client = login(agent)
+    services.reply(actor=agent, ticket=queue["unassigned"], body="Nous regardons.")
+    assert numbers(client.get(reverse("tickets:list")))[0] == queue["unassigned"].number
+
+
+def test_search_finds_by_word_and_by_number_within_visibility(login, client_a, queue):
+    client = login(client_a)
+    by_word = client.get(reverse("tickets:list"), {"q": "export"})
+    assert numbers(by_word) == [queue["unassigned"].number]  # not Beta's ticket
+    by_number = client.get(reverse("tickets:list"), {"q": f"#{queue['other'].number}"})
+    assert numbers(by_number) == []
+
+
+def test_a_client_forging_another_organization_filter_sees_nothing_of_it(
+    login, client_a, queue, org_b
+):
+    response = login(client_a).get(reverse("tickets:list"), {"organization": org_b.pk})
+    assert queue["other"].number not in numbers(response)
+    assert "Beta" not in response.content.decode()
+
+
+def test_clients_get_no_saved_views(login, client_a, queue):
+    response = login(client_a).get(reverse("tickets:list"), {"view": "mine"})
+    assert response.context["saved_views"] == {}
+    assert set(numbers(response)) == {queue["mine"].number, queue["unassigned"].number}
+
+
+def test_filters_stay_in_the_sort_links(login, agent, queue):
+    response = login(agent).get(reverse("tickets:list"), {"assignee": "me", "sort": "-number"})
+    column = next(c for c in response.context["columns"] if c.get("url") and "number" in c["url"])
+    assert "assignee=me" in column["url"] and "sort=number" in column["url"]
+
+
+def test_filtered_list_queries_do_not_grow(
+    login, agent, make_ticket, client_a, django_assert_max_num_queries
+):
+    client = login(agent)
+    params = {"assignee": "any", "category": ["new", "open"], "q": "panne", "sort": "-priority"}
+    for _ in range(3):
+        services.claim(actor=agent, ticket=make_ticket(client_a, title="Panne réseau"))
+    client.get(reverse("tickets:list"), params)
+    with django_assert_max_num_queries(20) as few:
+        client.get(reverse("tickets:list"), params)
+    for _ in range(30):
+        services.claim(actor=agent, ticket=make_ticket(client_a, title="Panne réseau"))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("tickets:list"), params)
+    assert len(response.context["tickets"]) == 25
+    assert Ticket.objects.count() == 33

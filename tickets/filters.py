@@ -1,0 +1,159 @@
+"""Queue filters, sorts and saved views: everything lives in the URL (shareable, back button).
+
+The filter set narrows a queryset that already comes from access.visible_tickets(user); it
+never widens it. Assignee and follower filters use EXISTS subqueries (no join + distinct).
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts import roles
+from accounts.models import Organization, Role
+
+from .models import FINAL_CATEGORIES, Component, Priority, Status, Ticket, TicketType
+
+# Sortable columns: URL value -> order_by fields (ties broken by id, newest first).
+SORTS = {
+    "number": ("number",),
+    "title": ("title", "-id"),
+    "client": ("organization__name", "-id"),
+    "status": ("status__order", "-id"),
+    "priority": ("priority__order", "-id"),
+    "created": ("created_at", "id"),
+    "updated": ("last_activity_at", "id"),
+}
+DEFAULT_SORT = "-updated"
+
+# Saved views for staff: name -> (label, query parameters).
+SAVED_VIEWS = {
+    "mine": (_("My tickets"), {"assignee": "me", "open": "1"}),
+    "unassigned": (_("Unassigned"), {"assignee": "none", "open": "1"}),
+    "overdue": (_("Overdue"), {"overdue": "1"}),
+    "new": (_("New"), {"category": Status.Category.NEW}),
+    "followed": (_("Followed"), {"followed": "1", "open": "1"}),
+}
+
+
+def order_fields(sort: str) -> list[str]:
+    """order_by() arguments for a sort parameter such as "-updated"; unknown -> default."""
+    descending = sort.startswith("-")
+    fields = SORTS.get(sort.lstrip("-"))
+    if fields is None:
+        return order_fields(DEFAULT_SORT)
+    if descending:
+        return [f[1:] if f.startswith("-") else f"-{f}" for f in fields]
+    return list(fields)
+
+
+class TicketFilter(django_filters.FilterSet):
+    ASSIGNEE_CHOICES = [("me", _("Me")), ("none", _("Unassigned")), ("any", _("Anyone"))]
+
+    status = django_filters.ModelMultipleChoiceFilter(
+        label=_("Status"), queryset=Status.objects.order_by("order")
+    )
+    category = django_filters.MultipleChoiceFilter(
+        label=_("Status category"), field_name="status__category", choices=Status.Category.choices
+    )
+    open = django_filters.BooleanFilter(label=_("Open only"), method="filter_open")
+    type = django_filters.ModelMultipleChoiceFilter(
+        label=_("Type"), queryset=TicketType.objects.order_by("order")
+    )
+    priority = django_filters.ModelMultipleChoiceFilter(
+        label=_("Priority"), queryset=Priority.objects.order_by("order")
+    )
+    criticality = django_filters.MultipleChoiceFilter(
+        label=_("Criticality"), choices=Ticket.Criticality.choices
+    )
+    assignee = django_filters.ChoiceFilter(
+        label=_("Assignee"),
+        choices=ASSIGNEE_CHOICES,
+        method="filter_assignee",
+        empty_label=_("All"),
+    )
+    followed = django_filters.BooleanFilter(label=_("Followed by me"), method="filter_followed")
+    organization = django_filters.ModelChoiceFilter(
+        label=_("Client"), queryset=Organization.objects.none()
+    )
+    sales_rep = django_filters.ModelChoiceFilter(
+        label=_("Sales rep"), queryset=None, method="filter_sales_rep"
+    )
+    support_level = django_filters.TypedMultipleChoiceFilter(
+        label=_("Support level"), choices=Ticket.Level.choices, coerce=int
+    )
+    component = django_filters.ModelMultipleChoiceFilter(
+        label=_("Component"), queryset=Component.objects.order_by("order")
+    )
+    channel = django_filters.MultipleChoiceFilter(
+        label=_("Channel"), choices=Ticket.Channel.choices
+    )
+    created = django_filters.DateFromToRangeFilter(
+        label=_("Created between"), field_name="created_at"
+    )
+    updated = django_filters.DateFromToRangeFilter(
+        label=_("Updated between"), field_name="last_activity_at"
+    )
+    overdue = django_filters.BooleanFilter(label=_("Overdue"), field_name="is_overdue")
+    q = django_filters.CharFilter(label=_("Search"), method="filter_search")
+
+    class Meta:
+        model = Ticket
+        fields: list[str] = []
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.filters["organization"].queryset = access_organizations(user)
+        self.filters["sales_rep"].queryset = roles.users_with_role(Role.Code.SALES).order_by(
+            "last_name"
+        )
+
+    def filter_open(self, queryset, name, value):
+        if value:
+            return queryset.exclude(status__category__in=list(FINAL_CATEGORIES))
+        return queryset
+
+    def filter_assignee(self, queryset, name, value):
+        through = Ticket.assignees.through
+        assigned = through.objects.filter(ticket_id=OuterRef("pk"))
+        if value == "me":
+            return queryset.filter(Exists(assigned.filter(user_id=self.user.pk)))
+        if value == "none":
+            return queryset.exclude(Exists(assigned))
+        if value == "any":
+            return queryset.filter(Exists(assigned))
+        return queryset
+
+    def filter_followed(self, queryset, name, value):
+        if not value:
+            return queryset
+        through = Ticket.followers.through
+        return queryset.filter(
+            Exists(through.objects.filter(ticket_id=OuterRef("pk"), user_id=self.user.pk))
+        )
+
+    def filter_sales_rep(self, queryset, name, value):
+        represented = Organization.sales_reps.through.objects.filter(user_id=value.pk)
+        org_ids = represented.values("organization_id")
+        return queryset.filter(
+            Q(organization_id__in=org_ids) | Q(organization__parent_id__in=org_ids)
+        )
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        number = value.lstrip("#")
+        match = Q(title__icontains=value) | Q(description__icontains=value)
+        if number.isdigit():
+            match |= Q(number=int(number))
+        return queryset.filter(match)
+
+
+def access_organizations(user):
+    """The client filter offers only organizations the person may see."""
+    if user is None:
+        return Organization.objects.none()
+    return roles.visible_organizations(user).order_by("name")
