@@ -7,6 +7,7 @@ never widens it. Assignee and follower filters use EXISTS subqueries (no join + 
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +15,12 @@ from accounts import roles
 from accounts.models import Organization, Role
 
 from .models import FINAL_CATEGORIES, Component, Priority, Status, Ticket, TicketType
+
+
+def yes_no():
+    """A yes/no filter that shows "—" (no filter) rather than "Unknown"."""
+    return forms.Select(choices=[("", "—"), ("true", _("Yes")), ("false", _("No"))])
+
 
 # Sortable columns: URL value -> order_by fields (ties broken by id, newest first).
 SORTS = {
@@ -57,7 +64,7 @@ class TicketFilter(django_filters.FilterSet):
     category = django_filters.MultipleChoiceFilter(
         label=_("Status category"), field_name="status__category", choices=Status.Category.choices
     )
-    open = django_filters.BooleanFilter(label=_("Open only"), method="filter_open")
+    open = django_filters.BooleanFilter(label=_("Open only"), method="filter_open", widget=yes_no())
     type = django_filters.ModelMultipleChoiceFilter(
         label=_("Type"), queryset=TicketType.objects.order_by("order")
     )
@@ -73,7 +80,9 @@ class TicketFilter(django_filters.FilterSet):
         method="filter_assignee",
         empty_label=_("All"),
     )
-    followed = django_filters.BooleanFilter(label=_("Followed by me"), method="filter_followed")
+    followed = django_filters.BooleanFilter(
+        label=_("Followed by me"), method="filter_followed", widget=yes_no()
+    )
     organization = django_filters.ModelChoiceFilter(
         label=_("Client"), queryset=Organization.objects.none()
     )
@@ -95,7 +104,9 @@ class TicketFilter(django_filters.FilterSet):
     updated = django_filters.DateFromToRangeFilter(
         label=_("Updated between"), field_name="last_activity_at"
     )
-    overdue = django_filters.BooleanFilter(label=_("Overdue"), field_name="is_overdue")
+    overdue = django_filters.BooleanFilter(
+        label=_("Overdue"), field_name="is_overdue", widget=yes_no()
+    )
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
 
     class Meta:
