@@ -1,9 +1,12 @@
-"""Template context shared by every page: the role-dependent navigation."""
+"""Template context shared by every page: the role-dependent navigation and the to-do count."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts import access as accounts_access
+from cdc import access as cdc_access
+from tickets import access as tickets_access
+from tickets import selectors as ticket_selectors
 
 
 def navigation(request):
@@ -12,9 +15,8 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [{"url": reverse("dashboard"), "label": _("Dashboard"), "key": "dashboard"}]
-    from tickets import access as tickets_access
-
-    if tickets_access.sees_every_ticket(user) or tickets_access.can_create_ticket(user):
+    works_tickets = tickets_access.sees_every_ticket(user) or tickets_access.can_create_ticket(user)
+    if works_tickets:
         items.append({"url": reverse("tickets:list"), "label": _("Tickets"), "key": "tickets"})
     if tickets_access.can_create_ticket(user):
         url = reverse("tickets:new")
@@ -25,9 +27,16 @@ def navigation(request):
     if accounts_access.can_manage_users(user):
         url = reverse("accounts:user-list")
         items.append({"url": url, "label": _("Users"), "key": "users"})
-    from cdc import access as cdc_access
-
     if cdc_access.can_view_change_requests(user):
         url = reverse("cdc:list")
         items.append({"url": url, "label": _("Change requests"), "key": "cdc"})
-    return {"nav_items": items}
+    todo = None
+    if works_tickets:
+        staff = tickets_access.sees_internal(user)
+        todo = {
+            "count": ticket_selectors.todo_count(user),
+            "url": reverse("tickets:list")
+            + ("?view=mine" if staff else "?category=waiting_client"),
+            "label": _("My open tickets") if staff else _("Waiting for your answer"),
+        }
+    return {"nav_items": items, "todo": todo}

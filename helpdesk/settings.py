@@ -315,3 +315,6 @@ LOGGING = {
 TICKETS_AUTO_CLOSE_DAYS = env.int("TICKETS_AUTO_CLOSE_DAYS", default=7)
 # Agents may reopen a closed ticket (resolved ones always); off: only clients and admins.
 TICKETS_AGENTS_MAY_REOPEN_CLOSED = env.bool("TICKETS_AGENTS_MAY_REOPEN_CLOSED", default=False)
+
+# Dashboard and queue refresh themselves this often (seed 004: every minute).
+HELPDESK_REFRESH_SECONDS = env.int("HELPDESK_REFRESH_SECONDS", default=60)

@@ -1,10 +1,12 @@
 """Project-level views: health check and the trivial benchmark baseline."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from . import health
 from .models import Heartbeat
@@ -33,16 +35,22 @@ def ping(request):
     return HttpResponse("pong", content_type="text/plain")
 
 
+@vary_on_headers("HX-Request")
 def dashboard(request):
-    """Home page after login: staff see their assigned open tickets, clients their open ones.
-    The counters and the full queue come with the queue."""
+    """Home page: counters (staff) and open tickets; the live part refreshes itself through htmx
+    (the same view, answered as the live fragment when htmx asks)."""
     from tickets import access as tickets_access
     from tickets import selectors as ticket_selectors
 
+    staff = tickets_access.sees_internal(request.user)
     context = {
         "nav_active": "dashboard",
         "my_tickets": ticket_selectors.dashboard_rows(request.user),
-        "tickets_for_staff": tickets_access.sees_internal(request.user),
+        "counts": ticket_selectors.dashboard_counts(request.user) if staff else None,
+        "tickets_for_staff": staff,
         "can_create_ticket": tickets_access.can_create_ticket(request.user),
+        "refresh_seconds": settings.HELPDESK_REFRESH_SECONDS,
     }
+    if request.htmx:
+        return render(request, "tickets/_dashboard.html", context)
     return render(request, "dashboard.html", context)

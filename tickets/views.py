@@ -6,6 +6,7 @@ service and redirects; domain errors come back as a message with the person's in
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -51,6 +52,7 @@ def ticket_list(request):
         "saved_views": SAVED_VIEWS if access.can_use_saved_views(request.user) else {},
         "columns": _sortable_columns(request, sort),
         "can_create": access.can_create_ticket(request.user),
+        "refresh_seconds": settings.HELPDESK_REFRESH_SECONDS,
         "nav_active": "tickets",
     }
     return render(request, "tickets/list.html", context)

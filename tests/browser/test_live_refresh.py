@@ -1,0 +1,48 @@
+"""The queue refreshes itself: a ticket filed by someone else appears without a reload, and the
+filters stay as they were."""
+
+import pytest
+
+from tickets import services
+from tickets.models import TicketType
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_queue_shows_a_new_ticket_without_reload_keeping_filters(
+    login_page, screenshot, settings, agent, client_a
+):
+    settings.HELPDESK_REFRESH_SECONDS = 2
+    kind = TicketType.objects.first()
+    services.create_ticket(actor=client_a, title="Panne imprimante", description="…", type=kind)
+    page = login_page(agent)
+    page.goto("/tickets/?q=panne&sort=-updated")
+    assert page.locator("td.ticket-title-cell").count() == 1
+    page.evaluate("window.loadedOnce = true")  # gone if the page reloads
+
+    services.create_ticket(actor=client_a, title="Panne réseau", description="…", type=kind)
+    services.create_ticket(actor=client_a, title="Question facture", description="…", type=kind)
+    page.wait_for_function(
+        "document.querySelectorAll('td.ticket-title-cell').length === 2", timeout=8000
+    )
+
+    assert page.evaluate("window.loadedOnce") is True
+    assert page.locator("[name=q]").input_value() == "panne"
+    assert "Question facture" not in page.content()
+    screenshot(page, "tickets_queue_live")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_dashboard_counters_refresh(login_page, screenshot, settings, agent, client_a):
+    settings.HELPDESK_REFRESH_SECONDS = 2
+    page = login_page(agent)
+    page.goto("/")
+    before = int(page.locator("[data-counter=unassigned]").inner_text())
+    page.evaluate("window.loadedOnce = true")
+    kind = TicketType.objects.first()
+    services.create_ticket(actor=client_a, title="Nouvelle demande", description="…", type=kind)
+    page.wait_for_function(
+        f"document.querySelector('[data-counter=unassigned]').innerText === '{before + 1}'",
+        timeout=8000,
+    )
+    assert page.evaluate("window.loadedOnce") is True
+    screenshot(page, "dashboard_staff")

@@ -1,0 +1,73 @@
+"""Dashboard counters, the live fragment refreshed by htmx, and the to-do count in the top bar."""
+
+import pytest
+
+from tickets import services
+from tickets.models import Status, Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def work(make_ticket, agent, client_a, client_b, ref):
+    mine = make_ticket(client_a, title="A moi")
+    services.claim(actor=agent, ticket=mine)
+    make_ticket(client_a, title="Personne")
+    make_ticket(client_b, title="Chez Beta")
+    done = make_ticket(client_a, title="Fini")
+    closed = Status.objects.filter(category=Status.Category.CLOSED).first()
+    services.change_status(actor=agent, ticket=done, status=closed)
+    late = make_ticket(client_a, title="En retard")
+    Ticket.objects.filter(pk=late.pk).update(is_overdue=True)
+    return mine
+
+
+def test_staff_counters(login, agent, work):
+    counts = login(agent).get("/").context["counts"]
+    assert counts["mine"] == 1
+    assert counts["unassigned"] == 3  # "Personne", "Chez Beta", "En retard"
+    assert counts["overdue"] == 1
+    assert counts["closed_today"] == 1 and counts["closed_week"] == 1
+    assert counts["new"] == Ticket.objects.filter(status__category=Status.Category.NEW).count()
+
+
+def test_sales_rep_counts_only_their_clients(login, sales, work):
+    counts = login(sales).get("/").context["counts"]
+    assert counts["unassigned"] == 2  # Beta's ticket is not theirs
+
+
+def test_clients_see_their_open_tickets_and_no_counters(login, client_b, work):
+    response = login(client_b).get("/")
+    assert response.context["counts"] is None
+    assert [t.title for t in response.context["my_tickets"]] == ["Chez Beta"]
+    assert "A moi" not in response.content.decode()
+
+
+def test_htmx_gets_the_live_fragment_only(login, agent, work):
+    response = login(agent).get("/", HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert 'id="dashboard-live"' in body and "<html" not in body
+    assert "HX-Request" in response["Vary"]
+    assert 'hx-trigger="every 60s"' in body
+
+
+def test_top_bar_shows_the_to_do_count(login, agent, client_a, work):
+    page = login(agent).get("/tickets/").content.decode()
+    assert 'id="todo-count">1</span>' in page
+
+
+def test_dashboard_queries_do_not_grow_with_tickets(
+    login, agent, make_ticket, client_a, django_assert_max_num_queries
+):
+    client = login(agent)
+    for _ in range(3):
+        services.claim(actor=agent, ticket=make_ticket(client_a))
+    client.get("/")
+    with django_assert_max_num_queries(25) as few:
+        client.get("/", HTTP_HX_REQUEST="true")
+    for _ in range(30):
+        services.claim(actor=agent, ticket=make_ticket(client_a))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/", HTTP_HX_REQUEST="true")
+    with django_assert_max_num_queries(len(few.captured_queries) + 6):
+        client.get("/")
