@@ -16,7 +16,7 @@ def test_filters_and_sort_stay_in_the_url(login_page, screenshot, agent, client_
 
     page = login_page(agent)
     page.goto("/tickets/")
-    page.get_by_role("link", name="Mes tickets").click()
+    page.get_by_role("link", name="Mes tickets", exact=True).click()
     assert "view=mine" in page.url
     assert page.locator("td.ticket-title-cell").count() == 1
 
