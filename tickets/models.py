@@ -268,6 +268,9 @@ class Ticket(models.Model):
         "accounts.Organization",
         verbose_name=_("organization"),
         on_delete=models.PROTECT,
+        # Empty only for email from an unknown address, until an agent links it to a client.
+        null=True,
+        blank=True,
         related_name="tickets",
     )
     requester = models.ForeignKey(
@@ -278,6 +281,10 @@ class Ticket(models.Model):
         blank=True,
         related_name="requested_tickets",
     )
+    # The sender's address when an email came from nobody we know ("non identifié").
+    contact_email = models.EmailField(_("contact email"), max_length=254, blank=True)
+    # Addresses copied on the client's email: recorded, never turned into accounts.
+    cc_addresses = models.JSONField(_("copied addresses"), default=list, blank=True)
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("reported by"),
@@ -360,6 +367,12 @@ class Ticket(models.Model):
             models.Index(fields=["status", "-last_activity_at"], name="ticket_status_activity_idx"),
             models.Index(
                 fields=["requester", "-last_activity_at"], name="ticket_requester_activity_idx"
+            ),
+            # The "Unidentified" view: tickets from unknown senders, waiting for a client.
+            models.Index(
+                fields=["-created_at"],
+                name="ticket_unidentified_idx",
+                condition=models.Q(organization__isnull=True),
             ),
             # Auto-close job: tickets waiting on the client, oldest first.
             models.Index(
