@@ -34,4 +34,6 @@ app.conf.beat_schedule = {
         "task": "tickets.tasks.flag_overdue_tickets",
         "schedule": 300.0,
     },
+    # Email in: poll the mailboxes whose interval elapsed.
+    "intake-poll-mailboxes": {"task": "tickets.intake.tasks.poll_due_mailboxes", "schedule": 60.0},
 }

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "helpdesk",
     "accounts",
     "tickets",
+    "tickets.intake",
     "cdc",
     "reports",
     "wiki",
@@ -232,6 +233,12 @@ EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Helpdesk <support@helpdesk.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 HOTLINE_EMAILS = env.list("HOTLINE_EMAILS", default=[])
+# Inbound email: automatic replies per sender per hour (beyond it, no confirmation is sent),
+# failed polls in a row before the admins get an email, largest message kept whole.
+INTAKE_AUTO_REPLY_LIMIT = env.int("INTAKE_AUTO_REPLY_LIMIT", default=5)
+INTAKE_AUTO_REPLY_WINDOW_MINUTES = env.int("INTAKE_AUTO_REPLY_WINDOW_MINUTES", default=60)
+INTAKE_ALERT_AFTER_FAILURES = env.int("INTAKE_ALERT_AFTER_FAILURES", default=3)
+INTAKE_MAX_MESSAGE_MB = env.int("INTAKE_MAX_MESSAGE_MB", default=60)
 # Public address of the site, for links in emails.
 HELPDESK_BASE_URL = env.str("HELPDESK_BASE_URL", default="http://127.0.0.1:8000")
 

@@ -114,7 +114,7 @@ def _event(ticket: Ticket, actor: User | None, kind: str, **fields) -> Event:
 
 
 def _store_files(
-    *, actor: User, ticket: Ticket, event: Event | None, files: Iterable
+    *, actor: User | None, ticket: Ticket, event: Event | None, files: Iterable
 ) -> list[Attachment]:
     stored = []
     for uploaded in files:
@@ -338,6 +338,63 @@ def create_ticket(
     return ticket
 
 
+@transaction.atomic
+def create_ticket_from_email(
+    *,
+    sender: User | None,
+    contact_email: str,
+    title: str,
+    description: str,
+    type: TicketType | None = None,
+    cc_addresses: Sequence[str] = (),
+    attachments: Iterable = (),
+    received_at: dt.datetime | None = None,
+    data: dict | None = None,
+) -> tuple[Ticket, Event]:
+    """File a ticket from an email (channel email). A known client sender files for their
+    organization; anyone else gives an unidentified ticket (no organization or requester,
+    contact_email set) for an agent to link. Cc'd addresses are recorded, never made accounts.
+    Called by tickets.intake.services.ingest_message, which decides who the sender is."""
+    identified = sender is not None and access.can_create_ticket(sender) and sender.organization_id
+    now = timezone.now()
+    priority = default_priority()
+    ticket = Ticket(
+        number=next_ticket_number(),
+        title=(title or "").strip()[:200] or _("(no subject)"),
+        description=description or "",
+        type=type,
+        status=default_status(),
+        priority=priority,
+        organization_id=sender.organization_id if identified else None,
+        requester=sender if identified else None,
+        reporter=sender if identified else None,
+        contact_email="" if identified else (contact_email or "")[:254],
+        cc_addresses=list(dict.fromkeys(cc_addresses)),
+        channel=Ticket.Channel.EMAIL,
+        created_at=now,
+        last_activity_at=now,
+        last_activity_by=sender if identified else None,
+    )
+    if priority is not None:
+        ticket.first_response_due_at, ticket.resolution_due_at = sla.due_dates(
+            now, priority, sla.load_calendar()
+        )
+    ticket.save()
+    event = _event(
+        ticket,
+        sender if identified else None,
+        Kind.CREATED,
+        action_type=Event.ActionType.QUESTION,
+        action_at=received_at or now,
+        data={"channel": Ticket.Channel.EMAIL, **(data or {})},
+    )
+    _store_files(
+        actor=sender if identified else None, ticket=ticket, event=event, files=attachments
+    )
+    events.publish(events.TICKET_CREATED, ticket_id=ticket.pk, event_id=event.pk)
+    return ticket, event
+
+
 def _set_assignees(ticket: Ticket, people: list[User]) -> None:
     allowed = set(
         roles.users_with_role(Role.Code.AGENT, Role.Code.ADMIN)
@@ -359,6 +416,7 @@ def reply(
     attachments: Iterable = (),
     action_type: str | None = None,
     action_at: dt.datetime | None = None,
+    data: dict | None = None,
 ) -> Event:
     """A public reply (customers, sales reps, agents, admins) or an internal note (staff).
     A customer's reply on a resolved/closed ticket reopens it to its previous working status
@@ -388,6 +446,7 @@ def reply(
         action_at=action_at or now,
         body=body or "",
         is_internal=internal,
+        data=dict(data or {}),
     )
     _store_files(actor=actor, ticket=ticket, event=event, files=attachments)
     changed: list[str] = []

@@ -1,3 +1,30 @@
-"""Expose the local stand-in servers to intake tests."""
+"""Intake test helpers: the local stand-in servers, reference data, raw messages."""
+
+import pytest
 
 from tests.servers.fixtures import dovecot, http_sink, smtp_sink  # noqa: F401
+from tests.tickets.conftest import ensure_reference_data, make_ticket, ref  # noqa: F401
+
+
+@pytest.fixture
+def ref_data(db):
+    ensure_reference_data()
+
+
+def raw_message(
+    *,
+    sender="client@alpha.test",
+    subject="Printer broken",
+    body="The printer is broken.",
+    message_id="<m1@client.test>",
+    headers="",
+    date="Mon, 23 Nov 2026 08:00:00 +0000",
+) -> bytes:
+    head = f"From: {sender}\r\nTo: support@helpdesk.test\r\nSubject: {subject}\r\n"
+    if message_id:
+        head += f"Message-ID: {message_id}\r\n"
+    if date:
+        head += f"Date: {date}\r\n"
+    head += headers
+    head += "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    return (head + "\r\n" + body + "\r\n").encode()
