@@ -427,8 +427,11 @@ class PollReport:
 def poll_mailbox(mailbox: Mailbox, *, limit: int | None = None) -> PollReport:
     """One pass over a mailbox: ingest each pending message, then mark it done on the server.
     A message that cannot be stored at all stays on the server for the next pass."""
-    key = f"intake:poll:{mailbox.pk}"
-    if not cache.add(key, "1", timeout=30 * 60):
+    where = f"{mailbox.pk}:{mailbox.username}@{mailbox.host}:{mailbox.port}/{mailbox.folder}"
+    key = "intake:poll:" + hashlib.sha256(where.encode()).hexdigest()[:32]
+    # A lease renewed after each message: a killed poller's lease lapses after LEASE seconds.
+    lease = int(settings.INTAKE_POLL_LEASE_SECONDS)
+    if not cache.add(key, "1", timeout=lease):
         return PollReport(str(mailbox.email_address), {}, error="already being polled")
     counts: dict[str, int] = {}
     error = ""
@@ -445,6 +448,7 @@ def poll_mailbox(mailbox: Mailbox, *, limit: int | None = None) -> PollReport:
                     continue
                 counts[str(result.outcome)] = counts.get(str(result.outcome), 0) + 1
                 source.mark_done(uid)
+                cache.touch(key, lease)
     except Exception as exc:
         error = _scrub(mailbox, exc)
         logger.warning("polling %r failed: %s", mailbox, error)
