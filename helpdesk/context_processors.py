@@ -7,6 +7,7 @@ from accounts import access as accounts_access
 from cdc import access as cdc_access
 from tickets import access as tickets_access
 from tickets import selectors as ticket_selectors
+from tickets.intake import access as intake_access
 
 
 def navigation(request):
@@ -30,6 +31,9 @@ def navigation(request):
     if cdc_access.can_view_change_requests(user):
         url = reverse("cdc:list")
         items.append({"url": url, "label": _("Change requests"), "key": "cdc"})
+    if intake_access.can_see_intake(user):
+        url = reverse("intake:unidentified")
+        items.append({"url": url, "label": _("Email"), "key": "mail"})
     todo = None
     if works_tickets:
         staff = tickets_access.sees_internal(user)

@@ -15,5 +15,6 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("tickets/", include("tickets.urls")),
     path("cdc/", include("cdc.urls")),
+    path("mail/", include("tickets.intake.urls")),
     path("django-admin/", admin.site.urls),
 ]

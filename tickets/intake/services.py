@@ -266,13 +266,18 @@ def _add_cc(ticket: Ticket, cc: list[str]) -> None:
 # --- staff actions on what came in ---
 
 
+def access_can_create_contact(user) -> bool:
+    """Creating the contact makes an account: the people who manage accounts (admins)."""
+    from accounts import access as accounts_access
+
+    return access.can_review_unidentified(user) and accounts_access.can_manage_users(user)
+
+
 def retry_message(*, actor: User, record: InboundMessage) -> Result:
     """Run a quarantined message through ingest again (after a fix or a setting change)."""
     if not access.can_manage_quarantine(actor) or record.outcome != Outcome.QUARANTINED:
         raise PermissionDenied
     raw = bytes(record.raw or b"")
-    if not raw:
-        raise InvalidInput(_("This message has no stored content."))
     return ingest_message(raw, mailbox=record.mailbox, retry=True)
 
 

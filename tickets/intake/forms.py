@@ -1,0 +1,93 @@
+"""Mailbox settings (password write-only) and linking an unidentified ticket to a client."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts import roles
+from accounts.models import Organization, User
+
+from .models import Mailbox
+
+
+class MailboxForm(forms.ModelForm):
+    # Write-only: never rendered back; empty keeps the stored one.
+    password = forms.CharField(
+        label=_("Password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to keep the current password."),
+    )
+
+    class Meta:
+        model = Mailbox
+        fields = [
+            "name",
+            "email_address",
+            "protocol",
+            "host",
+            "port",
+            "use_tls",
+            "folder",
+            "username",
+            "password",
+            "delete_after_import",
+            "interval_minutes",
+            "default_type",
+            "is_active",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.pop("password", None)
+        self.fields["interval_minutes"].min_value = 1
+        if not self.instance.pk:
+            self.fields["password"].required = True
+            self.fields["password"].help_text = ""
+
+    def clean_interval_minutes(self):
+        value = self.cleaned_data["interval_minutes"]
+        if value < 1:
+            raise forms.ValidationError(_("Poll at most once a minute."))
+        return value
+
+    def save(self, commit=True):
+        password = self.cleaned_data.get("password")
+        mailbox = super().save(commit=False)
+        if not password and self.instance.pk:
+            mailbox.password = Mailbox.objects.values_list("password", flat=True).get(
+                pk=self.instance.pk
+            )
+        if commit:
+            mailbox.save()
+        return mailbox
+
+
+class LinkTicketForm(forms.Form):
+    organization = forms.ModelChoiceField(
+        label=_("Client organization"), queryset=Organization.objects.none()
+    )
+    contact = forms.ModelChoiceField(
+        label=_("Contact"), queryset=User.objects.none(), required=False
+    )
+    new_contact_name = forms.CharField(
+        label=_("Or create the contact, named"),
+        max_length=150,
+        required=False,
+        help_text=_("Creates a client account for the sender's address (administrators)."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        orgs = roles.visible_organizations(user).filter(is_active=True).order_by("name")
+        self.fields["organization"].queryset = orgs
+        self.fields["contact"].queryset = (
+            User.objects.filter(organization__in=orgs, is_active=True)
+            .select_related("organization")
+            .order_by("last_name", "first_name")
+        )
+        self.fields["contact"].label_from_instance = lambda u: (
+            f"{u.get_full_name() or u.email} <{u.email}> — {u.organization}"
+        )

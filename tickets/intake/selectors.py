@@ -1,0 +1,74 @@
+"""Page-shaped reads for the intake pages, each starting from tickets.intake.access."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from . import access
+from .models import InboundMessage, Mailbox
+
+LIST_FIELDS = (
+    "id",
+    "message_id",
+    "mailbox__email_address",
+    "sender",
+    "subject",
+    "received_at",
+    "outcome",
+    "reason",
+    "size",
+    "ticket__number",
+    "ticket__title",
+)
+
+
+def mailboxes(user) -> QuerySet[Mailbox]:
+    if not access.can_manage_mailboxes(user):
+        return Mailbox.objects.none()
+    return Mailbox.objects.select_related("default_type").defer("password")
+
+
+def unidentified_tickets(user):
+    return (
+        access.unidentified_tickets(user)
+        .select_related("status")
+        .only("number", "title", "contact_email", "created_at", "cc_addresses", "status")
+        .order_by("-created_at")
+    )
+
+
+def flagged_messages(user) -> QuerySet[InboundMessage]:
+    if not access.can_review_unidentified(user):
+        return InboundMessage.objects.none()
+    return (
+        InboundMessage.objects.filter(outcome=InboundMessage.Outcome.FLAGGED)
+        .select_related("ticket", "mailbox")
+        .defer("raw")
+        .order_by("-received_at")
+    )
+
+
+def quarantined_messages(user) -> QuerySet[InboundMessage]:
+    if not access.can_manage_quarantine(user):
+        return InboundMessage.objects.none()
+    return (
+        InboundMessage.objects.filter(outcome=InboundMessage.Outcome.QUARANTINED)
+        .select_related("mailbox")
+        .defer("raw")
+        .order_by("-received_at")
+    )
+
+
+def failing_mailboxes(user) -> list[Mailbox]:
+    """For the dashboard: admins see every mailbox that is failing."""
+    if not access.can_manage_mailboxes(user):
+        return []
+    return list(
+        Mailbox.objects.filter(is_active=True, last_poll_status=Mailbox.PollStatus.FAILING)
+        .only("name", "email_address", "last_error", "consecutive_failures", "last_success_at")
+        .order_by("name")
+    )
+
+
+def quarantine_count(user) -> int:
+    return quarantined_messages(user).count() if access.can_manage_quarantine(user) else 0

@@ -1,0 +1,225 @@
+"""Intake pages under /mail/: mailboxes (admins), unidentified senders (admins, agents),
+quarantine (admins). Every view asks tickets.intake.access; hidden answers 404."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tickets import access as ticket_access
+from tickets.errors import TicketError
+
+from . import access, selectors, services
+from .forms import LinkTicketForm, MailboxForm
+from .models import InboundMessage, Mailbox
+from .quotes import split_quoted
+
+PAGE_SIZE = 25
+
+
+# --- mailboxes ---
+
+
+def mailbox_list(request):
+    access.require(access.can_manage_mailboxes(request.user))
+    context = {"mailboxes": list(selectors.mailboxes(request.user)), "nav_active": "mail"}
+    return render(request, "intake/mailbox_list.html", context)
+
+
+def mailbox_edit(request, pk=None):
+    access.require(access.can_manage_mailboxes(request.user))
+    mailbox = (
+        get_object_or_404(selectors.mailboxes(request.user).defer(None), pk=pk) if pk else None
+    )
+    form = MailboxForm(request.POST or None, instance=mailbox)
+    if request.method == "POST" and form.is_valid():
+        mailbox = form.save()
+        messages.success(request, _("Mailbox saved."))
+        return redirect("intake:mailbox-list")
+    context = {"form": form, "mailbox": mailbox, "nav_active": "mail"}
+    return render(request, "intake/mailbox_form.html", context)
+
+
+@require_POST
+def mailbox_test(request, pk):
+    access.require(access.can_manage_mailboxes(request.user))
+    mailbox = get_object_or_404(selectors.mailboxes(request.user).defer(None), pk=pk)
+    ok, error = services.test_connection(mailbox)
+    if ok:
+        messages.success(
+            request, _("Connection to %(box)s works.") % {"box": mailbox.email_address}
+        )
+    else:
+        messages.error(
+            request, _("Connection to %(box)s failed: %(error)s") % {"box": mailbox, "error": error}
+        )
+    return redirect("intake:mailbox-list")
+
+
+@require_POST
+def mailbox_toggle(request, pk):
+    access.require(access.can_manage_mailboxes(request.user))
+    mailbox = get_object_or_404(selectors.mailboxes(request.user), pk=pk)
+    Mailbox.objects.filter(pk=mailbox.pk).update(is_active=not mailbox.is_active)
+    return redirect("intake:mailbox-list")
+
+
+# --- unidentified senders and flagged replies ---
+
+
+def unidentified(request):
+    access.require(access.can_review_unidentified(request.user))
+    tickets = Paginator(selectors.unidentified_tickets(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    flagged = list(selectors.flagged_messages(request.user)[:100])
+    form = LinkTicketForm(user=request.user)
+    context = {
+        "page": tickets,
+        "tickets": list(tickets.object_list),
+        "flagged": flagged,
+        "form": form,
+        "contacts": list(form.fields["contact"].queryset[:500]),
+        "can_create_contact": services.access_can_create_contact(request.user),
+        "nav_active": "mail",
+    }
+    return render(request, "intake/unidentified.html", context)
+
+
+@require_POST
+def link_ticket(request, number):
+    access.require(access.can_review_unidentified(request.user))
+    ticket = ticket_access.get_visible_ticket_or_404(request.user, number)
+    access.require(ticket.organization_id is None)
+    form = LinkTicketForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            services.link_ticket(
+                actor=request.user,
+                ticket=ticket,
+                organization=form.cleaned_data["organization"],
+                contact=form.cleaned_data["contact"],
+                new_contact_name=form.cleaned_data["new_contact_name"],
+            )
+        except PermissionDenied:
+            messages.error(request, _("You may not create accounts: choose an existing contact."))
+        except TicketError as exc:
+            messages.error(request, str(exc))
+        except Exception as exc:  # accounts errors carry a message for the person
+            if exc.__class__.__name__ != "AccountError":
+                raise
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Ticket #%(n)s linked to its client.") % {"n": number})
+    else:
+        messages.error(request, _("Choose the client organization."))
+    return redirect("intake:unidentified")
+
+
+def _flagged_or_404(user, pk) -> InboundMessage:
+    return get_object_or_404(selectors.flagged_messages(user), pk=pk)
+
+
+@require_POST
+def flagged_append(request, pk):
+    access.require(access.can_review_unidentified(request.user))
+    record = _flagged_or_404(request.user, pk)
+    try:
+        services.append_flagged(actor=request.user, record=record)
+    except TicketError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("Message added to ticket #%(n)s.") % {"n": record.ticket.number}
+        )
+    return redirect("intake:unidentified")
+
+
+@require_POST
+def flagged_discard(request, pk):
+    access.require(access.can_review_unidentified(request.user))
+    record = _flagged_or_404(request.user, pk)
+    services.discard_message(actor=request.user, record=record)
+    messages.success(request, _("Message discarded."))
+    return redirect("intake:unidentified")
+
+
+# --- quarantine ---
+
+
+def quarantine(request):
+    access.require(access.can_manage_quarantine(request.user))
+    page = Paginator(selectors.quarantined_messages(request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {"page": page, "records": list(page.object_list), "nav_active": "mail"}
+    return render(request, "intake/quarantine.html", context)
+
+
+def _quarantined_or_404(user, pk, *, raw=False) -> InboundMessage:
+    qs = selectors.quarantined_messages(user)
+    if raw:
+        qs = qs.defer(None)
+    return get_object_or_404(qs, pk=pk)
+
+
+HEADERS = ("From", "To", "Cc", "Subject", "Date", "Message-ID", "Content-Type")
+
+
+def quarantine_detail(request, pk):
+    access.require(access.can_manage_quarantine(request.user))
+    record = _quarantined_or_404(request.user, pk, raw=True)
+    raw = bytes(record.raw or b"")
+    headers = []
+    try:
+        parsed = message_from_bytes(raw[: 256 * 1024], policy=policy.compat32)
+        for name in HEADERS:
+            for value in parsed.get_all(name) or []:
+                headers.append((name, str(value)[:500]))
+    except Exception:
+        headers = []
+    preview = raw[:4000].decode("utf-8", "replace")
+    context = {"record": record, "headers": headers, "preview": preview, "nav_active": "mail"}
+    return render(request, "intake/quarantine_detail.html", context)
+
+
+def quarantine_raw(request, pk):
+    access.require(access.can_manage_quarantine(request.user))
+    record = _quarantined_or_404(request.user, pk, raw=True)
+    response = HttpResponse(bytes(record.raw or b""), content_type="message/rfc822")
+    response["Content-Disposition"] = f'attachment; filename="quarantined-{record.pk}.eml"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+def quarantine_retry(request, pk):
+    access.require(access.can_manage_quarantine(request.user))
+    record = _quarantined_or_404(request.user, pk, raw=True)
+    result = services.retry_message(actor=request.user, record=record)
+    if result.outcome == InboundMessage.Outcome.QUARANTINED:
+        messages.error(request, _("Still quarantined: %(reason)s") % {"reason": result.reason})
+        return redirect("intake:quarantine-detail", pk=pk)
+    messages.success(request, _("Message processed: %(line)s") % {"line": result.line()})
+    return redirect("intake:quarantine")
+
+
+@require_POST
+def quarantine_discard(request, pk):
+    access.require(access.can_manage_quarantine(request.user))
+    record = _quarantined_or_404(request.user, pk)
+    services.discard_message(actor=request.user, record=record)
+    messages.success(request, _("Message discarded."))
+    return redirect("intake:quarantine")
+
+
+def folded(text: str) -> tuple[str, str]:
+    """Reply and quoted history of an email event's text (display only)."""
+    return split_quoted(text or "")
