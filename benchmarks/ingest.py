@@ -13,6 +13,7 @@ tests use it. Mix: 60 % plain text, 25 % with a 40 KB PDF and a PNG, 15 % replie
 
 import argparse
 import base64
+import contextlib
 import os
 import sys
 import time
@@ -79,7 +80,7 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    settings.MEDIA_ROOT = Path("/tmp/bench-ingest-media")
+    settings.MEDIA_ROOT = ROOT / "var" / "bench-ingest-media"
     call_command("migrate", verbosity=0)
     from accounts.models import Organization, Role, User
     from tests.factories import make_user
@@ -139,10 +140,8 @@ def main() -> None:
             f"IMAP poll (Dovecot): {args.messages / took:.1f} msg/s ({took:.1f} s) {report.counts}"
         )
     finally:
-        try:
+        with contextlib.suppress(StopIteration):
             next(gen)
-        except StopIteration:
-            pass
 
 
 if __name__ == "__main__":

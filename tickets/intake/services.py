@@ -12,6 +12,9 @@ import datetime as dt
 import hashlib
 import logging
 from dataclasses import dataclass
+from email import policy
+from email.parser import BytesHeaderParser
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.cache import cache
@@ -140,6 +143,13 @@ def _describe(record: InboundMessage, parsed: ParsedMessage | None, raw: bytes, 
         record.sender = parsed.from_address[:254]
         record.subject = parsed.subject[:255]
         record.sent_at = parsed.date
+        return
+    try:  # headers only, for the quarantine list (huge or unreadable bodies)
+        head = BytesHeaderParser(policy=policy.default).parsebytes(raw[: 64 * 1024])
+        record.sender = parseaddr(str(head.get("From", "")))[1].lower()[:254]
+        record.subject = " ".join(str(head.get("Subject", "")).split())[:255]
+    except Exception:
+        logger.debug("no readable header", exc_info=True)
 
 
 def _find_user(address: str) -> User | None:
@@ -278,7 +288,11 @@ def retry_message(*, actor: User, record: InboundMessage) -> Result:
     if not access.can_manage_quarantine(actor) or record.outcome != Outcome.QUARANTINED:
         raise PermissionDenied
     raw = bytes(record.raw or b"")
-    return ingest_message(raw, mailbox=record.mailbox, retry=True)
+    result = ingest_message(raw, mailbox=record.mailbox, retry=True)
+    if result.record_id != record.pk:
+        # Stored under another Message-ID (the header's rather than a hash): one record left.
+        InboundMessage.objects.filter(pk=record.pk, outcome=Outcome.QUARANTINED).delete()
+    return result
 
 
 @transaction.atomic

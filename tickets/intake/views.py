@@ -3,7 +3,8 @@ quarantine (admins). Every view asks tickets.intake.access; hidden answers 404."
 
 from __future__ import annotations
 
-from email import message_from_bytes, policy
+from email import policy
+from email.parser import BytesHeaderParser
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -179,10 +180,13 @@ def quarantine_detail(request, pk):
     raw = bytes(record.raw or b"")
     headers = []
     try:
-        parsed = message_from_bytes(raw[: 256 * 1024], policy=policy.compat32)
+        parsed = BytesHeaderParser(policy=policy.default).parsebytes(raw[: 256 * 1024])
         for name in HEADERS:
-            for value in parsed.get_all(name) or []:
-                headers.append((name, str(value)[:500]))
+            try:
+                values = [str(v) for v in parsed.get_all(name) or []]
+            except Exception:  # a malformed header: show its raw text
+                values = [str(v) for k, v in parsed.raw_items() if k.lower() == name.lower()]
+            headers += [(name, value[:500]) for value in values]
     except Exception:
         headers = []
     preview = raw[:4000].decode("utf-8", "replace")

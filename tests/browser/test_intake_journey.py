@@ -1,0 +1,63 @@
+"""Email pages in a browser: an agent links an unidentified ticket, an admin reads the
+quarantine and retries a message."""
+
+import pytest
+
+from tickets.intake.models import InboundMessage
+from tickets.intake.services import ingest_message
+from tickets.models import Ticket
+
+
+def raw(sender, subject, mid, body="Bonjour, notre imprimante est en panne."):
+    return (
+        f"From: {sender}\r\nTo: support@helpdesk.test\r\nSubject: {subject}\r\n"
+        f"Message-ID: {mid}\r\nCc: collegue@inconnu.test\r\n\r\n{body}\r\n"
+    ).encode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_agent_links_unidentified_ticket(login_page, screenshot, agent, client_a, client_b):
+    ingest_message(raw("inconnu@nouveau-client.test", "Imprimante en panne", "<b1@x>"))
+    ingest_message(raw("autre@ailleurs.test", "<script>alert(1)</script> Devis", "<b2@x>"))
+    known = ingest_message(raw("client@alpha.test", "Export vide", "<b3@x>")).ticket_number
+    ingest_message(raw("client@beta.test", f"Re: [#{known}] Export vide", "<b4@x>", "Moi aussi"))
+    page = login_page(agent, locale="en-US")
+    page.goto("/")
+    page.get_by_role("link", name="Email", exact=True).click()
+    assert page.locator("#unidentified-tickets tbody tr").count() == 2
+    assert page.locator("#flagged tbody tr").count() == 1
+    screenshot(page, "intake_unidentified")
+    number = Ticket.objects.get(contact_email="inconnu@nouveau-client.test").number
+    page.select_option(f"#org-{number}", label=client_a.organization.name)
+    page.select_option(f"#contact-{number}", value=str(client_a.pk))
+    page.locator(f"form[action$='/unidentified/{number}/link/'] button").click()
+    page.wait_for_load_state()
+    assert page.locator("#unidentified-tickets tbody tr").count() == 1
+    assert Ticket.objects.get(number=number).organization == client_a.organization
+    page.get_by_role("button", name="Add to the ticket").click()
+    page.wait_for_load_state()
+    assert page.locator("#flagged tbody tr td[colspan]").count() == 1  # empty now
+    page.goto(f"/tickets/{known}/")
+    assert page.get_by_text("Moi aussi").count() == 1
+    screenshot(page, "intake_ticket_with_flagged_reply")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_admin_reads_and_retries_quarantine(login_page, screenshot, admin, settings):
+    settings.INTAKE_MAX_MESSAGE_MB = 0
+    ingest_message(raw("client@alpha.test", "Pièce jointe énorme", "<q1@x>"))
+    settings.INTAKE_MAX_MESSAGE_MB = 60
+    ingest_message(b"")
+    page = login_page(admin, locale="en-US")
+    page.goto("/")
+    assert page.locator(".mailbox-alerts").count() == 1
+    page.goto("/mail/quarantine/")
+    assert page.locator("#quarantine tbody tr").count() == 2
+    screenshot(page, "intake_quarantine")
+    page.get_by_role("link", name="Pièce jointe énorme").click()
+    assert "too large" in page.locator("#reason").inner_text()
+    screenshot(page, "intake_quarantine_detail")
+    page.get_by_role("button", name="Retry").click()
+    page.wait_for_load_state()
+    assert page.locator("#quarantine tbody tr").count() == 1
+    assert InboundMessage.objects.filter(outcome="created").count() == 1
