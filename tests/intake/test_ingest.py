@@ -268,3 +268,32 @@ def test_staff_or_dpo_new_mail_is_unidentified(db):
     result = ingest_message(raw_message(sender="dpo@staff.test"))
     ticket = Ticket.objects.get(number=result.ticket_number)
     assert ticket.organization is None and ticket.contact_email == "dpo@staff.test"
+
+
+def test_retry_never_overwrites_a_ticketed_message(client_a, admin):
+    from tickets.intake.services import retry_message
+
+    raw = raw_message(message_id="<same@x>")
+    assert ingest_message(raw).outcome == "created"
+    InboundMessage.objects.create(message_id="<other@x>", outcome="quarantined", raw=raw)
+    record = InboundMessage.objects.get(message_id="<other@x>")
+    assert retry_message(actor=admin, record=record).outcome == "duplicate"
+    assert InboundMessage.objects.get(message_id="<same@x>").outcome == "created"
+    assert Ticket.objects.count() == 1
+
+
+def test_our_own_addresses_are_not_recorded_as_cc(client_a):
+    Mailbox.objects.create(name="S", email_address="support@helpdesk.test", host="h", username="u")
+    raw = raw_message(headers="Cc: support@helpdesk.test, boss@alpha.test\r\n")
+    ticket = Ticket.objects.get(number=ingest_message(raw).ticket_number)
+    assert ticket.cc_addresses == ["boss@alpha.test"]
+
+
+def test_only_admins_retry_quarantine(client_a, agent):
+    from django.core.exceptions import PermissionDenied
+
+    from tickets.intake.services import retry_message
+
+    ingest_message(b"")
+    with pytest.raises(PermissionDenied):
+        retry_message(actor=agent, record=InboundMessage.objects.get())

@@ -94,15 +94,14 @@ def ingest_message(raw: bytes, *, mailbox: Mailbox | None = None, retry: bool = 
     if len(raw) > limit:
         reason = f"message too large: {len(raw)} bytes > {limit}"
         return _quarantine(raw, mailbox, synthetic_id(raw), reason, retry=retry)
+    own = own_addresses()
     try:
-        parsed = parse_message(
-            raw, max_attachment_bytes=max_upload_bytes(), own_addresses=own_addresses()
-        )
+        parsed = parse_message(raw, max_attachment_bytes=max_upload_bytes(), own_addresses=own)
     except UnparseableMessage as exc:
         return _quarantine(raw, mailbox, synthetic_id(raw), exc.reason, retry=retry)
     try:
         with transaction.atomic():
-            return _ingest(parsed, raw, mailbox, retry=retry)
+            return _ingest(parsed, raw, mailbox, retry=retry, own=own)
     except IntegrityError:
         # Another worker stored the same Message-ID at the same moment.
         if InboundMessage.objects.filter(message_id=parsed.message_id[:255]).exists():
@@ -120,9 +119,7 @@ def _quarantine(raw, mailbox, message_id, reason, *, parsed=None, retry=False) -
         record = (
             InboundMessage.objects.select_for_update().filter(message_id=message_id[:255]).first()
         )
-        if record is not None and not (retry or record.outcome == Outcome.QUARANTINED):
-            return Result(Outcome.DUPLICATE)
-        if record is not None and record.outcome == Outcome.QUARANTINED and not retry:
+        if record is not None and not (retry and record.outcome == Outcome.QUARANTINED):
             return Result(Outcome.DUPLICATE)
         record = record or InboundMessage(message_id=message_id[:255])
         _describe(record, parsed, raw, mailbox)
@@ -193,7 +190,9 @@ def _files(parsed: ParsedMessage) -> tuple[list[ContentFile], list[str]]:
     return files, refused
 
 
-def _ingest(parsed: ParsedMessage, raw: bytes, mailbox: Mailbox | None, *, retry: bool) -> Result:
+def _ingest(
+    parsed: ParsedMessage, raw: bytes, mailbox: Mailbox | None, *, retry: bool, own: frozenset[str]
+) -> Result:
     message_id = parsed.message_id[:255]
     record = InboundMessage.objects.select_for_update().filter(message_id=message_id).first()
     if record is not None and not (retry and record.outcome == Outcome.QUARANTINED):
@@ -236,7 +235,7 @@ def _ingest(parsed: ParsedMessage, raw: bytes, mailbox: Mailbox | None, *, retry
                 action_type=None,
                 data=data,
             )
-            _add_cc(ticket, parsed.cc)
+            _add_cc(ticket, parsed.cc, own)
             record.outcome, record.ticket, record.event = Outcome.APPENDED, ticket, event
             record.save()
             return Result(Outcome.APPENDED, ticket.number, record_id=record.pk)
@@ -252,7 +251,7 @@ def _ingest(parsed: ParsedMessage, raw: bytes, mailbox: Mailbox | None, *, retry
         title=parsed.subject,
         description=body,
         type=mailbox.default_type if mailbox is not None else None,
-        cc_addresses=[a for a in parsed.cc if a not in own_addresses()],
+        cc_addresses=[a for a in parsed.cc if a not in own],
         attachments=files,
         data=data,
     )
@@ -266,8 +265,7 @@ def _clean_body(parsed: ParsedMessage) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip("\n").rstrip()
 
 
-def _add_cc(ticket: Ticket, cc: list[str]) -> None:
-    own = own_addresses()
+def _add_cc(ticket: Ticket, cc: list[str], own: frozenset[str]) -> None:
     new = [a for a in cc if a not in own and a not in ticket.cc_addresses]
     if new:
         Ticket.objects.filter(pk=ticket.pk).update(cc_addresses=[*ticket.cc_addresses, *new])
