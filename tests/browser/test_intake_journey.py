@@ -61,3 +61,40 @@ def test_admin_reads_and_retries_quarantine(login_page, screenshot, admin, setti
     page.wait_for_load_state()
     assert page.locator("#quarantine tbody tr").count() == 1
     assert InboundMessage.objects.filter(outcome="created").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_admin_sees_failing_mailbox_and_edits_it(login_page, screenshot, admin):
+    from tickets.intake.models import Mailbox
+
+    Mailbox.objects.create(
+        name="Support",
+        email_address="support@helpdesk.test",
+        host="imap.example.test",
+        username="support",
+        password="s3cret-value",
+        last_poll_status="failing",
+        consecutive_failures=4,
+        last_error="MailboxLoginError: [AUTHENTICATIONFAILED] Authentication failed.",
+    )
+    Mailbox.objects.create(
+        name="Ventes",
+        email_address="ventes@helpdesk.test",
+        protocol="pop3",
+        host="pop.example.test",
+        port=995,
+        username="ventes",
+        password="x",
+        last_poll_status="ok",
+    )
+    page = login_page(admin, locale="en-US")
+    page.goto("/")
+    assert "support@helpdesk.test" in page.locator(".mailbox-alerts").inner_text()
+    screenshot(page, "intake_dashboard_alert")
+    page.goto("/mail/mailboxes/")
+    assert page.locator(".mailbox-row").count() == 2
+    screenshot(page, "intake_mailboxes")
+    page.get_by_role("link", name="Support", exact=True).click()
+    assert page.locator("input[name=password]").input_value() == ""
+    assert "s3cret-value" not in page.content()
+    screenshot(page, "intake_mailbox_form")
