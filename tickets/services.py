@@ -209,7 +209,8 @@ def fill_canned_reply(canned: CannedReply, *, ticket: Ticket | None, agent: User
     if ticket is not None:
         number = f"#{ticket.number}"
         client = ticket.requester.get_full_name() if ticket.requester_id else ""
-        client = client or ticket.organization.name
+        client = client or (ticket.organization.name if ticket.organization_id else "")
+        client = client or ticket.contact_email
     text = canned.body
     for key, value in (
         ("{client_name}", client),

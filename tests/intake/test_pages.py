@@ -262,3 +262,58 @@ def test_dashboard_shows_failing_mailbox_to_admins_only(login, admin, agent, box
     )
     assert "support@helpdesk.test" in login(admin).get("/").content.decode()
     assert "support@helpdesk.test" not in login(agent).get("/").content.decode()
+
+
+def test_unidentified_ticket_page_names_the_sender_with_bounded_queries(
+    login, agent, django_assert_max_num_queries
+):
+    raw = raw_message(sender="stranger@nowhere.test", message_id="<s@x>")
+    number = ingest_message(raw).ticket_number
+    client = login(agent)
+    url = reverse("tickets:detail", args=[number])
+    with django_assert_max_num_queries(60) as few:
+        page = client.get(url).content.decode()
+    bound = len(few.captured_queries)
+    assert page.count("stranger@nowhere.test") >= 2  # contact and the timeline's author
+    queue = client.get(reverse("tickets:list")).content.decode()
+    assert "stranger@nowhere.test" in queue
+    for n in range(5):
+        body = f"more {n}\r\n\r\nOn Mon, Support wrote:\r\n> x"
+        ingest_message(
+            raw_message(
+                sender="stranger@nowhere.test",
+                subject=f"[#{number}]",
+                body=body,
+                message_id=f"<s{n}@x>",
+            )
+        )
+    from tickets.intake.models import InboundMessage as Log
+
+    Log.objects.filter(outcome="flagged").update(outcome="discarded")
+    from tickets import services as ticket_services
+
+    ticket = Ticket.objects.get(number=number)
+    for n in range(5):
+        ticket_services.reply(
+            actor=agent,
+            ticket=ticket,
+            body=f"answer {n}",
+            data={"via": "email", "message_id": f"<a{n}@x>"},
+        )
+    with django_assert_max_num_queries(bound):
+        client.get(url)
+
+
+def test_agent_works_an_unidentified_ticket(login, agent, ref):
+    from tickets.models import CannedReply
+
+    CannedReply.objects.create(title="Hello", body="Bonjour {client_name}, ticket {ticket_number}")
+    number = ingest_message(raw_message(sender="stranger@nowhere.test")).ticket_number
+    client = login(agent)
+    url = reverse("tickets:detail", args=[number])
+    assert "stranger@nowhere.test" in client.get(url).content.decode()
+    client.post(
+        reverse("tickets:reply", args=[number]), {"body": "We are on it", "action_type": ""}
+    )
+    ticket = Ticket.objects.get(number=number)
+    assert ticket.events.filter(kind="reply", body="We are on it").exists()
