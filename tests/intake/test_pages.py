@@ -66,7 +66,7 @@ def pages(box, unidentified_ticket, quarantined, flagged):
 ROLES = {
     "admin": {"mailbox", "unidentified", "quarantine"},
     "agent": {"unidentified"},
-    "sales": set(),
+    "sales": {"unidentified"},
     "client_a": set(),
     "client_admin_a": set(),
     "reseller": set(),
@@ -317,3 +317,25 @@ def test_agent_works_an_unidentified_ticket(login, agent, ref):
     )
     ticket = Ticket.objects.get(number=number)
     assert ticket.events.filter(kind="reply", body="We are on it").exists()
+
+
+def test_sales_rep_attaches_unidentified_ticket_to_a_client_they_represent(
+    login, sales, unidentified_ticket, flagged, org_a, org_b
+):
+    client = login(sales)
+    page = client.get(reverse("intake:unidentified")).content.decode()
+    assert "stranger@nowhere.test" in page
+    assert 'id="flagged"' not in page and "client@beta.test" not in page
+    assert client.post(reverse("intake:flagged-append", args=[flagged.pk])).status_code == 404
+    url = reverse("intake:link", args=[unidentified_ticket.number])
+    client.post(url, {"organization": org_b.pk})  # not one of theirs: refused by the form
+    unidentified_ticket.refresh_from_db()
+    assert unidentified_ticket.organization is None
+    client.post(url, {"organization": org_a.pk})
+    unidentified_ticket.refresh_from_db()
+    assert unidentified_ticket.organization == org_a
+    assert client.get(unidentified_ticket.get_absolute_url()).status_code == 200
+    # a known client's ticket is not reachable through the link action
+    other = flagged.ticket
+    response = client.post(reverse("intake:link", args=[other.number]), {"organization": org_a.pk})
+    assert response.status_code == 404

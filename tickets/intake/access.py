@@ -1,6 +1,8 @@
 """Who sees and handles incoming email. Admins configure mailboxes and handle the quarantine
 (raw messages may hold anything); admins and agents review unidentified tickets and flagged
-replies. Clients, sales reps and everyone else: nothing (404)."""
+replies. Sales reps also see unidentified tickets and attach them to a client they represent
+(seed 004: "un agent ou un commercial pourra rattacher le bon client"), but not flagged replies,
+which belong to tickets they may not see. Clients and everyone else: nothing (404)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from django.http import Http404
 
 from accounts import roles
 from tickets import access as ticket_access
+from tickets.models import Ticket
 
 
 def can_manage_mailboxes(user) -> bool:
@@ -19,6 +22,10 @@ def can_manage_quarantine(user) -> bool:
 
 
 def can_review_unidentified(user) -> bool:
+    return roles.is_admin(user) or roles.is_agent(user) or roles.is_sales_rep(user)
+
+
+def can_review_flagged(user) -> bool:
     return roles.is_admin(user) or roles.is_agent(user)
 
 
@@ -29,8 +36,11 @@ def can_see_intake(user) -> bool:
 def unidentified_tickets(user):
     """Tickets from unknown senders, still without a client organization."""
     if not can_review_unidentified(user):
-        return ticket_access.visible_tickets(user).none()
-    return ticket_access.visible_tickets(user).filter(organization__isnull=True)
+        return Ticket.objects.none()
+    if ticket_access.sees_every_ticket(user):
+        return ticket_access.visible_tickets(user).filter(organization__isnull=True)
+    # Sales reps: no organization yet, so none of theirs; they see these to attach them.
+    return Ticket.objects.filter(organization__isnull=True, transferred_from__isnull=True)
 
 
 def require(allowed: bool) -> None:

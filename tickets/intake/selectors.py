@@ -38,7 +38,7 @@ def unidentified_tickets(user):
 
 
 def flagged_messages(user) -> QuerySet[InboundMessage]:
-    if not access.can_review_unidentified(user):
+    if not access.can_review_flagged(user):
         return InboundMessage.objects.none()
     return (
         InboundMessage.objects.filter(outcome=InboundMessage.Outcome.FLAGGED)

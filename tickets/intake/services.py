@@ -300,7 +300,7 @@ def discard_message(*, actor: User, record: InboundMessage) -> None:
     allowed = (
         access.can_manage_quarantine(actor)
         if record.outcome == Outcome.QUARANTINED
-        else record.outcome == Outcome.FLAGGED and access.can_review_unidentified(actor)
+        else record.outcome == Outcome.FLAGGED and access.can_review_flagged(actor)
     )
     if not allowed:
         raise PermissionDenied
@@ -313,7 +313,7 @@ def discard_message(*, actor: User, record: InboundMessage) -> None:
 def append_flagged(*, actor: User, record: InboundMessage):
     """An agent vouches for a flagged reply: it joins its ticket as a question from the sender."""
     record = InboundMessage.objects.select_for_update().get(pk=record.pk)
-    if not access.can_review_unidentified(actor) or record.outcome != Outcome.FLAGGED:
+    if not access.can_review_flagged(actor) or record.outcome != Outcome.FLAGGED:
         raise PermissionDenied
     if record.ticket is None:
         raise InvalidInput(_("This message is not linked to a ticket."))

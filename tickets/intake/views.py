@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tickets import access as ticket_access
 from tickets.errors import TicketError
 
 from . import access, selectors, services
@@ -88,6 +87,7 @@ def unidentified(request):
         "flagged": flagged,
         "form": form,
         "contacts": list(form.fields["contact"].queryset[:500]),
+        "can_review_flagged": access.can_review_flagged(request.user),
         "can_create_contact": services.access_can_create_contact(request.user),
         "nav_active": "mail",
     }
@@ -97,8 +97,7 @@ def unidentified(request):
 @require_POST
 def link_ticket(request, number):
     access.require(access.can_review_unidentified(request.user))
-    ticket = ticket_access.get_visible_ticket_or_404(request.user, number)
-    access.require(ticket.organization_id is None)
+    ticket = get_object_or_404(access.unidentified_tickets(request.user), number=number)
     form = LinkTicketForm(request.POST, user=request.user)
     if form.is_valid():
         try:
@@ -130,7 +129,7 @@ def _flagged_or_404(user, pk) -> InboundMessage:
 
 @require_POST
 def flagged_append(request, pk):
-    access.require(access.can_review_unidentified(request.user))
+    access.require(access.can_review_flagged(request.user))
     record = _flagged_or_404(request.user, pk)
     try:
         services.append_flagged(actor=request.user, record=record)
@@ -145,7 +144,7 @@ def flagged_append(request, pk):
 
 @require_POST
 def flagged_discard(request, pk):
-    access.require(access.can_review_unidentified(request.user))
+    access.require(access.can_review_flagged(request.user))
     record = _flagged_or_404(request.user, pk)
     services.discard_message(actor=request.user, record=record)
     messages.success(request, _("Message discarded."))
