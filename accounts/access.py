@@ -21,6 +21,11 @@ def can_manage_users(user) -> bool:
     return roles.is_admin(user)
 
 
+def can_create_contact(user) -> bool:
+    """Add a client user to an organization (from the unidentified-sender view): admins, agents."""
+    return roles.is_admin(user) or roles.is_agent(user)
+
+
 def can_manage_organizations(user) -> bool:
     """Create and edit organizations, assign sales reps: admins only."""
     return roles.is_admin(user)

@@ -78,6 +78,21 @@ def create_user(
 ) -> User:
     """Admins create a person of any role; the person is emailed a link to set a password."""
     _require(access.can_manage_users(actor))
+    return _create_user(actor, email, role_codes, organization, support_level, profile)
+
+
+@transaction.atomic
+def create_contact(*, actor: User, email: str, organization: Organization, **profile) -> User:
+    """Admins and agents add a client user to an organization they see (the sender of an
+    email from an unknown address, say); emailed a link to set a password like any new user."""
+    _require(
+        access.can_create_contact(actor)
+        and roles.visible_organizations(actor).filter(pk=organization.pk).exists()
+    )
+    return _create_user(actor, email, [Code.CLIENT_USER], organization, None, profile)
+
+
+def _create_user(actor, email, role_codes, organization, support_level, profile) -> User:
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email__iexact=email).exists():
         raise AccountError(_("A person with this email already exists."))

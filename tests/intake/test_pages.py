@@ -149,6 +149,7 @@ def test_agent_links_unidentified_ticket_to_existing_contact(
     client = login(agent)
     page = client.get(reverse("intake:unidentified")).content.decode()
     assert "stranger@nowhere.test" in page and f"#{unidentified_ticket.number}" in page
+    assert reverse("intake:quarantine") not in page  # no tab to a page the agent cannot open
     assert "<b>me</b>" not in page  # the subject is escaped
     url = reverse("intake:link", args=[unidentified_ticket.number])
     client.post(url, {"organization": client_a.organization_id, "contact": client_a.pk})
@@ -162,16 +163,21 @@ def test_agent_links_unidentified_ticket_to_existing_contact(
     assert client_a in User.objects.filter(pk=client_a.pk)
 
 
-def test_admin_creates_the_contact_agent_may_not(login, admin, agent, unidentified_ticket, org_a):
+def test_agent_creates_the_contact_sales_rep_may_not(
+    login, sales, agent, unidentified_ticket, org_a, django_capture_on_commit_callbacks, mailoutbox
+):
     url = reverse("intake:link", args=[unidentified_ticket.number])
-    login(agent).post(url, {"organization": org_a.pk, "new_contact_name": "Sam Stranger"})
+    login(sales).post(url, {"organization": org_a.pk, "new_contact_name": "Sam Stranger"})
     unidentified_ticket.refresh_from_db()
     assert unidentified_ticket.organization is None
     assert not User.objects.filter(email="stranger@nowhere.test").exists()
-    login(admin).post(url, {"organization": org_a.pk, "new_contact_name": "Sam Stranger"})
+    with django_capture_on_commit_callbacks(execute=True):
+        login(agent).post(url, {"organization": org_a.pk, "new_contact_name": "Sam Stranger"})
     unidentified_ticket.refresh_from_db()
     contact = User.objects.get(email="stranger@nowhere.test")
     assert unidentified_ticket.requester == contact and contact.organization == org_a
+    assert (contact.first_name, contact.last_name) == ("Sam", "Stranger")
+    assert [m.to for m in mailoutbox] == [["stranger@nowhere.test"]]  # link to set a password
 
 
 def test_flagged_reply_appended_or_discarded(login, agent, flagged):

@@ -76,7 +76,7 @@ class LinkTicketForm(forms.Form):
         label=_("Or create the contact, named"),
         max_length=150,
         required=False,
-        help_text=_("Creates a client account for the sender's address (administrators)."),
+        help_text=_("Creates a client account for the sender's address."),
     )
 
     def __init__(self, *args, user, **kwargs):

@@ -275,10 +275,10 @@ def _add_cc(ticket: Ticket, cc: list[str], own: frozenset[str]) -> None:
 
 
 def access_can_create_contact(user) -> bool:
-    """Creating the contact makes an account: the people who manage accounts (admins)."""
+    """Creating the contact makes a client account: admins and agents (accounts.access)."""
     from accounts import access as accounts_access
 
-    return access.can_review_unidentified(user) and accounts_access.can_manage_users(user)
+    return access.can_review_unidentified(user) and accounts_access.can_create_contact(user)
 
 
 def retry_message(*, actor: User, record: InboundMessage) -> Result:
@@ -363,10 +363,9 @@ def link_ticket(
         from accounts import services as account_services
 
         first, _sep, last = new_contact_name.strip().partition(" ")
-        contact = account_services.create_user(
+        contact = account_services.create_contact(
             actor=actor,
             email=ticket.contact_email,
-            role_codes=[Role.Code.CLIENT_USER],
             organization=organization,
             first_name=first[:150],
             last_name=last[:150],

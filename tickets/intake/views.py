@@ -88,6 +88,7 @@ def unidentified(request):
         "form": form,
         "contacts": list(form.fields["contact"].queryset[:500]),
         "can_review_flagged": access.can_review_flagged(request.user),
+        "can_manage_quarantine": access.can_manage_quarantine(request.user),
         "can_create_contact": services.access_can_create_contact(request.user),
         "nav_active": "mail",
     }
