@@ -158,6 +158,11 @@ def can_assign(user, ticket: Ticket) -> bool:
     return _works_tickets(user) and can_view(user, ticket)
 
 
+def can_bulk_edit(user) -> bool:
+    """Agents and admins act on several selected tickets of the queue at once."""
+    return _works_tickets(user)
+
+
 def can_claim(user, ticket: Ticket) -> bool:
     """An agent (or admin) takes an open ticket they are not assigned to yet."""
     if not _works_tickets(user) or ticket.status.is_final:

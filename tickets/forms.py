@@ -290,3 +290,61 @@ class TransferForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["type"].queryset = active(TicketType).filter(is_development=True)
+
+
+class BulkForm(forms.Form):
+    """The queue's bulk bar: the selected ticket numbers and one change ("assign:<id>",
+    "assign:none", "status:<id>", "priority:<id>"), offered as one grouped list."""
+
+    tickets = forms.TypedMultipleChoiceField(coerce=int, label=_("Tickets"))
+    change = forms.ChoiceField(
+        label=_("Change"),
+        widget=forms.Select(
+            attrs={"class": "form-select form-select-sm w-auto", "id": "bulk-change"}
+        ),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any number may be posted; visibility is checked ticket by ticket by the service.
+        posted = self.data.getlist("tickets") if hasattr(self.data, "getlist") else []
+        self.fields["tickets"].choices = [(n, n) for n in posted[:1000]]
+        self.fields["tickets"].error_messages["required"] = _("Select at least one ticket.")
+        people = list(assignable_people())
+        self._people = {p.pk: p for p in people}
+        self._statuses = {s.pk: s for s in active(Status)}
+        self._priorities = {p.pk: p for p in active(Priority)}
+        self.fields["change"].choices = [
+            ("", _("Choose a change…")),
+            (
+                _("Assign to"),
+                [(f"assign:{user.pk}", _("Me"))]
+                + [(f"assign:{p.pk}", p.get_full_name() or p.email) for p in people if p != user]
+                + [("assign:none", _("Nobody (unassign)"))],
+            ),
+            (_("Status"), [(f"status:{s.pk}", s.name) for s in self._statuses.values()]),
+            (_("Priority"), [(f"priority:{p.pk}", p.name) for p in self._priorities.values()]),
+        ]
+
+    def clean_tickets(self):
+        value = self.cleaned_data["tickets"]
+        if any(n <= 0 for n in value):
+            raise ValidationError(_("Select at least one ticket."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        action, _sep, key = (data.get("change") or "").partition(":")
+        if action == "assign":
+            data["action"] = "assign"
+            if key == "none":
+                data["value"] = []
+            elif key.isdigit() and int(key) in self._people:
+                data["value"] = [self._people[int(key)]]
+        elif action in ("status", "priority") and key.isdigit():
+            choices = self._statuses if action == "status" else self._priorities
+            if int(key) in choices:
+                data["action"], data["value"] = action, choices[int(key)]
+        if "change" in data and "value" not in data:
+            self.add_error("change", _("Choose a change."))
+        return data

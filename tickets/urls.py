@@ -7,6 +7,7 @@ app_name = "tickets"
 urlpatterns = [
     path("", views.ticket_list, name="list"),
     path("new/", views.ticket_create, name="new"),
+    path("bulk/", views.ticket_bulk, name="bulk"),
     path("<int:number>/", views.ticket_detail, name="detail"),
     path("<int:number>/reply/", views.ticket_reply, name="reply"),
     path("<int:number>/status/", views.ticket_status, name="status"),

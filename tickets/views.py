@@ -12,7 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from . import access, selectors, services, sla
@@ -21,6 +24,7 @@ from .files import file_response
 from .filters import SAVED_VIEWS
 from .forms import (
     AssignForm,
+    BulkForm,
     EditForm,
     EscalateForm,
     FieldsForm,
@@ -52,10 +56,73 @@ def ticket_list(request):
         "saved_views": SAVED_VIEWS if access.can_use_saved_views(request.user) else {},
         "columns": _sortable_columns(request, sort),
         "can_create": access.can_create_ticket(request.user),
+        "bulk_form": BulkForm(user=request.user) if access.can_bulk_edit(request.user) else None,
         "refresh_seconds": settings.HELPDESK_REFRESH_SECONDS,
         "nav_active": "tickets",
     }
     return render(request, "tickets/list.html", context)
+
+
+@require_POST
+def ticket_bulk(request):
+    """Apply one change to the tickets selected in the queue, then back to the same view."""
+    if not access.can_bulk_edit(request.user):
+        raise Http404
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = ""
+    back = back or reverse("tickets:list")
+    form = BulkForm(request.POST, user=request.user)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect(back)
+    try:
+        result = services.bulk_apply(
+            actor=request.user,
+            numbers=form.cleaned_data["tickets"],
+            action=form.cleaned_data["action"],
+            value=form.cleaned_data["value"],
+        )
+    except TicketError as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    if result.changed:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s ticket changed: %(numbers)s.",
+                "%(count)s tickets changed: %(numbers)s.",
+                len(result.changed),
+            )
+            % {"count": len(result.changed), "numbers": _numbers(result.changed)},
+        )
+    if result.unchanged:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)s ticket already had it: %(numbers)s.",
+                "%(count)s tickets already had it: %(numbers)s.",
+                len(result.unchanged),
+            )
+            % {"count": len(result.unchanged), "numbers": _numbers(result.unchanged)},
+        )
+    if result.refused:
+        details = ", ".join(f"#{number} ({reason})" for number, reason in result.refused)
+        messages.error(
+            request,
+            ngettext(
+                "%(count)s ticket not changed: %(details)s.",
+                "%(count)s tickets not changed: %(details)s.",
+                len(result.refused),
+            )
+            % {"count": len(result.refused), "details": details},
+        )
+    return redirect(back)
+
+
+def _numbers(numbers: list[int]) -> str:
+    return ", ".join(f"#{n}" for n in numbers)
 
 
 def _sortable_columns(request, sort):

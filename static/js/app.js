@@ -8,4 +8,35 @@
       el.form.submit();
     }
   });
+
+  // Queue bulk bar: "select all" for the page, a live count, Apply enabled once a row is chosen.
+  // Delegated, so it keeps working after htmx swaps the rows (the refresh pauses while rows are
+  // selected, see the hx-trigger filter in tickets/list.html).
+  function syncBulk() {
+    var count = document.getElementById("bulk-count");
+    if (!count) return;
+    var boxes = document.querySelectorAll(".bulk-select");
+    var checked = document.querySelectorAll(".bulk-select:checked").length;
+    count.textContent = checked
+      ? count.dataset.some.replace("%(count)s", checked)
+      : count.dataset.none;
+    document.getElementById("bulk-apply").disabled = checked === 0;
+    var all = document.getElementById("bulk-all");
+    if (all) {
+      all.checked = boxes.length > 0 && checked === boxes.length;
+      all.indeterminate = checked > 0 && checked < boxes.length;
+    }
+  }
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.id === "bulk-all") {
+      document.querySelectorAll(".bulk-select").forEach(function (box) {
+        box.checked = el.checked;
+      });
+    }
+    if (el.id === "bulk-all" || (el.classList && el.classList.contains("bulk-select"))) {
+      syncBulk();
+    }
+  });
+  document.addEventListener("htmx:afterSwap", syncBulk);
 })();
