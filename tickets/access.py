@@ -81,6 +81,30 @@ def get_visible_ticket_or_404(user, number) -> Ticket:
     return ticket
 
 
+def get_visible_contact_or_404(user, pk):
+    """A person whose tickets user may list on their contact page: someone of an organization
+    user sees; customers who only see their own tickets have no contact pages."""
+    from accounts.models import User
+
+    if not (roles.is_staff_member(user) or not roles.sees_only_own_tickets(user)):
+        raise Http404
+    try:
+        return User.objects.select_related("organization").get(
+            roles.organization_q(user), pk=int(pk), organization__isnull=False
+        )
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def get_visible_organization_or_404(user, pk):
+    from accounts.models import Organization
+
+    try:
+        return Organization.objects.get(roles.organization_q(user, "id"), pk=int(pk))
+    except (Organization.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
 def can_use_saved_views(user) -> bool:
     """Saved queue views (mine, unassigned, overdue, new, followed) are for staff."""
     return sees_internal(user)

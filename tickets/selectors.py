@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from . import access
@@ -31,6 +31,17 @@ def ticket_list_rows(user) -> QuerySet[Ticket]:
         .prefetch_related("assignees")
         .order_by("-last_activity_at", "-id")
     )
+
+
+def related_tickets(user, *, organization=None, contact=None) -> QuerySet[Ticket]:
+    """Tickets concerning an organization, or concerning (requester) or filed by (reporter) a
+    contact, that user may see: newest activity first (seed 003, a contact's record)."""
+    rows = ticket_list_rows(user)
+    if organization is not None:
+        rows = rows.filter(organization=organization)
+    if contact is not None:
+        rows = rows.filter(Q(requester=contact) | Q(reporter=contact))
+    return rows
 
 
 def ticket_queue(user, params):

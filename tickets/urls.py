@@ -8,6 +8,12 @@ urlpatterns = [
     path("", views.ticket_list, name="list"),
     path("new/", views.ticket_create, name="new"),
     path("bulk/", views.ticket_bulk, name="bulk"),
+    path("contacts/<int:pk>/", views.contact_detail, name="contact"),
+    path(
+        "of/<str:kind>/<int:pk>/",
+        views.related_tickets,
+        name="related",
+    ),
     path("<int:number>/", views.ticket_detail, name="detail"),
     path("<int:number>/reply/", views.ticket_reply, name="reply"),
     path("<int:number>/status/", views.ticket_status, name="status"),

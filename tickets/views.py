@@ -121,6 +121,41 @@ def ticket_bulk(request):
     return redirect(back)
 
 
+RELATED_PAGE_SIZE = 10
+
+
+def related_tickets(request, kind, pk):
+    """The tickets of an organization or a contact, as a card fragment (htmx, refreshed) shown
+    on the organization page and the contact page."""
+    if kind == "organization":
+        subject = access.get_visible_organization_or_404(request.user, pk)
+        rows = selectors.related_tickets(request.user, organization=subject)
+    elif kind == "contact":
+        subject = access.get_visible_contact_or_404(request.user, pk)
+        rows = selectors.related_tickets(request.user, contact=subject)
+    else:
+        raise Http404
+    page = Paginator(rows, RELATED_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "tickets": list(page.object_list),
+        "kind": kind,
+        "subject": subject,
+        "refresh_seconds": settings.HELPDESK_REFRESH_SECONDS,
+    }
+    return render(request, "tickets/_related.html", context)
+
+
+def contact_detail(request, pk):
+    """A contact's record: who they are and every ticket concerning them or filed by them."""
+    contact = access.get_visible_contact_or_404(request.user, pk)
+    return render(
+        request,
+        "tickets/contact.html",
+        {"contact": contact, "nav_active": "tickets"},
+    )
+
+
 def _numbers(numbers: list[int]) -> str:
     return ", ".join(f"#{n}" for n in numbers)
 
