@@ -18,7 +18,7 @@
     var boxes = document.querySelectorAll(".bulk-select");
     var checked = document.querySelectorAll(".bulk-select:checked").length;
     count.textContent = checked
-      ? count.dataset.some.replace("%(count)s", checked)
+      ? count.dataset.some.replace("__N__", checked)
       : count.dataset.none;
     document.getElementById("bulk-apply").disabled = checked === 0;
     var all = document.getElementById("bulk-all");
