@@ -326,3 +326,5 @@ TICKETS_AGENTS_MAY_REOPEN_CLOSED = env.bool("TICKETS_AGENTS_MAY_REOPEN_CLOSED", 
 
 # Dashboard and queue refresh themselves this often (seed 004: every minute).
 HELPDESK_REFRESH_SECONDS = env.int("HELPDESK_REFRESH_SECONDS", default=60)
+# Queue counters are cached until the next ticket change, and at most this long.
+HELPDESK_COUNTERS_CACHE_SECONDS = env.int("HELPDESK_COUNTERS_CACHE_SECONDS", default=30)

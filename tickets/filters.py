@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.models import Organization, Role
 
+from . import access, search
 from .models import FINAL_CATEGORIES, Component, Priority, Status, Ticket, TicketType
 
 
@@ -59,20 +60,23 @@ class TicketFilter(django_filters.FilterSet):
     ASSIGNEE_CHOICES = [("me", _("Me")), ("none", _("Unassigned")), ("any", _("Anyone"))]
 
     status = django_filters.ModelMultipleChoiceFilter(
-        label=_("Status"), queryset=Status.objects.order_by("order")
+        distinct=False, label=_("Status"), queryset=Status.objects.order_by("order")
     )
     category = django_filters.MultipleChoiceFilter(
-        label=_("Status category"), field_name="status__category", choices=Status.Category.choices
+        distinct=False,
+        label=_("Status category"),
+        choices=Status.Category.choices,
+        method="filter_category",
     )
     open = django_filters.BooleanFilter(label=_("Open only"), method="filter_open", widget=yes_no())
     type = django_filters.ModelMultipleChoiceFilter(
-        label=_("Type"), queryset=TicketType.objects.order_by("order")
+        distinct=False, label=_("Type"), queryset=TicketType.objects.order_by("order")
     )
     priority = django_filters.ModelMultipleChoiceFilter(
-        label=_("Priority"), queryset=Priority.objects.order_by("order")
+        distinct=False, label=_("Priority"), queryset=Priority.objects.order_by("order")
     )
     criticality = django_filters.MultipleChoiceFilter(
-        label=_("Criticality"), choices=Ticket.Criticality.choices
+        distinct=False, label=_("Criticality"), choices=Ticket.Criticality.choices
     )
     assignee = django_filters.ChoiceFilter(
         label=_("Assignee"),
@@ -90,13 +94,13 @@ class TicketFilter(django_filters.FilterSet):
         label=_("Sales rep"), queryset=None, method="filter_sales_rep"
     )
     support_level = django_filters.TypedMultipleChoiceFilter(
-        label=_("Support level"), choices=Ticket.Level.choices, coerce=int
+        distinct=False, label=_("Support level"), choices=Ticket.Level.choices, coerce=int
     )
     component = django_filters.ModelMultipleChoiceFilter(
-        label=_("Component"), queryset=Component.objects.order_by("order")
+        distinct=False, label=_("Component"), queryset=Component.objects.order_by("order")
     )
     channel = django_filters.MultipleChoiceFilter(
-        label=_("Channel"), choices=Ticket.Channel.choices
+        distinct=False, label=_("Channel"), choices=Ticket.Channel.choices
     )
     created = django_filters.DateFromToRangeFilter(
         label=_("Created between"), field_name="created_at"
@@ -121,9 +125,15 @@ class TicketFilter(django_filters.FilterSet):
             "last_name"
         )
 
+    def filter_category(self, queryset, name, value):
+        # On the ticket's indexed status_id rather than through a join on the status table.
+        if not value:
+            return queryset
+        return queryset.filter(status_id__in=_status_ids(value))
+
     def filter_open(self, queryset, name, value):
         if value:
-            return queryset.exclude(status__category__in=list(FINAL_CATEGORIES))
+            return queryset.exclude(status_id__in=_status_ids(FINAL_CATEGORIES))
         return queryset
 
     def filter_assignee(self, queryset, name, value):
@@ -153,14 +163,15 @@ class TicketFilter(django_filters.FilterSet):
         )
 
     def filter_search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
+        if not value.strip():
             return queryset
-        number = value.lstrip("#")
-        match = Q(title__icontains=value) | Q(description__icontains=value)
-        if number.isdigit():
-            match |= Q(number=int(number))
-        return queryset.filter(match)
+        return search.search(
+            queryset, value, with_internal=self.user is not None and access.sees_internal(self.user)
+        )
+
+
+def _status_ids(categories) -> list[int]:
+    return list(Status.objects.filter(category__in=list(categories)).values_list("pk", flat=True))
 
 
 def access_organizations(user):

@@ -358,13 +358,16 @@ class Ticket(models.Model):
         verbose_name_plural = _("tickets")
         indexes = [
             # List and queue default sort: visible_tickets(...).order_by("-last_activity_at").
-            models.Index(fields=["-last_activity_at"], name="ticket_activity_idx"),
+            models.Index(fields=["-last_activity_at", "-id"], name="ticket_activity_idx"),
             # Client and sales-rep lists: filter(organization_id__in=...).order_by(-last_activity).
             models.Index(
                 fields=["organization", "-last_activity_at"], name="ticket_org_activity_idx"
             ),
             # Queue filter by status and "my tickets only" clients (requester).
             models.Index(fields=["status", "-last_activity_at"], name="ticket_status_activity_idx"),
+            models.Index(
+                fields=["priority", "-last_activity_at"], name="ticket_priority_activity_idx"
+            ),
             models.Index(
                 fields=["requester", "-last_activity_at"], name="ticket_requester_activity_idx"
             ),

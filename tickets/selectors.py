@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -52,7 +54,11 @@ def ticket_queue(user, params):
     filterset = TicketFilter(params, queryset=rows, user=user)
     if filterset.is_valid():
         rows = filterset.qs
-    sort = params.get("sort") or DEFAULT_SORT
+    sort = params.get("sort") or ""
+    if not sort and filterset.is_valid() and (filterset.form.cleaned_data.get("q") or "").strip():
+        # A search without a chosen sort: best match first, then the latest activity.
+        return filterset, rows.order_by("-search_rank", "-last_activity_at", "-id"), sort
+    sort = sort or DEFAULT_SORT
     return filterset, rows.order_by(*order_fields(sort)), sort
 
 
@@ -68,37 +74,81 @@ def _final_ids(ids: dict[str, list[int]]) -> list[int]:
     return [pk for category in FINAL for pk in ids.get(category, [])]
 
 
+COUNTERS_VERSION_KEY = "tickets:counters:version"
+
+
+def counters_changed() -> None:
+    """Tickets changed: the cached counters are stale (called by services on every write)."""
+    try:
+        cache.incr(COUNTERS_VERSION_KEY)
+    except ValueError:
+        cache.set(COUNTERS_VERSION_KEY, 1, None)
+
+
+def _cached_counts(scope: str, compute):
+    """Counters cached under the current tickets version: any ticket write bumps the version,
+    so a cached value is never older than the last change seen by this cache (at most
+    HELPDESK_COUNTERS_CACHE_SECONDS when several processes keep their own memory cache)."""
+    version = cache.get_or_set(COUNTERS_VERSION_KEY, 1, None)
+    key = f"tickets:counters:{version}:{scope}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, settings.HELPDESK_COUNTERS_CACHE_SECONDS)
+    return value
+
+
+def _scope(user) -> str:
+    """Users who see every ticket share the organization-wide counters."""
+    return "all" if access.sees_every_ticket(user) else f"user{user.pk}"
+
+
+def _my_open_count(user, final: list[int]) -> int:
+    """Open tickets assigned to user, counted from the assignees table (indexed on user)."""
+    rows = Ticket.assignees.through.objects.filter(user_id=user.pk).exclude(
+        ticket__status_id__in=final
+    )
+    if not access.sees_every_ticket(user):
+        rows = rows.filter(ticket__in=access.visible_tickets(user))
+    return rows.count()
+
+
 def dashboard_counts(user) -> dict[str, int]:
-    """Staff dashboard counters: one indexed COUNT each, whatever the number of tickets."""
-    tickets = access.visible_tickets(user)
-    ids = _status_ids()
-    final = _final_ids(ids)
+    """Staff dashboard counters: indexed COUNTs, cached until the next ticket change."""
+
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     week = today - timedelta(days=today.weekday())
-    assigned = Ticket.assignees.through.objects.filter(ticket_id=OuterRef("pk"))
-    return {
-        "new": tickets.filter(status_id__in=ids.get(Status.Category.NEW, [])).count(),
-        "mine": tickets.filter(Exists(assigned.filter(user_id=user.pk)))
-        .exclude(status_id__in=final)
-        .count(),
-        "unassigned": tickets.exclude(status_id__in=final).exclude(Exists(assigned)).count(),
-        "overdue": tickets.filter(is_overdue=True).exclude(status_id__in=final).count(),
-        "closed_today": tickets.filter(closed_at__gte=today).count(),
-        "closed_week": tickets.filter(closed_at__gte=week).count(),
-    }
+
+    def shared():
+        tickets = access.visible_tickets(user)
+        ids = _status_ids()
+        final = _final_ids(ids)
+        assigned = Ticket.assignees.through.objects.filter(ticket_id=OuterRef("pk"))
+        return {
+            "new": tickets.filter(status_id__in=ids.get(Status.Category.NEW, [])).count(),
+            "unassigned": tickets.exclude(status_id__in=final).exclude(Exists(assigned)).count(),
+            "overdue": tickets.filter(is_overdue=True).exclude(status_id__in=final).count(),
+            "closed_today": tickets.filter(closed_at__gte=today).count(),
+            "closed_week": tickets.filter(closed_at__gte=week).count(),
+        }
+
+    counts = dict(_cached_counts(f"dashboard:{_scope(user)}:{today:%Y%m%d}", shared))
+    counts["mine"] = todo_count(user)
+    return counts
 
 
 def todo_count(user) -> int:
     """The number in the top bar: staff, their open assigned tickets; customers, their tickets
     waiting on them."""
-    tickets = access.visible_tickets(user)
-    ids = _status_ids()
-    if access.sees_internal(user):
-        assigned = Ticket.assignees.through.objects.filter(
-            ticket_id=OuterRef("pk"), user_id=user.pk
-        )
-        return tickets.filter(Exists(assigned)).exclude(status_id__in=_final_ids(ids)).count()
-    return tickets.filter(status_id__in=ids.get(Status.Category.WAITING_CLIENT, [])).count()
+
+    def compute():
+        ids = _status_ids()
+        if access.sees_internal(user):
+            return _my_open_count(user, _final_ids(ids))
+        waiting = ids.get(Status.Category.WAITING_CLIENT, [])
+        return access.visible_tickets(user).filter(status_id__in=waiting).count()
+
+    return _cached_counts(f"todo:user{user.pk}", compute)
 
 
 def dashboard_rows(user, *, limit: int = 10) -> list[Ticket]:

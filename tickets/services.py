@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from accounts.models import Organization, Role, User
 
-from . import access, events, sla
+from . import access, events, selectors, sla
 from .errors import InvalidInput, StaleVersion, TicketError, TransitionRefused
 from .files import make_thumbnail, validate_upload
 from .models import (
@@ -108,7 +108,15 @@ def _touch(ticket: Ticket, actor: User | None, now: dt.datetime, *fields: str) -
     ticket.save(update_fields=list(dict.fromkeys(update)))
 
 
+def _counters_changed() -> None:
+    """Every ticket write makes the cached queue counters stale: now, and again once the
+    transaction commits (a count taken in between would otherwise stay cached)."""
+    selectors.counters_changed()
+    transaction.on_commit(selectors.counters_changed)
+
+
 def _event(ticket: Ticket, actor: User | None, kind: str, **fields) -> Event:
+    _counters_changed()
     now = timezone.now()
     fields.setdefault("action_at", now)
     return Event.objects.create(ticket=ticket, actor=actor, kind=kind, created_at=now, **fields)
@@ -932,6 +940,7 @@ def flag_overdue_tickets(*, now: dt.datetime | None = None) -> int:
     Ticket.objects.filter(is_overdue=True).filter(
         Q(resolution_due_at__gte=now) | Q(sla_paused_at__isnull=False)
     ).update(is_overdue=False)
+    _counters_changed()
     return flagged
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,6 +35,7 @@ from .forms import (
     TransferForm,
 )
 from .models import CannedReply
+from .paging import CappedPaginator
 
 PAGE_SIZE = 25
 
@@ -46,7 +46,7 @@ def ticket_list(request):
     if view in SAVED_VIEWS and access.can_use_saved_views(request.user):
         params.update(SAVED_VIEWS[view][1])
     filterset, rows, sort = selectors.ticket_queue(request.user, params)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "tickets": list(page.object_list),
@@ -135,7 +135,7 @@ def related_tickets(request, kind, pk):
         rows = selectors.related_tickets(request.user, contact=subject)
     else:
         raise Http404
-    page = Paginator(rows, RELATED_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(rows, RELATED_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "tickets": list(page.object_list),

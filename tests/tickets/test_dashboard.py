@@ -1,6 +1,7 @@
 """Dashboard counters, the live fragment refreshed by htmx, and the to-do count in the top bar."""
 
 import pytest
+from django.core.cache import cache
 
 from tickets import services
 from tickets.models import Status, Ticket
@@ -71,3 +72,22 @@ def test_dashboard_queries_do_not_grow_with_tickets(
         client.get("/", HTTP_HX_REQUEST="true")
     with django_assert_max_num_queries(len(few.captured_queries) + 6):
         client.get("/")
+
+
+def test_counters_are_cached_until_the_next_ticket_change(
+    login, agent, make_ticket, client_a, django_assert_max_num_queries, settings
+):
+    settings.HELPDESK_COUNTERS_CACHE_SECONDS = 30
+    client = login(agent)
+    services.claim(actor=agent, ticket=make_ticket(client_a))
+    first = client.get("/", HTTP_HX_REQUEST="true").context["counts"]
+    with django_assert_max_num_queries(30) as computed:
+        cache.clear()
+        client.get("/", HTTP_HX_REQUEST="true")
+    with django_assert_max_num_queries(len(computed.captured_queries) - 5):
+        again = client.get("/", HTTP_HX_REQUEST="true").context["counts"]
+    assert again == first
+    # Any ticket change shows at the next refresh, cache or not.
+    services.claim(actor=agent, ticket=make_ticket(client_a))
+    fresh = client.get("/", HTTP_HX_REQUEST="true").context["counts"]
+    assert fresh["mine"] == first["mine"] + 1

@@ -1,0 +1,90 @@
+"""Full-text search: number, title, description, public replies, internal notes for staff only;
+French stemming and accent folding on PostgreSQL, substring fallback on SQLite; visibility."""
+
+import pytest
+from django.urls import reverse
+
+from tickets import search, services
+
+pytestmark = pytest.mark.django_db
+
+
+def found(client, text, **params):
+    response = client.get(reverse("tickets:list"), {"q": text, **params})
+    assert response.status_code == 200
+    return [t.number for t in response.context["tickets"]]
+
+
+@pytest.fixture
+def corpus(make_ticket, agent, client_a, client_b):
+    title = make_ticket(client_a, title="Téléphone muet", description="Depuis ce matin.")
+    body = make_ticket(client_a, title="Poste 12", description="Le téléphone ne sonne plus.")
+    reply = make_ticket(client_a, title="Accès", description="Mot de passe oublié.")
+    services.reply(actor=agent, ticket=reply, body="Le serveur de messagerie redémarre.")
+    note = make_ticket(client_a, title="Facture", description="Montant faux.")
+    services.reply(
+        actor=agent, ticket=note, body="Voir avec comptabilité confidentiel", internal=True
+    )
+    other = make_ticket(client_b, title="Téléphone de Beta", description="Secret messagerie.")
+    services.reply(actor=agent, ticket=other, body="confidentiel aussi", internal=False)
+    return {"title": title, "body": body, "reply": reply, "note": note, "other": other}
+
+
+def test_title_matches_rank_before_description_matches(login, agent, corpus):
+    client = login(agent)
+    results = found(client, "téléphone")
+    assert set(results[:2]) == {corpus["title"].number, corpus["other"].number}
+    assert results[2:] == [corpus["body"].number]  # description only: after both titles
+
+
+def test_public_replies_are_searched_and_notes_only_for_staff(login, agent, client_a, corpus):
+    staff = login(agent)
+    assert corpus["reply"].number in found(staff, "messagerie")
+    assert corpus["note"].number in found(staff, "confidentiel")
+    client = login(client_a)
+    assert found(client, "messagerie") == [corpus["reply"].number]  # not Beta's description
+    assert found(client, "confidentiel") == []  # the note's words stay hidden
+
+
+def test_a_client_never_finds_another_organizations_ticket(login, client_b, corpus):
+    client = login(client_b)
+    assert found(client, "téléphone") == [corpus["other"].number]
+    assert found(client, f"#{corpus['title'].number}") == []
+    assert found(client, str(corpus["other"].number)) == [corpus["other"].number]
+
+
+def test_search_by_number_and_hostile_input(login, agent, corpus):
+    client = login(agent)
+    assert found(client, f"#{corpus['note'].number}")[0] == corpus["note"].number
+    for text in ("<script>alert(1)</script>", "' OR 1=1 --", "a & | ! :*", "\\", "9" * 30):
+        assert found(client, text) == []
+
+
+def test_french_stemming_and_accent_folding(login, agent, corpus):
+    client = login(agent)
+    if search.uses_full_text():
+        # Plural, other inflection, no accents: the same tickets.
+        assert corpus["title"].number in found(client, "telephones")
+        assert corpus["reply"].number in found(client, "redemarrer")
+        assert corpus["body"].number in found(client, '"telephone ne sonne"')
+        excluded = set(found(client, "téléphone -muet"))
+        assert excluded == {corpus["body"].number, corpus["other"].number}
+    else:
+        # SQLite: a plain case-insensitive substring match.
+        assert corpus["title"].number in found(client, "TÉLÉPHONE muet".lower())
+        assert found(client, "telephones") == []
+
+
+def test_search_queries_do_not_grow(
+    login, agent, make_ticket, client_a, django_assert_max_num_queries
+):
+    client = login(agent)
+    for _ in range(3):
+        make_ticket(client_a, title="Imprimante en panne")
+    found(client, "imprimante")
+    with django_assert_max_num_queries(30) as few:
+        found(client, "imprimante")
+    for _ in range(30):
+        make_ticket(client_a, title="Imprimante en panne")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(found(client, "imprimante")) == 25
