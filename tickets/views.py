@@ -40,19 +40,33 @@ from .paging import CappedPaginator
 PAGE_SIZE = 25
 
 
-def ticket_list(request):
+MAIN_FILTERS = ("q", "category", "priority", "organization")
+
+
+def _queue(request):
     params = request.GET.copy()
     view = params.pop("view", [""])[0]
     if view in SAVED_VIEWS and access.can_use_saved_views(request.user):
         params.update(SAVED_VIEWS[view][1])
     filterset, rows, sort = selectors.ticket_queue(request.user, params)
+    return params, view, filterset, rows, sort
+
+
+def ticket_list(request):
+    params, view, filterset, rows, sort = _queue(request)
     page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The other filters are rendered when opened (htmx), unless one of them is in use.
+    more_open = bool(filterset.form.errors) or any(
+        params.get(name) for name in filterset.form.fields if name not in MAIN_FILTERS
+    )
     context = {
         "page": page,
         "tickets": list(page.object_list),
         "filter": filterset,
         "sort": sort,
         "view": view,
+        "main_filters": MAIN_FILTERS,
+        "more_filters_open": more_open,
         "saved_views": SAVED_VIEWS if access.can_use_saved_views(request.user) else {},
         "columns": _sortable_columns(request, sort),
         "can_create": access.can_create_ticket(request.user),
@@ -61,6 +75,16 @@ def ticket_list(request):
         "nav_active": "tickets",
     }
     return render(request, "tickets/list.html", context)
+
+
+def more_filters(request):
+    """The queue's secondary filters, loaded when the person opens them."""
+    filterset = _queue(request)[2]
+    return render(
+        request,
+        "tickets/_more_filters.html",
+        {"filter": filterset, "main_filters": MAIN_FILTERS},
+    )
 
 
 @require_POST
