@@ -2,6 +2,7 @@
 
 from django import template
 from django.template.defaultfilters import filesizeformat
+from django.utils.html import format_html
 
 from tickets.markdown import render_markdown
 
@@ -16,3 +17,22 @@ def markdown(text):
 @register.filter
 def filesize(size):
     return filesizeformat(size)
+
+
+# Badges are filters rather than included templates: the queue shows dozens per page.
+@register.filter
+def status_badge(status):
+    if status is None:
+        return ""
+    return format_html(
+        '<span class="badge ticket-status {}">{}</span>', status.css_class, status.name
+    )
+
+
+@register.filter
+def priority_badge(priority):
+    if priority is None:
+        return ""
+    return format_html(
+        '<span class="badge ticket-priority priority-{}">{}</span>', priority.code, priority.name
+    )
