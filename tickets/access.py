@@ -96,15 +96,6 @@ def get_visible_contact_or_404(user, pk):
         raise Http404 from None
 
 
-def get_visible_organization_or_404(user, pk):
-    from accounts.models import Organization
-
-    try:
-        return Organization.objects.get(roles.organization_q(user, "id"), pk=int(pk))
-    except (Organization.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-
-
 def can_use_saved_views(user) -> bool:
     """Saved queue views (mine, unassigned, overdue, new, followed) are for staff."""
     return sees_internal(user)

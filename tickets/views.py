@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from accounts import access as accounts_access
+
 from . import access, selectors, services, sla
 from .errors import StaleVersion, TicketError
 from .files import file_response
@@ -152,7 +154,7 @@ def related_tickets(request, kind, pk):
     """The tickets of an organization or a contact, as a card fragment (htmx, refreshed) shown
     on the organization page and the contact page."""
     if kind == "organization":
-        subject = access.get_visible_organization_or_404(request.user, pk)
+        subject = accounts_access.get_visible_organization_or_404(request.user, pk)
         rows = selectors.related_tickets(request.user, organization=subject)
     elif kind == "contact":
         subject = access.get_visible_contact_or_404(request.user, pk)

@@ -5,24 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_seed_roles'),
-        ('tickets', '0003_email_contact'),
+        ("accounts", "0002_seed_roles"),
+        ("tickets", "0003_email_contact"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='ticket',
-            name='ticket_activity_idx',
+            model_name="ticket",
+            name="ticket_activity_idx",
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['-last_activity_at', '-id'], name='ticket_activity_idx'),
+            model_name="ticket",
+            index=models.Index(fields=["-last_activity_at", "-id"], name="ticket_activity_idx"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['priority', '-last_activity_at'], name='ticket_priority_activity_idx'),
+            model_name="ticket",
+            index=models.Index(
+                fields=["priority", "-last_activity_at"], name="ticket_priority_activity_idx"
+            ),
         ),
     ]
