@@ -4,7 +4,7 @@
   user administration does not exist (404).
 - Staff see the organizations accounts.roles lets them see (sales reps: only theirs).
 - Clients see their own organization's page; resellers theirs and their clients'.
-- Everyone sees and edits their own profile.
+- Everyone sees and edits their own profile, with the ticket emails that concern them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from . import roles
-from .models import Organization, User
+from .models import Notice, Organization, User
 
 
 def can_manage_users(user) -> bool:
@@ -56,3 +56,16 @@ def get_managed_user_or_404(user, pk) -> User:
     if not can_manage_users(user):
         raise Http404
     return get_object_or_404(User, pk=pk)
+
+
+def email_notices_for(user) -> list[str]:
+    """The ticket emails a person may receive, hence may turn off on their profile: customers
+    hear about their tickets; staff who see tickets about replies, notes and status changes;
+    admins and agents also about assignments. The DPO and controllers get no ticket email."""
+    if roles.is_customer(user):
+        return [Notice.CREATED, Notice.REPLY, Notice.STATUS, Notice.AUTO_CLOSE]
+    if roles.is_admin(user) or roles.is_agent(user):
+        return [Notice.REPLY, Notice.NOTE, Notice.STATUS, Notice.ASSIGNED]
+    if roles.is_sales_rep(user) or roles.is_developer(user):
+        return [Notice.REPLY, Notice.NOTE, Notice.STATUS]
+    return []

@@ -5,8 +5,8 @@ from functools import partial
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from . import roles
-from .models import Organization, Role, User, UserRole
+from . import access, roles
+from .models import Notice, Organization, Role, User, UserRole
 
 Code = Role.Code
 
@@ -27,9 +27,39 @@ class CodeForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
+    email_notices = forms.MultipleChoiceField(
+        label=_("Send me an email for"),
+        choices=(),
+        # The checkboxes sit in their own card, outside the <form> element.
+        widget=forms.CheckboxSelectMultiple(attrs={"form": "profile-form"}),
+        required=False,
+    )
+
     class Meta:
         model = User
         fields = ["first_name", "last_name", "phone", "job_title", "language"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        offered = access.email_notices_for(self.instance)
+        if offered:
+            field = self.fields["email_notices"]
+            field.choices = [(code, Notice(code).label) for code in offered]
+            muted = set(self.instance.muted_notices or [])
+            self.initial["email_notices"] = [code for code in offered if code not in muted]
+        else:
+            del self.fields["email_notices"]
+
+    def service_kwargs(self) -> dict:
+        """Profile fields, and the offered notices left unticked as muted ones (a notice the
+        person is not offered keeps its setting)."""
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        if "email_notices" in self.fields:
+            offered = {code for code, _label in self.fields["email_notices"].choices}
+            wanted = set(self.cleaned_data["email_notices"])
+            kept = [c for c in self.instance.muted_notices or [] if c not in offered]
+            data["muted_notices"] = sorted({*kept, *(offered - wanted)})
+        return data
 
 
 def role_choices():

@@ -111,6 +111,17 @@ class Role(models.Model):
         return str(self.Code(self.code).label)
 
 
+class Notice(models.TextChoices):
+    """Ticket emails a person may turn off on their profile (account emails always go out)."""
+
+    CREATED = "created", _("Confirmation of a new ticket filed by me or for me")
+    REPLY = "reply", _("Public replies on tickets I take part in")
+    NOTE = "note", _("Internal notes on tickets I am assigned to or follow")
+    STATUS = "status", _("Status changes of tickets I take part in")
+    ASSIGNED = "assigned", _("A ticket is assigned or escalated to me")
+    AUTO_CLOSE = "auto_close", _("Automatic closing of a ticket waiting for my answer")
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -165,6 +176,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     # Django admin site access (technical); product permissions come from roles.
     is_staff = models.BooleanField(_("Django admin access"), default=False)
+    # Ticket emails the person turned off (Notice codes); everything else reaches them.
+    muted_notices = models.JSONField(_("muted email notifications"), default=list, blank=True)
     # Demo accounts are exempt from 2FA (ARCHITECTURE.md contract).
     is_demo = models.BooleanField(_("demo account"), default=False)
     # Public sign-up: the account waits for an admin's approval before it may log in.
@@ -195,6 +208,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def wants_email(self, notice: str) -> bool:
+        return self.is_active and notice not in (self.muted_notices or [])
 
     def get_full_name(self):
         return f"{self.first_name} {self.last_name}".strip()

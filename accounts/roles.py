@@ -168,6 +168,14 @@ def users_with_role(*codes: str):
     return User.objects.filter(Exists(holds), is_active=True)
 
 
+def agents_of_level(level: int):
+    """Active agents working at support level `level` (escalations are announced to them)."""
+    holds = UserRole.objects.filter(
+        user_id=OuterRef("pk"), role__code=Code.AGENT, support_level=level
+    )
+    return User.objects.filter(Exists(holds), is_active=True)
+
+
 def grant(user: User, codes: Iterable[str], *, support_level: int | None = None) -> None:
     """Give user the roles (idempotent). Used by services and the demo seed."""
     for code in codes:

@@ -25,7 +25,7 @@ from .errors import AccountError
 from .models import Organization, Role, User
 
 Code = Role.Code
-PROFILE_FIELDS = ("first_name", "last_name", "phone", "job_title", "language")
+PROFILE_FIELDS = ("first_name", "last_name", "phone", "job_title", "language", "muted_notices")
 
 
 def _require(allowed: bool) -> None:
@@ -149,7 +149,8 @@ def update_user(
 
 @transaction.atomic
 def update_profile(*, actor: User, **fields) -> User:
-    """A person edits their own name, phone, job title and language."""
+    """A person edits their own name, phone, job title, language and which ticket emails they
+    receive (muted_notices: Notice codes)."""
     user = User.objects.select_for_update().get(pk=actor.pk)
     for field in PROFILE_FIELDS:
         if field in fields:

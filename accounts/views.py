@@ -86,7 +86,7 @@ def two_factor_resend(request):
 def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        user = services.update_profile(actor=request.user, **form.cleaned_data)
+        user = services.update_profile(actor=request.user, **form.service_kwargs())
         response = redirect("accounts:profile")
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
         messages.success(request, _("Your profile is saved."))

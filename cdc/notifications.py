@@ -48,7 +48,9 @@ def send_step_email(entry: HistoryEntry, base_url: str = "") -> int:
             subject = render_to_string("emails/cdc/step/subject.txt", context).strip()
             text = render_to_string("emails/cdc/step/body.txt", context)
             html = render_to_string("emails/cdc/step/body.html", context)
-        message = EmailMultiAlternatives(subject, text, to=[address])
+        # A notification (not an account email): the outbox log may show its content.
+        headers = {"X-Helpdesk-Notification": "cdc_step"}
+        message = EmailMultiAlternatives(subject, text, to=[address], headers=headers)
         message.attach_alternative(html, "text/html")
         for attachment in files:
             with attachment.file.open("rb") as fh:

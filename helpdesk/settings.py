@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "accounts",
     "tickets",
     "tickets.intake",
+    "tickets.notifications",
     "cdc",
     "reports",
     "wiki",
@@ -220,7 +221,10 @@ HELPDESK_2FA_MAX_ATTEMPTS = 5
 
 # --- Email ----------------------------------------------------------------------------------
 _email = env.email_url("EMAIL_URL", default="consolemail://")
-EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+# Every email goes through the outbox (stored, sent by Celery, retried, logged for admins);
+# EMAIL_URL says how the outbox delivers (SMTP, console...).
+EMAIL_BACKEND = "tickets.notifications.backend.OutboxBackend"
+EMAIL_DELIVERY_BACKEND = _email["EMAIL_BACKEND"]
 EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = _email.get("EMAIL_PORT", 25)
 EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
@@ -233,6 +237,14 @@ EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Helpdesk <support@helpdesk.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 HOTLINE_EMAILS = env.list("HOTLINE_EMAILS", default=[])
+# Sender of staff notifications; answers to it must reach nobody (default: noreply@ the domain
+# of DEFAULT_FROM_EMAIL).
+NOTIFICATIONS_NOREPLY_EMAIL = env.str("NOTIFICATIONS_NOREPLY_EMAIL", default="")
+# Outbox: attempts before an email or a webhook post is given up (backoff 1, 5, 15, 60 min...),
+# days the content of sent emails is kept, timeout of a webhook post.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=30)
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
 # Inbound email: automatic replies per sender per hour (beyond it, no confirmation is sent),
 # failed polls in a row before the admins get an email, largest message kept whole.
 INTAKE_AUTO_REPLY_LIMIT = env.int("INTAKE_AUTO_REPLY_LIMIT", default=5)

@@ -16,5 +16,6 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("cdc/", include("cdc.urls")),
     path("mail/", include("tickets.intake.urls")),
+    path("mail/", include("tickets.notifications.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -168,3 +168,11 @@ def _empty_cache():
 def _counters_not_cached(settings):
     """Query-count tests compare computed pages; the counters cache has its own test."""
     settings.HELPDESK_COUNTERS_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def _mail_through_the_outbox(settings):
+    """Email goes through the outbox as in production (stored, then delivered by the Celery
+    task, eager in tests) and arrives in Django's test mailbox, mail.outbox."""
+    settings.EMAIL_BACKEND = "tickets.notifications.backend.OutboxBackend"
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

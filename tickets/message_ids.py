@@ -36,6 +36,12 @@ def make_message_id(number: int) -> str:
     return f"<hd.t{number}.{_signature(number)}.{secrets.token_hex(8)}@{_domain()}>"
 
 
+def thread_id(number: int) -> str:
+    """The same Message-ID for every email about ticket number, named in References so that
+    mail programs thread them together (and a reply naming it leads back to the ticket)."""
+    return f"<hd.t{number}.{_signature(number)}.{'0' * 16}@{_domain()}>"
+
+
 def ticket_number_from_ids(ids: Iterable[str]) -> int | None:
     """The ticket number of the first id we generated (In-Reply-To first, then References
     from the newest), or None. Ids with a bad signature are ignored."""

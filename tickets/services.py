@@ -665,6 +665,7 @@ def assign(
         data={
             "added": sorted(v for k, v in after.items() if k not in before),
             "removed": sorted(v for k, v in before.items() if k not in after),
+            "added_ids": sorted(k for k in after if k not in before),
         },
     )
     events.publish(events.TICKET_ASSIGNED, ticket_id=ticket.pk, event_id=event.pk)

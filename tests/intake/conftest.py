@@ -1,5 +1,8 @@
 """Intake test helpers: the local stand-in servers, reference data, raw messages."""
 
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
 import pytest
 
 from tests.servers.fixtures import dovecot, http_sink, smtp_sink  # noqa: F401
@@ -18,11 +21,13 @@ def raw_message(
     body="The printer is broken.",
     message_id="<m1@client.test>",
     headers="",
-    date="Mon, 23 Nov 2026 08:00:00 +0000",
+    date="now",
 ) -> bytes:
     head = f"From: {sender}\r\nTo: support@helpdesk.test\r\nSubject: {subject}\r\n"
     if message_id:
         head += f"Message-ID: {message_id}\r\n"
+    if date == "now":  # messages of the day: newer than any mailbox a test creates
+        date = format_datetime(datetime.now(UTC) + timedelta(seconds=1))
     if date:
         head += f"Date: {date}\r\n"
     head += headers

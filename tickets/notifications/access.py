@@ -1,0 +1,22 @@
+"""Who sees what the helpdesk sends. The outbox log (every email, its recipients and errors;
+the content of ticket notifications) and the chat webhooks (their URLs are secrets) are for
+admins only; for anyone else these pages do not exist (404)."""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from accounts import roles
+
+
+def can_view_outbox(user) -> bool:
+    return roles.is_admin(user)
+
+
+def can_manage_webhooks(user) -> bool:
+    return roles.is_admin(user)
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise Http404

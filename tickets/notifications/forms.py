@@ -1,0 +1,64 @@
+"""Forms of the notification pages: they validate and keep what was typed."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from .models import ChatWebhook, DeliveryStatus
+
+
+class OutboxFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), ("problems", _("Failed or retrying")), *DeliveryStatus.choices],
+    )
+    q = forms.CharField(label=_("Recipient or subject"), required=False, max_length=100)
+    ticket = forms.IntegerField(label=_("Ticket"), required=False, min_value=1)
+
+
+class ChatWebhookForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(
+        label=_("Post when"),
+        choices=ChatWebhook.Event.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Seed practice: new tickets and reopened tickets."),
+    )
+    language = forms.ChoiceField(label=_("Language of the messages"), choices=settings.LANGUAGES)
+
+    class Meta:
+        model = ChatWebhook
+        fields = ["name", "url", "events", "language", "is_active"]
+        help_texts = {
+            "url": _(
+                "The incoming-webhook address your chat tool gives (Slack, Mattermost, "
+                "Rocket.Chat...). It is a secret: it is shown masked afterwards."
+            )
+        }
+        field_classes = {"url": forms.URLField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["url"].assume_scheme = "https"
+        if self.instance.pk:
+            # Write-only, like a mailbox password: the address stays unless a new one is given.
+            self.initial["url"] = ""
+            self.fields["url"].required = False
+            self.fields["url"].help_text = _(
+                "Now %(url)s. Leave empty to keep it, or paste a new address."
+            ) % {"url": self.instance.masked_url}
+        else:
+            self.initial.setdefault(
+                "events", [ChatWebhook.Event.CREATED, ChatWebhook.Event.REOPENED]
+            )
+            self.initial.setdefault("language", settings.LANGUAGE_CODE)
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        if not url and self.instance.pk:
+            return self.instance.url
+        if not url.lower().startswith(("https://", "http://")):
+            raise forms.ValidationError(_("Give an http or https address."))
+        return url

@@ -1,0 +1,404 @@
+"""Who hears about a ticket event, and what they receive (seeds 001, 003, 004).
+
+- created: a confirmation to the client (the requester, or the sender of an unidentified email)
+  unless the message must get no automatic reply (old mail, a sender over the rate limit);
+  people assigned at creation get the assignment email.
+- public reply: everyone taking part but its author: the client side (requester or sender
+  address, the reporter, followers) and the staff side (assignees, followers); a staff reply
+  goes to the addresses copied on the client's email too (in Cc).
+- internal note: assignees and followers who see notes; never a client, never an address.
+- status change: the client and the reporter if different, assignees and followers; the
+  auto-close job's closing is its own email to the client; a status moved by the client's own
+  reply sends nothing more than the reply. Reopened: the same (unless reopened by the reply).
+- assigned: the people newly assigned, not who assigned themselves; an escalation: the agents
+  of the new level.
+- auto-close warning: the client.
+Each person gets only what tickets.access lets them see, in their language, except the kinds
+they turned off (User.muted_notices). Client emails come from the support address with a
+Reply-To of the ticket's mailbox, so that answering lands on the ticket; staff emails come from
+the no-reply address (an agent's email answer to a note would otherwise become a public reply).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from email.utils import formataddr, make_msgid, parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts import roles
+from accounts.models import Notice, User
+from tickets import access
+from tickets.message_ids import make_message_id, thread_id
+from tickets.models import Event, Status, Ticket
+
+from . import backend, chat
+from .models import NotificationJob
+
+logger = logging.getLogger(__name__)
+
+Kind = Event.Kind
+
+
+@dataclass
+class Recipient:
+    address: str
+    language: str
+    user: User | None = None
+    cc: list[str] = field(default_factory=list)
+    staff: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.user.get_short_name() if self.user else ""
+
+
+@dataclass
+class Letter:
+    """One email to write: the template folder under templates/emails/ and the notice kind
+    that lets the person turn it off."""
+
+    template: str
+    notice: str
+    recipients: list[Recipient]
+
+
+# --- jobs ---
+
+
+def run_job(job_id: int) -> int:
+    job = NotificationJob.objects.filter(pk=job_id).first()
+    if job is None:
+        return 0
+    sent = notify_event(job.name, ticket_id=job.ticket_id, event_id=job.event_id)
+    NotificationJob.objects.filter(pk=job.pk).update(done_at=timezone.now())
+    return sent
+
+
+def queue_lost_jobs(*, now: dt.datetime | None = None) -> int:
+    """Requeue jobs the broker never ran (older than two minutes); forget done ones after a week."""
+    from . import tasks
+
+    now = now or timezone.now()
+    NotificationJob.objects.filter(done_at__lt=now - dt.timedelta(days=7)).delete()
+    lost = NotificationJob.objects.filter(
+        done_at__isnull=True, created_at__lt=now - dt.timedelta(minutes=2)
+    ).order_by("pk")
+    ids = list(lost.values_list("pk", flat=True)[:500])
+    for pk in ids:
+        tasks.notify_ticket_event.delay(pk)
+    return len(ids)
+
+
+def notify_event(name: str, *, ticket_id: int, event_id: int) -> int:
+    """Write the emails and chat posts of one ticket event. Returns the emails queued."""
+    ticket = (
+        Ticket.objects.select_related("status", "requester", "reporter", "organization")
+        .prefetch_related("assignees", "followers")
+        .filter(pk=ticket_id)
+        .first()
+    )
+    event = Event.objects.select_related("actor").filter(pk=event_id, ticket_id=ticket_id).first()
+    if ticket is None or event is None:
+        return 0
+    letters = PLANS[name](ticket, event)
+    queued = 0
+    if letters:
+        thread = _Thread(ticket, event)
+        for letter in letters:
+            for recipient in letter.recipients:
+                queued += _write(letter, recipient, ticket, event, thread)
+    chat.post_event(name, ticket, event)
+    return queued
+
+
+# --- who ---
+
+
+def _people(ticket: Ticket, event: Event, candidates, notice: str, *, internal=False):
+    """Recipients among candidates (users or bare addresses): not the author, active, allowed
+    to see the ticket (and notes, for internal ones), wanting this notice; one email each."""
+    actor = event.actor
+    actor_address = (actor.email if actor else event.data.get("from", "")).lower()
+    seen: set[str] = {actor_address} if actor_address else set()
+    seen |= _own_addresses()
+    chosen = []
+    for person in candidates:
+        if person is None or person == "":
+            continue
+        if isinstance(person, str):
+            if internal or person.lower() in seen:
+                continue
+            seen.add(person.lower())
+            chosen.append(Recipient(person, settings.LANGUAGE_CODE))
+            continue
+        address = person.email.lower()
+        if address in seen or not person.wants_email(notice):
+            continue
+        if not access.can_view(person, ticket):
+            continue
+        staff = access.sees_internal(person)
+        if internal and not staff:
+            continue
+        seen.add(address)
+        chosen.append(Recipient(person.email, person.language or "fr", person, staff=staff))
+    return chosen
+
+
+def _client(ticket: Ticket):
+    """The person the ticket concerns: the requester, or an unidentified sender's address."""
+    return ticket.requester if ticket.requester_id else (ticket.contact_email or None)
+
+
+def _taking_part(ticket: Ticket):
+    return [
+        _client(ticket),
+        ticket.reporter,
+        *ticket.assignees.all(),
+        *ticket.followers.all(),
+    ]
+
+
+def _status_name(pk) -> str:
+    status = Status.objects.filter(pk=pk).first() if pk else None
+    return status.name if status else ""
+
+
+def _created(ticket: Ticket, event: Event) -> list[Letter]:
+    if event.kind != Kind.CREATED or event.data.get("no_auto_reply"):
+        return []
+    client = _client(ticket)
+    # The client gets the confirmation even when they filed it themselves.
+    people = _people(ticket, _Unauthored(event), [client], Notice.CREATED)
+    return [Letter("ticket_created", Notice.CREATED, people)]
+
+
+def _replied(ticket: Ticket, event: Event) -> list[Letter]:
+    if event.kind == Kind.NOTE:
+        people = _people(
+            ticket,
+            event,
+            [*ticket.assignees.all(), *ticket.followers.all()],
+            Notice.NOTE,
+            internal=True,
+        )
+        return [Letter("ticket_note", Notice.NOTE, people)]
+    if event.kind != Kind.REPLY or event.is_internal:
+        return []
+    people = _people(ticket, event, _taking_part(ticket), Notice.REPLY)
+    if event.actor is not None and access.sees_internal(event.actor):
+        copied = [a for a in ticket.cc_addresses if a.lower() not in _own_addresses()]
+        for recipient in people:
+            if not recipient.staff and copied:
+                recipient.cc = [a for a in copied if a.lower() != recipient.address.lower()]
+                copied = []
+    return [Letter("ticket_reply", Notice.REPLY, people)]
+
+
+def _status_changed(ticket: Ticket, event: Event) -> list[Letter]:
+    if event.data.get("by_reply") or "new" not in event.data:
+        return []
+    if event.data.get("auto"):
+        people = _people(ticket, event, [_client(ticket), ticket.reporter], Notice.AUTO_CLOSE)
+        return [Letter("ticket_auto_closed", Notice.AUTO_CLOSE, people)]
+    people = _people(ticket, event, _taking_part(ticket), Notice.STATUS)
+    return [Letter("ticket_status", Notice.STATUS, people)]
+
+
+def _reopened(ticket: Ticket, event: Event) -> list[Letter]:
+    if event.data.get("by_reply"):
+        return []
+    people = _people(ticket, event, _taking_part(ticket), Notice.STATUS)
+    return [Letter("ticket_status", Notice.STATUS, people)]
+
+
+def _assigned(ticket: Ticket, event: Event) -> list[Letter]:
+    current = list(ticket.assignees.all())
+    if event.kind == Kind.CREATED:
+        new = current
+    elif event.kind == Kind.ASSIGNMENT:
+        ids = set(event.data.get("added_ids") or [])
+        names = set(event.data.get("added") or [])
+        new = [u for u in current if u.pk in ids or (not ids and str(u) in names)]
+    elif event.kind == Kind.ESCALATION:
+        level = event.data.get("new")
+        new = list(roles.agents_of_level(level)) if level else []
+        return [
+            Letter(
+                "ticket_escalated",
+                Notice.ASSIGNED,
+                _people(ticket, event, new, Notice.ASSIGNED, internal=True),
+            )
+        ]
+    else:  # a claim: the agent took it themselves
+        return []
+    people = _people(ticket, event, new, Notice.ASSIGNED, internal=True)
+    return [Letter("ticket_assigned", Notice.ASSIGNED, people)]
+
+
+def _auto_close_warning(ticket: Ticket, event: Event) -> list[Letter]:
+    people = _people(ticket, event, [_client(ticket)], Notice.AUTO_CLOSE)
+    return [Letter("ticket_auto_close_warning", Notice.AUTO_CLOSE, people)]
+
+
+PLANS = {
+    "ticket_created": _created,
+    "ticket_replied": _replied,
+    "ticket_status_changed": _status_changed,
+    "ticket_reopened": _reopened,
+    "ticket_assigned": _assigned,
+    "ticket_auto_close_warning": _auto_close_warning,
+}
+
+
+class _Unauthored:
+    """An event seen as written by nobody: its author may be a recipient (confirmations)."""
+
+    def __init__(self, event: Event) -> None:
+        self.actor = None
+        self.data = {}
+
+
+# --- what ---
+
+
+def _own_addresses() -> frozenset[str]:
+    from tickets.intake.services import own_addresses
+
+    return own_addresses() | {_address(noreply_email())}
+
+
+def _address(value: str) -> str:
+    return parseaddr(value or "")[1].lower()
+
+
+def noreply_email() -> str:
+    """The sender of staff notifications (answers to it reach nobody)."""
+    configured = getattr(settings, "NOTIFICATIONS_NOREPLY_EMAIL", "")
+    if configured:
+        return configured
+    domain = _address(settings.DEFAULT_FROM_EMAIL).rpartition("@")[2] or "helpdesk.localhost"
+    return formataddr((str(_("Helpdesk notifications")), f"noreply@{domain}"))
+
+
+class _Thread:
+    """Threading headers and the reply address shared by the emails of one event."""
+
+    def __init__(self, ticket: Ticket, event: Event) -> None:
+        created = (
+            event
+            if event.kind == Kind.CREATED
+            else Event.objects.filter(ticket_id=ticket.pk, kind=Kind.CREATED).only("data").first()
+        )
+        origin = (created.data if created else {}) or {}
+        self.root = thread_id(ticket.number)
+        self.original = origin.get("message_id", "")
+        mailbox = event.data.get("mailbox") or origin.get("mailbox") or _default_mailbox()
+        self.reply_to = mailbox or ""
+
+    def headers(self, ticket: Ticket, staff: bool) -> dict[str, str]:
+        references = " ".join(r for r in [self.original, self.root] if r)
+        if staff:
+            # Not one of our signed ids: an answer to it is not taken as a ticket reply.
+            message_id = make_msgid(domain=_address(noreply_email()).rpartition("@")[2])
+        else:
+            message_id = make_message_id(ticket.number)
+        return {
+            "Message-ID": message_id,
+            "In-Reply-To": self.original or self.root,
+            "References": references,
+        }
+
+
+def _default_mailbox() -> str:
+    from tickets.intake.models import Mailbox
+
+    return (
+        Mailbox.objects.filter(is_active=True)
+        .order_by("pk")
+        .values_list("email_address", flat=True)
+        .first()
+        or ""
+    )
+
+
+def _context(letter: Letter, recipient: Recipient, ticket: Ticket, event: Event) -> dict:
+    data = event.data or {}
+    first_answer = None
+    if letter.template == "ticket_created":
+        first_answer = (
+            Event.objects.filter(ticket_id=ticket.pk, kind=Kind.REPLY, is_internal=False)
+            .order_by("id")
+            .first()
+        )
+    base = settings.HELPDESK_BASE_URL.rstrip("/")
+    return {
+        "ticket": ticket,
+        "event": event,
+        "recipient": recipient,
+        "actor_name": str(event.actor) if event.actor else "",
+        "url": base + ticket.get_absolute_url() if recipient.user else "",
+        "profile_url": base + "/profile/#notifications" if recipient.user else "",
+        "staff": recipient.staff,
+        "old_status": _status_name(data.get("old")),
+        "new_status": _status_name(data.get("new")) or ticket.status.name,
+        "reopened": event.kind == Kind.REOPEN,
+        "closes_at": _date(data.get("closes_at")),
+        "days": data.get("days"),
+        "level": data.get("new"),
+        "first_answer": first_answer,
+        "attachments": [a.filename for a in event.attachments.all()]
+        if event.kind in (Kind.REPLY, Kind.NOTE, Kind.CREATED)
+        else [],
+    }
+
+
+def _date(value):
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _write(letter: Letter, recipient: Recipient, ticket: Ticket, event: Event, thread) -> int:
+    with translation.override(recipient.language):
+        context = _context(letter, recipient, ticket, event)
+        subject = render_to_string(f"emails/{letter.template}/subject.txt", context)
+        text = render_to_string(f"emails/{letter.template}/body.txt", context)
+        html = render_to_string(f"emails/{letter.template}/body.html", context)
+        sender = noreply_email() if recipient.staff else settings.DEFAULT_FROM_EMAIL
+    headers = thread.headers(ticket, recipient.staff)
+    headers.update(
+        {
+            backend.KIND_HEADER: letter.template,
+            backend.TICKET_HEADER: str(ticket.number),
+            backend.KEY_HEADER: f"{event.pk}:{letter.template}:{recipient.address.lower()}",
+            # Ask vacation responders not to answer (Exchange), and say what we are (RFC 3834).
+            "X-Auto-Response-Suppress": "All",
+        }
+    )
+    if letter.template not in ("ticket_reply", "ticket_note"):
+        headers["Auto-Submitted"] = "auto-generated"
+    message = EmailMultiAlternatives(
+        " ".join(subject.split()),
+        text,
+        from_email=sender,
+        to=[recipient.address],
+        cc=recipient.cc,
+        reply_to=[thread.reply_to] if thread.reply_to and not recipient.staff else None,
+        headers=headers,
+    )
+    message.attach_alternative(html, "text/html")
+    try:
+        return message.send()
+    except Exception:
+        logger.exception("could not queue %s for ticket %s", letter.template, ticket.number)
+        return 0

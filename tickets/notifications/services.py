@@ -1,0 +1,233 @@
+"""Sending what the outbox holds: emails and chat-webhook posts, with retries.
+
+A worker claims a row (pending or due for retry) with one conditional UPDATE, so two workers
+never send the same row; it sends, then records the outcome. A failure is retried after a
+growing delay (RETRY_DELAYS), up to settings.OUTBOX_MAX_ATTEMPTS attempts; a permanent refusal
+(recipient refused, 4xx from a webhook other than 429) fails at once. Admins retry by hand.
+The periodic job requeues rows that are due, queued but never picked up (broker lost), or
+claimed by a worker that died.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import smtplib
+import urllib.error
+import urllib.request
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from . import access
+from .backend import StoredEmail
+from .models import DeliveryStatus, OutgoingEmail, WebhookPost
+
+logger = logging.getLogger(__name__)
+
+Status = DeliveryStatus
+# Minutes to wait after the 1st, 2nd, ... failed attempt.
+RETRY_DELAYS = (1, 5, 15, 60, 180, 360, 720)
+# A claim older than this belongs to a worker that died.
+STALE_CLAIM = dt.timedelta(minutes=10)
+# A queued row nobody picked up after this was lost with its queue message.
+LOST_PENDING = dt.timedelta(minutes=5)
+
+
+class PermanentFailure(Exception):
+    """The other side refused for good: retrying would not help."""
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "OUTBOX_MAX_ATTEMPTS", 6))
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    return dt.timedelta(minutes=RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1])
+
+
+def _claim(model, pk: int, now: dt.datetime) -> bool:
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    return bool(
+        model.objects.filter(due, pk=pk, status__in=[Status.PENDING, Status.RETRYING]).update(
+            status=Status.SENDING, claimed_at=now
+        )
+    )
+
+
+def _record_failure(row, error: str, *, permanent: bool, now: dt.datetime, **fields) -> None:
+    attempts = row.attempts + 1
+    final = permanent or attempts >= max_attempts()
+    type(row).objects.filter(pk=row.pk).update(
+        status=Status.FAILED if final else Status.RETRYING,
+        attempts=attempts,
+        last_error=error[:2000],
+        next_attempt_at=None if final else now + retry_delay(attempts),
+        claimed_at=None,
+        **fields,
+    )
+
+
+def _scrub(text: str) -> str:
+    password = getattr(settings, "EMAIL_HOST_PASSWORD", "")
+    return text.replace(password, "********") if password else text
+
+
+# --- email ---
+
+
+def deliver_email(pk: int) -> str:
+    """Send one outbox row if it is due; returns sent, retrying, failed or skipped."""
+    now = timezone.now()
+    if not _claim(OutgoingEmail, pk, now):
+        return "skipped"
+    row = OutgoingEmail.objects.get(pk=pk)
+    try:
+        connection = get_connection(settings.EMAIL_DELIVERY_BACKEND, fail_silently=False)
+        if not connection.send_messages([StoredEmail(row)]):
+            raise smtplib.SMTPException("the mail server accepted nothing")
+    except Exception as exc:
+        permanent = isinstance(exc, smtplib.SMTPRecipientsRefused) or (
+            isinstance(exc, smtplib.SMTPResponseException) and 500 <= exc.smtp_code < 600
+        )
+        error = _scrub(f"{exc.__class__.__name__}: {exc}")
+        logger.warning("email %s to %s failed: %s", pk, row.recipients, error)
+        _record_failure(row, error, permanent=permanent, now=now)
+        return "failed" if permanent or row.attempts + 1 >= max_attempts() else "retrying"
+    fields = {"raw": None} if not row.content_visible else {}
+    OutgoingEmail.objects.filter(pk=pk).update(
+        status=Status.SENT,
+        attempts=row.attempts + 1,
+        sent_at=timezone.now(),
+        last_error="",
+        next_attempt_at=None,
+        claimed_at=None,
+        **fields,
+    )
+    return "sent"
+
+
+# --- chat webhooks ---
+
+
+def deliver_webhook_post(pk: int) -> str:
+    """POST one webhook payload (JSON) if it is due; 2xx is success."""
+    now = timezone.now()
+    if not _claim(WebhookPost, pk, now):
+        return "skipped"
+    post = WebhookPost.objects.select_related("webhook").get(pk=pk)
+    code = None
+    try:
+        code = _post_json(post.webhook.url, post.payload)
+    except urllib.error.HTTPError as exc:
+        code = exc.code
+        permanent = 400 <= exc.code < 500 and exc.code not in (408, 429)
+        error = f"HTTP {exc.code} {exc.reason}"
+    except PermanentFailure as exc:
+        permanent, error = True, str(exc)
+    except Exception as exc:
+        permanent, error = False, f"{exc.__class__.__name__}: {exc}".replace(post.webhook.url, "…")
+    else:
+        WebhookPost.objects.filter(pk=pk).update(
+            status=Status.SENT,
+            attempts=post.attempts + 1,
+            sent_at=timezone.now(),
+            last_error="",
+            response_code=code,
+            next_attempt_at=None,
+            claimed_at=None,
+        )
+        return "sent"
+    logger.warning("webhook post %s (%r) failed: %s", pk, post.webhook, error)
+    _record_failure(post, error, permanent=permanent, now=now, response_code=code)
+    return "failed" if permanent or post.attempts + 1 >= max_attempts() else "retrying"
+
+
+def _post_json(url: str, payload: dict) -> int:
+    if not url.lower().startswith(("http://", "https://")):
+        raise PermanentFailure("only http and https webhook URLs are posted to")
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
+        url,
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json", "User-Agent": "helpdesk-webhooks/1"},
+        method="POST",
+    )
+    timeout = float(getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 5))
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        return response.status
+
+
+# --- the periodic job and admins' actions ---
+
+
+def queue_due(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Queue every email and webhook post that is due, lost or stuck. Idempotent: a row
+    queued twice is sent once (the claim)."""
+    from . import tasks
+
+    now = now or timezone.now()
+    counts = {}
+    for model, task in ((OutgoingEmail, tasks.deliver_email), (WebhookPost, tasks.deliver_post)):
+        stale = model.objects.filter(status=Status.SENDING, claimed_at__lt=now - STALE_CLAIM)
+        stale.update(status=Status.RETRYING, next_attempt_at=now, claimed_at=None)
+        due = model.objects.filter(
+            Q(status=Status.RETRYING, next_attempt_at__lte=now)
+            | Q(
+                status=Status.PENDING,
+                next_attempt_at__isnull=True,
+                created_at__lt=now - LOST_PENDING,
+            )
+            | Q(status=Status.PENDING, next_attempt_at__lte=now)
+        )
+        ids = list(due.order_by("pk").values_list("pk", flat=True)[:500])
+        for pk in ids:
+            task.delay(pk)
+        counts[model._meta.model_name] = len(ids)
+    return counts
+
+
+def _retry(row, actor) -> None:
+    if not row.can_retry:
+        raise PermissionDenied
+    type(row).objects.filter(pk=row.pk, status__in=[Status.FAILED, Status.RETRYING]).update(
+        status=Status.PENDING, next_attempt_at=None, claimed_at=None
+    )
+    logger.info("user %s retries %s %s", actor.pk, type(row).__name__, row.pk)
+
+
+@transaction.atomic
+def retry_email(*, actor, email: OutgoingEmail) -> None:
+    """Admins send a failed (or waiting) email again now."""
+    if not access.can_view_outbox(actor):
+        raise PermissionDenied
+    _retry(email, actor)
+    from . import tasks
+
+    transaction.on_commit(lambda: tasks.deliver_email.delay(email.pk), robust=True)
+
+
+@transaction.atomic
+def retry_post(*, actor, post: WebhookPost) -> None:
+    """Admins post a failed (or waiting) webhook message again now."""
+    if not access.can_manage_webhooks(actor):
+        raise PermissionDenied
+    _retry(post, actor)
+    from . import tasks
+
+    transaction.on_commit(lambda: tasks.deliver_post.delay(post.pk), robust=True)
+
+
+def purge_old(*, now: dt.datetime | None = None) -> int:
+    """Erase the raw bytes of emails sent more than OUTBOX_KEEP_DAYS ago (the log line stays)."""
+    now = now or timezone.now()
+    days = int(getattr(settings, "OUTBOX_KEEP_DAYS", 30))
+    return (
+        OutgoingEmail.objects.filter(status=Status.SENT, sent_at__lt=now - dt.timedelta(days=days))
+        .exclude(raw=None)
+        .update(raw=None)
+    )

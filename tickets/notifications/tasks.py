@@ -1,0 +1,39 @@
+"""Celery tasks of the notifications: thin, idempotent, by id (scheduled in helpdesk/celery.py)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from . import notify, services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def notify_ticket_event(job_id: int) -> int:
+    """Emails and webhook posts for one ticket event; running it twice queues nothing twice."""
+    return notify.run_job(job_id)
+
+
+@shared_task(acks_late=True)
+def deliver_email(pk: int) -> str:
+    return services.deliver_email(pk)
+
+
+@shared_task(acks_late=True)
+def deliver_post(pk: int) -> str:
+    return services.deliver_webhook_post(pk)
+
+
+@shared_task
+def send_due() -> dict:
+    """Every minute: retries that are due, rows lost by the broker, stale claims; and the raw
+    bytes of old sent emails erased."""
+    counts = services.queue_due()
+    counts["jobs"] = notify.queue_lost_jobs()
+    counts["purged"] = services.purge_old()
+    if any(counts.values()):
+        logger.info("send_due: %s", counts)
+    return counts

@@ -1,0 +1,155 @@
+"""Pages under /mail/ for admins: the outbox log (every email sent or waiting, with retry) and
+the chat webhooks with their posts. Every view asks tickets.notifications.access; hidden is 404."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import access, chat, selectors, services
+from .forms import ChatWebhookForm, OutboxFilterForm
+from .models import ChatWebhook
+
+PAGE_SIZE = 50
+
+
+def outbox(request):
+    access.require(access.can_view_outbox(request.user))
+    filters = OutboxFilterForm(request.GET or None)
+    criteria = filters.cleaned_data if filters.is_valid() else {}
+    rows = selectors.outbox(
+        request.user,
+        status=criteria.get("status") or "",
+        q=(criteria.get("q") or "").strip(),
+        ticket=criteria.get("ticket"),
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filters": filters,
+        "page": page,
+        "rows": list(page.object_list),
+        "query": query.urlencode(),
+        "nav_active": "mail",
+    }
+    return render(request, "notifications/outbox.html", context)
+
+
+def _email_or_404(request, pk):
+    access.require(access.can_view_outbox(request.user))
+    email = selectors.outbox_email(request.user, pk)
+    if email is None:
+        raise Http404
+    return email
+
+
+def outbox_detail(request, pk):
+    email = _email_or_404(request, pk)
+    parsed = text = html = None
+    if email.raw is not None:
+        parsed = message_from_bytes(bytes(email.raw), policy=policy.default)
+        if email.content_visible:
+            text_part = parsed.get_body(preferencelist=("plain",))
+            html_part = parsed.get_body(preferencelist=("html",))
+            text = text_part.get_content() if text_part is not None else ""
+            html = html_part.get_content() if html_part is not None else ""
+    headers = []
+    if parsed is not None:
+        names = ("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "In-Reply-To")
+        headers = [(name, str(parsed[name])) for name in names if parsed[name]]
+        headers += [("References", str(parsed["References"]))] if parsed["References"] else []
+    context = {"email": email, "headers": headers, "text": text, "html": html, "nav_active": "mail"}
+    return render(request, "notifications/outbox_detail.html", context)
+
+
+def outbox_raw(request, pk):
+    """The .eml of a notification (account emails are never downloadable: they hold secrets)."""
+    email = _email_or_404(request, pk)
+    if email.raw is None or not email.content_visible:
+        raise Http404
+    response = HttpResponse(bytes(email.raw), content_type="message/rfc822")
+    response["Content-Disposition"] = f'attachment; filename="outbox-{email.pk}.eml"'
+    return response
+
+
+@require_POST
+def outbox_retry(request, pk):
+    email = _email_or_404(request, pk)
+    try:
+        services.retry_email(actor=request.user, email=email)
+    except PermissionDenied:
+        messages.error(request, _("This email is not waiting to be sent again."))
+    else:
+        messages.success(request, _("The email is being sent again."))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = reverse("notifications:outbox")
+    return redirect(back)
+
+
+# --- chat webhooks ---
+
+
+def webhook_list(request):
+    access.require(access.can_manage_webhooks(request.user))
+    context = {
+        "webhooks": list(selectors.webhooks(request.user)),
+        "posts": list(selectors.webhook_posts(request.user)[:50]),
+        "nav_active": "mail",
+    }
+    return render(request, "notifications/webhook_list.html", context)
+
+
+def webhook_edit(request, pk=None):
+    access.require(access.can_manage_webhooks(request.user))
+    webhook = get_object_or_404(selectors.webhooks(request.user), pk=pk) if pk else None
+    form = ChatWebhookForm(request.POST or None, instance=webhook)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Webhook saved."))
+        return redirect("notifications:webhook-list")
+    context = {"form": form, "webhook": webhook, "nav_active": "mail"}
+    return render(request, "notifications/webhook_form.html", context)
+
+
+@require_POST
+def webhook_test(request, pk):
+    access.require(access.can_manage_webhooks(request.user))
+    webhook = get_object_or_404(selectors.webhooks(request.user), pk=pk)
+    chat.send_test(webhook)
+    messages.success(
+        request,
+        _("A test message is on its way to %(name)s: see its line below.") % {"name": webhook},
+    )
+    return redirect("notifications:webhook-list")
+
+
+@require_POST
+def webhook_toggle(request, pk):
+    access.require(access.can_manage_webhooks(request.user))
+    webhook = get_object_or_404(selectors.webhooks(request.user), pk=pk)
+    ChatWebhook.objects.filter(pk=webhook.pk).update(is_active=not webhook.is_active)
+    return redirect("notifications:webhook-list")
+
+
+@require_POST
+def post_retry(request, pk):
+    access.require(access.can_manage_webhooks(request.user))
+    post = get_object_or_404(selectors.webhook_posts(request.user), pk=pk)
+    try:
+        services.retry_post(actor=request.user, post=post)
+    except PermissionDenied:
+        messages.error(request, _("This post is not waiting to be sent again."))
+    else:
+        messages.success(request, _("The post is being sent again."))
+    return redirect("notifications:webhook-list")
