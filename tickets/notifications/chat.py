@@ -31,10 +31,10 @@ def _link(ticket: Ticket) -> str:
     return f"<{url}|#{ticket.number} {_escape(ticket.title)}>"
 
 
-def _who(event: Event) -> str:
+def _who(event: Event, ticket: Ticket) -> str:
     if event.actor is not None:
         return str(event.actor)
-    return event.data.get("from") or event.ticket.contact_email or _("Helpdesk")
+    return event.data.get("from") or ticket.contact_email or _("Helpdesk")
 
 
 def _assignees(ticket: Ticket) -> str:
@@ -49,7 +49,7 @@ def _status_name(pk) -> str:
 
 def message_text(name: str, ticket: Ticket, event: Event) -> str | None:
     """The post's text in the active language, or None when this event is not posted."""
-    who, link = f"*{_escape(_who(event))}*", _link(ticket)
+    who, link = f"*{_escape(_who(event, ticket))}*", _link(ticket)
     if name == ChatWebhook.Event.CREATED:
         return _("%(who)s has created %(ticket)s · %(assignees)s") % {
             "who": who,
