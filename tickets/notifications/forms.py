@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from .models import ChatWebhook, DeliveryStatus
@@ -46,9 +47,10 @@ class ChatWebhookForm(forms.ModelForm):
             # Write-only, like a mailbox password: the address stays unless a new one is given.
             self.initial["url"] = ""
             self.fields["url"].required = False
+            # Help texts are rendered as HTML: the address (typed by an admin) is escaped.
             self.fields["url"].help_text = _(
                 "Now %(url)s. Leave empty to keep it, or paste a new address."
-            ) % {"url": self.instance.masked_url}
+            ) % {"url": escape(self.instance.masked_url)}
         else:
             self.initial.setdefault(
                 "events", [ChatWebhook.Event.CREATED, ChatWebhook.Event.REOPENED]

@@ -112,7 +112,8 @@ def webhook_list(request):
 
 def webhook_edit(request, pk=None):
     access.require(access.can_manage_webhooks(request.user))
-    webhook = get_object_or_404(selectors.webhooks(request.user), pk=pk) if pk else None
+    # pk 0 is a forged id, not the new-webhook form.
+    webhook = get_object_or_404(selectors.webhooks(request.user), pk=pk) if pk is not None else None
     form = ChatWebhookForm(request.POST or None, instance=webhook)
     if request.method == "POST" and form.is_valid():
         form.save()
