@@ -67,6 +67,24 @@ def test_poll_tickets_each_message_once_and_marks_it_done(dovecot, client_a, pro
     assert created.data["mailbox"] == "support@helpdesk.test"
 
 
+def test_mail_someone_read_in_a_mail_program_is_still_imported_once(dovecot, client_a):
+    box = make_box(dovecot)
+    dovecot.deliver(raw_message(subject="Read by a colleague", message_id="<read@c>"))
+    with ImapSource(
+        "127.0.0.1", dovecot.imap_port, False, dovecot.username, dovecot.password
+    ) as other_client:
+        [uid] = other_client._box.uids("ALL")
+        other_client._box.flag([uid], "\\Seen", True)  # opened in Thunderbird, say
+    assert poll_mailbox(box).counts == {"created": 1}
+    assert Ticket.objects.get().title == "Read by a colleague"
+    assert poll_mailbox(box).counts == {}  # our keyword: not fetched again
+    with ImapSource(
+        "127.0.0.1", dovecot.imap_port, False, dovecot.username, dovecot.password
+    ) as other_client:
+        other_client._box.flag(list(other_client._box.uids("ALL")), "\\Seen", False)
+    assert poll_mailbox(box).counts == {}  # marked unread again: still imported once
+
+
 def test_imap_delete_after_import(dovecot, client_a):
     box = make_box(dovecot, delete_after_import=True)
     dovecot.deliver(raw_message())

@@ -7,6 +7,7 @@ Passwords are never logged.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import poplib
 from collections.abc import Iterator
@@ -17,10 +18,18 @@ from imap_tools import MailBox, MailBoxUnencrypted
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 30
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+# Set on each message once its ticket is committed: a message someone already read in a mail
+# program (\\Seen) is still imported, and one we imported is not fetched again.
+IMPORTED_KEYWORD = "$HelpdeskImported"
 
 
 class ImapSource:
-    """IMAP folder; mark_done flags \\Seen, or deletes and expunges when delete=True."""
+    """IMAP folder; mark_done flags \\Seen and our keyword, or deletes and expunges when
+    delete=True. Pending: messages without our keyword (received since `since`, when given),
+    or every unseen message on a server that keeps no custom keywords."""
 
     def __init__(
         self,
@@ -32,12 +41,14 @@ class ImapSource:
         folder: str = "INBOX",
         *,
         delete: bool = False,
+        since: dt.date | None = None,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self.host, self.port, self.use_tls = host, port, use_tls
         self.username, self._password, self.folder = username, password, folder
-        self.delete, self.timeout = delete, timeout
+        self.delete, self.since, self.timeout = delete, since, timeout
         self._box: MailBox | MailBoxUnencrypted | None = None
+        self.keywords = False
 
     def __repr__(self) -> str:
         return f"ImapSource({self.username}@{self.host}:{self.port}/{self.folder})"
@@ -47,6 +58,9 @@ class ImapSource:
         logger.info("connecting to %r", self)
         self._box = cls(self.host, self.port, timeout=self.timeout)
         self._box.login(self.username, self._password, initial_folder=self.folder)
+        # SELECT said which flags stick: "\\*" means any keyword may be set.
+        permanent = self._box.client.untagged_responses.get("PERMANENTFLAGS", [])
+        self.keywords = any(b"\\*" in (item or b"") for item in permanent)
         return self
 
     def __exit__(
@@ -62,10 +76,18 @@ class ImapSource:
                 logger.debug("logout failed for %r", self, exc_info=True)
             self._box = None
 
+    def _criteria(self) -> str:
+        if not self.keywords:
+            return "UNSEEN"
+        if self.since is None:
+            return f"UNDELETED UNKEYWORD {IMPORTED_KEYWORD}"
+        since = f"{self.since.day}-{_MONTHS[self.since.month - 1]}-{self.since.year}"
+        return f"UNDELETED UNKEYWORD {IMPORTED_KEYWORD} OR UNSEEN SINCE {since}"
+
     def list_pending(self) -> Iterator[tuple[str, bytes]]:
-        """Unseen messages as (uid, exact raw bytes), fetched with BODY.PEEK (stay unseen)."""
+        """Pending messages as (uid, exact raw bytes), fetched with BODY.PEEK (flags kept)."""
         assert self._box is not None, "use as a context manager"
-        for uid in self._box.uids("UNSEEN"):
+        for uid in self._box.uids(self._criteria()):
             typ, data = self._box.client.uid("FETCH", uid, "(BODY.PEEK[])")
             raw = next((part[1] for part in data if isinstance(part, tuple)), None)
             if typ == "OK" and raw is not None:
@@ -75,6 +97,8 @@ class ImapSource:
         assert self._box is not None, "use as a context manager"
         if self.delete:
             self._box.delete([uid])  # imap-tools expunges after flagging \Deleted
+        elif self.keywords:
+            self._box.flag([uid], ["\\Seen", IMPORTED_KEYWORD], True)
         else:
             self._box.flag([uid], "\\Seen", True)
 

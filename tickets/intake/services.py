@@ -412,6 +412,8 @@ def source_for(mailbox: Mailbox, *, timeout: float = 30):
         mailbox.password,
         mailbox.folder or "INBOX",
         delete=mailbox.delete_after_import,
+        # Mail read by someone before the mailbox was added is not imported (unread mail is).
+        since=(mailbox.created_at - dt.timedelta(days=1)).date(),
         timeout=timeout,
     )
 
