@@ -25,7 +25,10 @@ PAGE_SIZE = 50
 def outbox(request):
     access.require(access.can_view_outbox(request.user))
     filters = OutboxFilterForm(request.GET or None)
-    criteria = filters.cleaned_data if filters.is_valid() else {}
+    criteria = {}
+    if filters.is_bound:
+        filters.is_valid()  # a field in error is shown with its message; the others still apply
+        criteria = filters.cleaned_data
     rows = selectors.outbox(
         request.user,
         status=criteria.get("status") or "",
