@@ -89,7 +89,7 @@ def test_admin_filters_the_outbox_and_sends_a_failed_email_again(
 
     page.get_by_role("button", name="Renvoyer").click()
     page.wait_for_url(f"**/mail/outbox/{failed.pk}/")
-    assert page.get_by_text("L'email est renvoyé.").is_visible()
+    assert page.get_by_text("L'e-mail est renvoyé.").is_visible()
     assert page.locator(".delivery-status").inner_text() == "Envoyé"
     assert page.get_by_role("button", name="Renvoyer").count() == 0
     failed.refresh_from_db()

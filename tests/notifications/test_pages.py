@@ -272,11 +272,6 @@ def test_a_filter_in_error_leaves_the_other_filters_applied(login, admin, commit
     assert rows_of(page) == 1 and "Printer fixed" not in page  # what the form shows is applied
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="backend.store() keeps the RFC 2047-encoded Subject header (=?utf-8?...?=) instead "
-    "of message.subject: accented subjects show encoded and cannot be searched",
-)
 def test_accented_subjects_are_shown_and_found_as_written(login, admin, commit):
     row = send_notification(commit, subject="[#9] Demande reçue : Accès VPN refusé")
     client = login(admin)

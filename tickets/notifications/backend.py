@@ -73,7 +73,7 @@ def store(message: EmailMessage) -> OutgoingEmail | None:
         kind=str(kind)[:40] or "account",
         sender=str(message.from_email or settings.DEFAULT_FROM_EMAIL)[:254],
         recipients=", ".join(recipients),
-        subject=" ".join(str(mime.get("Subject", "")).split())[:255],
+        subject=" ".join(str(message.subject or "").split())[:255],
         message_id=str(mime.get("Message-ID", ""))[:255],
         raw=raw,
         size=len(raw),

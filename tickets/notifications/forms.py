@@ -25,7 +25,7 @@ class ChatWebhookForm(forms.ModelForm):
         label=_("Post when"),
         choices=ChatWebhook.Event.choices,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("Seed practice: new tickets and reopened tickets."),
+        help_text=_("Most teams post new and reopened tickets."),
     )
     language = forms.ChoiceField(label=_("Language of the messages"), choices=settings.LANGUAGES)
 

@@ -13,6 +13,7 @@ register = template.Library()
 KIND_LABELS = {
     "account": _("Account"),
     "cdc_step": _("Change request"),
+    "mailbox_failing": _("Mailbox alert"),
     "ticket_created": _("Ticket received"),
     "ticket_reply": _("Reply"),
     "ticket_note": _("Internal note"),
