@@ -9,6 +9,10 @@ client organization with 20 contacts and 50 tickets to reply to, then ingests th
 twice: directly through ingest_message(raw), then through a real Dovecot on 127.0.0.1 with
 poll_mailboxes' code (IMAP fetch, ingest, flag \\Seen) — Dovecot from Debian's packages, as the
 tests use it. Mix: 60 % plain text, 25 % with a 40 KB PDF and a PNG, 15 % replies ([#N]).
+Then it does a worker's share: runs the notification jobs the direct ingest queued (who gets
+what, rendered per recipient, stored in the outbox) and delivers the emails to an SMTP server on
+127.0.0.1 (aiosmtpd), and prints jobs and emails per second. Celery messages left in the broker
+by the run are purged at the end.
 """
 
 import argparse
@@ -89,7 +93,11 @@ def main() -> None:
     from tickets.intake.models import InboundMessage, Mailbox
     from tickets.intake.services import ingest_message, poll_mailbox
     from tickets.models import Attachment, Event, Ticket
+    from tickets.notifications.models import NotificationJob, OutgoingEmail, WebhookPost
 
+    NotificationJob.objects.all().delete()
+    OutgoingEmail.objects.all().delete()
+    WebhookPost.objects.all().delete()
     InboundMessage.objects.all().delete()
     Mailbox.objects.all().delete()
     Attachment.objects.all().delete()
@@ -117,6 +125,7 @@ def main() -> None:
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     took = time.perf_counter() - start
     print(f"ingest_message: {args.messages / took:.1f} msg/s ({took:.1f} s) {outcomes}")
+    notifications(settings)
 
     batch = messages(args.messages, "imap", numbers)
     gen = dovecot.__wrapped__()
@@ -142,6 +151,44 @@ def main() -> None:
     finally:
         with contextlib.suppress(StopIteration):
             next(gen)
+
+
+def notifications(settings) -> None:
+    """What the worker does after the direct ingest: notification jobs, then SMTP delivery."""
+    from aiosmtpd.controller import Controller
+
+    from helpdesk.celery import app
+    from tests.servers.fixtures import SmtpSink, _Recorder, free_port
+    from tickets.notifications import notify
+    from tickets.notifications import services as outbox
+    from tickets.notifications.models import NotificationJob, OutgoingEmail
+
+    sink = SmtpSink(host="127.0.0.1", port=free_port())
+    controller = Controller(_Recorder(sink), hostname=sink.host, port=sink.port)
+    controller.start()
+    settings.EMAIL_BACKEND = "tickets.notifications.backend.OutboxBackend"
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = sink.host, sink.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    app.conf.task_always_eager = False
+    try:
+        jobs = list(NotificationJob.objects.filter(done_at=None).values_list("pk", flat=True))
+        start = time.perf_counter()
+        for pk in jobs:
+            notify.run_job(pk)
+        took = time.perf_counter() - start
+        emails = list(OutgoingEmail.objects.filter(status="pending").values_list("pk", flat=True))
+        print(f"notification jobs: {len(jobs) / took:.1f} jobs/s, {len(emails)} emails written")
+        start = time.perf_counter()
+        for pk in emails:
+            outbox.deliver_email(pk)
+        took = time.perf_counter() - start
+        rate = len(emails) / max(took, 1e-9)
+        print(f"SMTP delivery: {rate:.1f} emails/s ({len(sink.messages)} received)")
+    finally:
+        controller.stop()
+        with contextlib.suppress(Exception):
+            app.control.purge()
 
 
 if __name__ == "__main__":
