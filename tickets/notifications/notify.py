@@ -121,12 +121,15 @@ def notify_event(name: str, *, ticket_id: int, event_id: int) -> int:
 # --- who ---
 
 
-def _people(ticket: Ticket, event: Event, candidates, notice: str, *, internal=False):
-    """Recipients among candidates (users or bare addresses): not the author, active, allowed
-    to see the ticket (and notes, for internal ones), wanting this notice; one email each."""
+def _people(
+    ticket: Ticket, event: Event, candidates, notice: str, *, internal=False, author_too=False
+):
+    """Recipients among candidates (users or bare addresses): not the author (unless
+    author_too), active, allowed to see the ticket (and notes, for internal ones), wanting this
+    notice; one email each."""
     actor = event.actor
     actor_address = (actor.email if actor else event.data.get("from", "")).lower()
-    seen: set[str] = {actor_address} if actor_address else set()
+    seen: set[str] = {actor_address} if actor_address and not author_too else set()
     seen |= _own_addresses()
     chosen = []
     for person in candidates:
@@ -173,9 +176,8 @@ def _status_name(pk) -> str:
 def _created(ticket: Ticket, event: Event) -> list[Letter]:
     if event.kind != Kind.CREATED or event.data.get("no_auto_reply"):
         return []
-    client = _client(ticket)
     # The client gets the confirmation even when they filed it themselves.
-    people = _people(ticket, _Unauthored(event), [client], Notice.CREATED)
+    people = _people(ticket, event, [_client(ticket)], Notice.CREATED, author_too=True)
     return [Letter("ticket_created", Notice.CREATED, people)]
 
 
@@ -255,14 +257,6 @@ PLANS = {
     "ticket_assigned": _assigned,
     "ticket_auto_close_warning": _auto_close_warning,
 }
-
-
-class _Unauthored:
-    """An event seen as written by nobody: its author may be a recipient (confirmations)."""
-
-    def __init__(self, event: Event) -> None:
-        self.actor = None
-        self.data = {}
 
 
 # --- what ---
