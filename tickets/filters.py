@@ -125,6 +125,15 @@ class TicketFilter(django_filters.FilterSet):
             "last_name"
         )
 
+    def filter_queryset(self, queryset):
+        """Every filter, the search last; the queryset before the search is kept (unsearched)
+        for the ranked search (tickets.search.RankedSearch)."""
+        for name, value in self.form.cleaned_data.items():
+            if name != "q":
+                queryset = self.filters[name].filter(queryset, value)
+        self.unsearched = queryset
+        return self.filters["q"].filter(queryset, self.form.cleaned_data.get("q"))
+
     def filter_category(self, queryset, name, value):
         # On the ticket's indexed status_id rather than through a join on the status table.
         if not value:

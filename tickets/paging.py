@@ -5,6 +5,8 @@
   than page that far), so OFFSET stays bounded.
 - A page is read in two steps: the ids of the page (the filtered, sorted query without its
   joins, walking an index), then those rows with what they show, loaded by primary key.
+- Besides a queryset it pages a ranked search (tickets.search.RankedSearch), which counts and
+  reads its ids itself.
 """
 
 from django.core.paginator import Paginator
@@ -18,6 +20,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _found(self) -> int:
+        if hasattr(self.object_list, "found"):
+            return self.object_list.found(self.cap)
         return self.object_list.values("pk").order_by()[: self.cap + 1].count()
 
     @cached_property
@@ -32,11 +36,17 @@ class CappedPaginator(Paginator):
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
+        top = bottom + self.per_page
+        if hasattr(self.object_list, "ids"):
+            ids = self.object_list.ids(bottom, top) if self.count else []
+            shown = self.object_list.queryset
+        else:
+            ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+            shown = self.object_list
         # Loaded again from the same queryset's model with its joins and prefetches, but
         # filtered on the ids only (the ids come from the visible, filtered query).
-        rows = self.object_list.model._default_manager.filter(pk__in=ids)
-        rows.query.select_related = self.object_list.query.select_related
-        rows = rows.prefetch_related(*self.object_list._prefetch_related_lookups)
+        rows = shown.model._default_manager.filter(pk__in=ids)
+        rows.query.select_related = shown.query.select_related
+        rows = rows.prefetch_related(*shown._prefetch_related_lookups)
         by_id = {row.pk: row for row in rows}
         return self._get_page([by_id[pk] for pk in ids if pk in by_id], number, self)

@@ -3,44 +3,99 @@ notes for staff.
 
 PostgreSQL: a `hd_french` text search configuration (French stemming with accents folded by
 unaccent), stored tsvector columns kept by the database itself (generated columns, migration
-0005) with GIN indexes, websearch syntax ("quoted phrase", -word, or), ranked (title before
-description before replies). SQLite: a simple case-insensitive substring match on the same
-fields, title matches first.
+0005) with GIN indexes, websearch syntax ("quoted phrase", -word, or). Results come in this
+order (ranked(), read a page at a time by tickets.paging): tickets whose title or description
+match (or whose number was typed), best match first (title before description) among the
+RANK_LIMIT most recently active of them, then the older ones newest first; then the tickets
+found only through their replies (notes for staff), newest first. Ranking a bounded set keeps a
+search that matches tens of thousands of tickets as fast as a rare word.
+SQLite: a simple case-insensitive substring match on the same fields, title matches first.
 """
 
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    Expression,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 
 from .models import Event, Ticket
 
-# Constant SQL; the searched text is always passed as a parameter.
-_MATCHING_IDS = (
-    "SELECT id FROM tickets_ticket"
-    " WHERE search_doc @@ websearch_to_tsquery('hd_french', %s)"
-    " UNION SELECT ticket_id FROM tickets_event"
-    " WHERE search_doc @@ websearch_to_tsquery('hd_french', %s)"
-)
-_PUBLIC_ONLY = " AND NOT is_internal"
-_RANK = """ts_rank("tickets_ticket"."search_doc", websearch_to_tsquery('hd_french', %s))"""
+# Constant SQL; the searched text is always passed as a parameter. {doc} is the ticket
+# table's search_doc column under the alias of the query it is used in (a subquery renames it).
+_DOC_MATCH = "{doc} @@ websearch_to_tsquery('hd_french', %s)"
+_RANK = "ts_rank({doc}, websearch_to_tsquery('hd_french', %s))"
+_EVENT_MATCH = "search_doc @@ websearch_to_tsquery('hd_french', %s)"
+
+
+class _OnTicketDoc(Expression):
+    """SQL on the ticket's search_doc (a column the database generates, not a model field)."""
+
+    def __init__(self, sql: str, text: str, output_field):
+        super().__init__(output_field=output_field)
+        self.sql, self.text = sql, text
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return self.sql.format(doc=f"{alias}.search_doc"), [self.text]
+
+
+def _rank(text: str) -> _OnTicketDoc:
+    return _OnTicketDoc(_RANK, text, FloatField())
+
+
+# Best match first among this many of the most recently active text matches (see above).
+RANK_LIMIT = 2_000
 
 
 def uses_full_text() -> bool:
     return connection.vendor == "postgresql"
 
 
-def search(queryset: QuerySet[Ticket], text: str, *, with_internal: bool) -> QuerySet[Ticket]:
-    """queryset narrowed to the tickets matching text, annotated with search_rank."""
-    text = text.strip()
+def _number(text: str) -> int:
+    """The ticket number typed ("#123" or "123"), or 0 (numbers start at 1)."""
     number = text.lstrip("#")
-    by_number = Q(number=int(number)) if number.isdigit() and len(number) < 10 else Q(pk=None)
+    return int(number) if number.isdigit() and len(number) < 10 else 0
+
+
+def _text_match(text: str) -> Q:
+    """Title or description match, or the number: both conditions use an index (GIN, unique),
+    so PostgreSQL reads them as one bitmap of the matching rows."""
+    return Q(_OnTicketDoc(_DOC_MATCH, text, BooleanField())) | Q(number=_number(text))
+
+
+def _reply_match(text: str, *, with_internal: bool) -> Q:
+    """Tickets with a matching reply (or note, for staff): a semi-join on the events' GIN
+    index, never a per-ticket scan of their timelines."""
+    events = Event.objects.filter(
+        RawSQL(_EVENT_MATCH, [text], output_field=BooleanField())  # noqa: S611
+    )
+    if not with_internal:
+        events = events.filter(is_internal=False)
+    return Q(pk__in=events.values("ticket_id"))
+
+
+def search(queryset: QuerySet[Ticket], text: str, *, with_internal: bool) -> QuerySet[Ticket]:
+    """queryset narrowed to the tickets matching text, annotated with search_rank (used when
+    the person sorts the results by a column, and on SQLite)."""
+    text = text.strip()
     if uses_full_text():
-        sql = _MATCHING_IDS if with_internal else _MATCHING_IDS + _PUBLIC_ONLY
-        ids = RawSQL(sql, [text, text])  # noqa: S611 (constant SQL, text as parameter)
-        rank = RawSQL(_RANK, [text])  # noqa: S611
-        return queryset.filter(Q(pk__in=ids) | by_number).annotate(search_rank=rank)
+        texts = queryset.filter(_text_match(text)).values("pk")
+        replies = queryset.filter(_reply_match(text, with_internal=with_internal)).values("pk")
+        return queryset.filter(pk__in=texts.union(replies)).annotate(search_rank=_rank(text))
+    number = _number(text)
+    by_number = Q(number=number) if number else Q(pk__in=[])
     replies = Event.objects.filter(ticket_id=OuterRef("pk"), body__icontains=text)
     if not with_internal:
         replies = replies.filter(is_internal=False)
@@ -53,3 +108,69 @@ def search(queryset: QuerySet[Ticket], text: str, *, with_internal: bool) -> Que
         output_field=IntegerField(),
     )
     return queryset.filter(match | by_number).annotate(search_rank=rank)
+
+
+class RankedSearch:
+    """The matches of text among queryset in the order described in the module docstring,
+    for tickets.paging.CappedPaginator: found(cap) counts, ids(bottom, top) reads a page.
+
+    A few indexed queries, none of which ranks or counts more than it must: the text matches
+    are counted up to the cap, the reply-only matches only when the text matches are fewer."""
+
+    def __init__(self, queryset: QuerySet[Ticket], text: str, *, with_internal: bool):
+        self.queryset = queryset
+        self.text = text.strip()
+        self.texts = queryset.filter(_text_match(self.text))
+        self.replies_only = queryset.filter(
+            ~_text_match(self.text), _reply_match(self.text, with_internal=with_internal)
+        )
+        self._texts_found = self._replies_found = 0
+
+    def found(self, cap: int) -> int:
+        """How many tickets match, counting no further than cap + 1."""
+        self._texts_found = _count(self.texts, cap + 1)
+        self._replies_found = 0
+        if self._texts_found <= cap:
+            self._replies_found = _count(self.replies_only, cap + 1 - self._texts_found)
+        return self._texts_found + self._replies_found
+
+    def ids(self, bottom: int, top: int) -> list[int]:
+        """Ids of the matches at positions bottom..top-1 (found() was called first)."""
+        texts = self._texts_found
+        ranked = min(texts, RANK_LIMIT)
+        ids: list[int] = []
+        if bottom < ranked:
+            # The newest RANK_LIMIT text matches with their rank, sorted here: a bounded read
+            # whatever the number of matches.
+            recent = (
+                self.texts.order_by("-last_activity_at", "-id")
+                .annotate(search_rank=_rank(self.text))
+                .values_list("pk", "search_rank", "last_activity_at")[:RANK_LIMIT]
+            )
+            best = sorted(recent, key=lambda row: (row[1], row[2], row[0]), reverse=True)
+            ids += [pk for pk, _rank_, _at in best[bottom : min(top, ranked)]]
+        if top > ranked and bottom < texts:
+            # Past the ranked block: newest first; the block is the newest RANK_LIMIT, so
+            # position n here is position n of the text matches by activity.
+            older = self.texts.order_by("-last_activity_at", "-id").values_list("pk", flat=True)
+            ids += older[max(bottom, ranked) : min(top, texts)]
+        if top > texts and self._replies_found:
+            ids += self._reply_ids(max(bottom, texts) - texts, top - texts)
+        return ids
+
+    def _reply_ids(self, bottom: int, top: int) -> list[int]:
+        if self._replies_found > RANK_LIMIT:
+            # Many: walking the activity index finds them soon.
+            replies = self.replies_only.order_by("-last_activity_at", "-id")
+            return list(replies.values_list("pk", flat=True)[bottom:top])
+        # Few: read them all (a semi-join on the events' index) and sort them here, rather
+        # than walk the whole activity index looking for them.
+        rows = self.replies_only.order_by().values_list("pk", "last_activity_at")
+        newest = sorted(rows, key=lambda row: (row[1], row[0]), reverse=True)
+        return [pk for pk, _at in newest[bottom:top]]
+
+
+def _count(queryset: QuerySet[Ticket], limit: int) -> int:
+    if limit <= 0:
+        return 0
+    return queryset.values("pk").order_by()[:limit].count()

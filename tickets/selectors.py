@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from . import access
+from . import access, search
 from .models import (
     Asset,
     Attachment,
@@ -47,7 +47,8 @@ def related_tickets(user, *, organization=None, contact=None) -> QuerySet[Ticket
 
 
 def ticket_queue(user, params):
-    """The filtered, sorted queue: (filter set for the form, rows queryset)."""
+    """The filtered, sorted queue: (filter set for the form, rows, sort). Rows are a queryset,
+    or a tickets.search.RankedSearch for a search in the default order (PostgreSQL)."""
     from .filters import DEFAULT_SORT, TicketFilter, order_fields
 
     rows = ticket_list_rows(user)
@@ -55,8 +56,14 @@ def ticket_queue(user, params):
     if filterset.is_valid():
         rows = filterset.qs
     sort = params.get("sort") or ""
-    if not sort and filterset.is_valid() and (filterset.form.cleaned_data.get("q") or "").strip():
-        # A search without a chosen sort: best match first, then the latest activity.
+    text = (filterset.form.cleaned_data.get("q") or "").strip() if filterset.is_valid() else ""
+    if not sort and text:
+        # A search without a chosen sort: best match first (tickets.search).
+        if search.uses_full_text():
+            ranked = search.RankedSearch(
+                filterset.unsearched, text, with_internal=access.sees_internal(user)
+            )
+            return filterset, ranked, sort
         return filterset, rows.order_by("-search_rank", "-last_activity_at", "-id"), sort
     sort = sort or DEFAULT_SORT
     return filterset, rows.order_by(*order_fields(sort)), sort
