@@ -43,10 +43,16 @@ class CappedPaginator(Paginator):
         else:
             ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
             shown = self.object_list
-        # Loaded again from the same queryset's model with its joins and prefetches, but
-        # filtered on the ids only (the ids come from the visible, filtered query).
-        rows = shown.model._default_manager.filter(pk__in=ids)
-        rows.query.select_related = shown.query.select_related
-        rows = rows.prefetch_related(*shown._prefetch_related_lookups)
-        by_id = {row.pk: row for row in rows}
-        return self._get_page([by_id[pk] for pk in ids if pk in by_id], number, self)
+        return self._get_page(rows_by_ids(shown, ids), number, self)
+
+
+def rows_by_ids(queryset, ids: list) -> list:
+    """The rows of ids, in that order, loaded from queryset's model with queryset's joins and
+    prefetches but filtered on the ids only (the ids come from the visible, filtered query):
+    a query the planner reads in a blink, where joins plus filters plus a sort take it many
+    milliseconds to plan."""
+    rows = queryset.model._default_manager.filter(pk__in=ids)
+    rows.query.select_related = queryset.query.select_related
+    rows = rows.prefetch_related(*queryset._prefetch_related_lookups)
+    by_id = {row.pk: row for row in rows} if ids else {}
+    return [by_id[pk] for pk in ids if pk in by_id]

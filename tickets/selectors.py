@@ -21,6 +21,7 @@ from .models import (
     Ticket,
     TicketType,
 )
+from .paging import rows_by_ids
 
 LIST_RELATED = ("status", "priority", "type", "organization", "requester", "last_activity_by")
 
@@ -163,7 +164,8 @@ def dashboard_rows(user, *, limit: int = 10) -> list[Ticket]:
     rows = ticket_list_rows(user).exclude(status__category__in=[c.value for c in FINAL])
     if access.sees_internal(user):
         rows = rows.filter(assignees=user)
-    return list(rows[:limit])
+    # Ids first, then the rows by id (tickets.paging).
+    return rows_by_ids(rows, list(rows.values_list("pk", flat=True)[:limit]))
 
 
 FINAL = {Status.Category.RESOLVED, Status.Category.CLOSED, Status.Category.CANCELLED}
