@@ -14,7 +14,7 @@ SQLite: a simple case-insensitive substring match on the same fields, title matc
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import (
     BooleanField,
     Case,
@@ -54,6 +54,13 @@ class _OnTicketDoc(Expression):
 def _rank(text: str) -> _OnTicketDoc:
     return _OnTicketDoc(_RANK, text, FloatField())
 
+
+# Wraps the ORM's query of the newest text matches (constant SQL, values as parameters).
+_BEST_OF = 'SELECT "pk" FROM ('
+_BEST_ORDER = (
+    ') AS "recent" ORDER BY "search_rank" DESC, "last_activity_at" DESC, "pk" DESC'
+    " LIMIT %s OFFSET %s"
+)
 
 # Best match first among this many of the most recently active text matches (see above).
 RANK_LIMIT = 2_000
@@ -140,15 +147,7 @@ class RankedSearch:
         ranked = min(texts, RANK_LIMIT)
         ids: list[int] = []
         if bottom < ranked:
-            # The newest RANK_LIMIT text matches with their rank, sorted here: a bounded read
-            # whatever the number of matches.
-            recent = (
-                self.texts.order_by("-last_activity_at", "-id")
-                .annotate(search_rank=_rank(self.text))
-                .values_list("pk", "search_rank", "last_activity_at")[:RANK_LIMIT]
-            )
-            best = sorted(recent, key=lambda row: (row[1], row[2], row[0]), reverse=True)
-            ids += [pk for pk, _rank_, _at in best[bottom : min(top, ranked)]]
+            ids += self._ranked_ids(bottom, min(top, ranked))
         if top > ranked and bottom < texts:
             # Past the ranked block: newest first; the block is the newest RANK_LIMIT, so
             # position n here is position n of the text matches by activity.
@@ -157,6 +156,19 @@ class RankedSearch:
         if top > texts and self._replies_found:
             ids += self._reply_ids(max(bottom, texts) - texts, top - texts)
         return ids
+
+    def _ranked_ids(self, bottom: int, top: int) -> list[int]:
+        """Positions bottom..top-1 of the newest RANK_LIMIT text matches sorted by rank: a
+        bounded sort whatever the number of matches."""
+        recent = (
+            self.texts.order_by("-last_activity_at", "-id")
+            .annotate(search_rank=_rank(self.text))
+            .values_list("pk", "search_rank", "last_activity_at")[:RANK_LIMIT]
+        )
+        sql, params = recent.query.sql_with_params()
+        with connections[recent.db].cursor() as cursor:
+            cursor.execute(_BEST_OF + sql + _BEST_ORDER, (*params, top - bottom, bottom))
+            return [pk for (pk,) in cursor.fetchall()]
 
     def _reply_ids(self, bottom: int, top: int) -> list[int]:
         if self._replies_found > RANK_LIMIT:
