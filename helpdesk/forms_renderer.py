@@ -1,11 +1,12 @@
-"""Form rendering: the project's templates (templates/django/forms/), with <select> written
-in Python.
+"""Form rendering: the project's templates (templates/django/forms/), with the three that
+every page renders most written in Python: <select>, the field group and the label.
 
 Django renders a select through one template per option (select.html includes
 select_option.html, which includes attrs.html): about a tenth of a millisecond an option, and
-the queue, the bulk bar and the ticket page's side forms show hundreds of options. The output
-here is the same, byte for byte, as those templates' (tests/foundation/test_forms_renderer.py
-checks it), so the templates stay the reference for the markup.
+the queue, the bulk bar and the ticket page's side forms show hundreds of options; each field
+group and label is a template render too (the ticket page has fourteen). The output here is the
+same, byte for byte, as those templates' (tests/foundation/test_forms_renderer.py checks it),
+so the templates stay the reference for the markup.
 """
 
 from django.forms.renderers import TemplatesSetting
@@ -16,15 +17,23 @@ from django.utils.timezone import template_localtime
 
 SELECT = "django/forms/widgets/select.html"
 OPTION = "django/forms/widgets/select_option.html"
+FIELD = "django/forms/field.html"
+LABEL = "django/forms/label.html"
 
 
 class FormRenderer(TemplatesSetting):
     def render(self, template_name, context, request=None):
-        if template_name == SELECT and request is None:
-            html = render_select(context["widget"])
-            if html is not None:
-                return html
-        return super().render(template_name, context, request)
+        html = None
+        if request is None:
+            if template_name == SELECT:
+                html = render_select(context["widget"])
+            elif template_name == FIELD and set(context) == {"field"}:
+                html = render_field(context["field"])
+            elif template_name == LABEL:
+                html = render_label(**context)
+        if html is None:
+            return super().render(template_name, context, request)
+        return html
 
 
 def _var(value) -> str:
@@ -73,3 +82,60 @@ def render_select(widget) -> str | None:
             out.append("\n  </optgroup>")
     out.append("\n</select>")  # the renderer strips what the template ends with
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+
+def render_field(field) -> str:
+    """templates/django/forms/field.html (the renderer strips its last newline)."""
+    checkbox = field.widget_type == "checkbox"
+    out = []
+    if field.use_fieldset:
+        out.append('<fieldset class="mb-3">')
+        if field.label:
+            out.append(f'<legend class="form-label fs-6">{_var(field.label)}')
+            if field.field.required:
+                out.append(' <span class="text-danger" aria-hidden="true">*</span>')
+            out.append("</legend>")
+        out.append("\n")
+    elif checkbox:
+        out.append('<div class="form-check mb-3">\n')
+    else:
+        out.append('<div class="mb-3">')
+        if field.label:
+            out.append(field.label_tag())
+        out.append("\n")
+    out.append(str(field))
+    if checkbox:
+        out.append(field.label_tag())
+    out.append("\n")
+    if field.help_text:
+        out.append('<div class="form-text"')
+        if field.auto_id:
+            out.append(f' id="{_var(field.auto_id)}_helptext"')
+        out.append(f">{field.help_text}</div>")  # |safe in the template
+    out.append("\n")
+    if field.errors:
+        out.append(f'<ul class="errorlist" id="{_var(field.auto_id)}_error">')
+        out.extend(f"<li>{_var(error)}</li>" for error in field.errors)
+        out.append("</ul>")
+    out.append("\n")
+    out.append("</fieldset>" if field.use_fieldset else "</div>")
+    return mark_safe("".join(out))  # noqa: S308 - escaped, or safe HTML from forms
+
+
+def render_label(*, field, label, attrs, use_tag, tag) -> str:
+    """templates/django/forms/label.html."""
+    if not use_tag:
+        return mark_safe(_var(label))  # noqa: S308 - escaped
+    attrs = attrs or {}
+    out = [f"<{_var(tag)}"]
+    if attrs.get("class"):
+        out.append(f' class="{_var(attrs["class"])}"')
+    elif tag == "label":
+        css = "form-check-label" if field.widget_type == "checkbox" else "form-label"
+        out.append(f' class="{css}"')
+    if attrs.get("for"):
+        out.append(f' for="{_var(attrs["for"])}"')
+    if attrs.get("id"):
+        out.append(f' id="{_var(attrs["id"])}"')
+    out.append(f">{_var(label)}</{_var(tag)}>")
+    return mark_safe("".join(out))  # noqa: S308 - escaped

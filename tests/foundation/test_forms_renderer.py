@@ -1,4 +1,5 @@
-"""The form renderer writes selects in Python: exactly what the templates would write."""
+"""The form renderer writes selects, field groups and labels in Python: exactly what the
+templates would write."""
 
 import datetime
 
@@ -26,28 +27,44 @@ class Sample(forms.Form):
         widget=forms.SelectMultiple(attrs={"disabled": True, "hidden": False, "size": None}),
     )
     when = forms.ChoiceField(choices=[("d", datetime.date(2026, 3, 1))])
+    text = forms.CharField(label="Title <b>", max_length=5, help_text="Short <em>help</em>.")
+    optional = forms.CharField(required=False, label="", widget=forms.Textarea)
+    agree = forms.BooleanField(label=gettext_lazy("Yes"), help_text="Tick it.")
+    kind = forms.ChoiceField(choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect)
+    tags = forms.MultipleChoiceField(
+        choices=[("a", "A"), ("b", "B")], widget=forms.CheckboxSelectMultiple, required=False
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    upload = forms.FileField(required=False, label="File?")
+    no_id = forms.CharField(required=False, widget=forms.TextInput(attrs={"id": ""}))
+
+    def clean(self):
+        raise forms.ValidationError("Whole form <wrong>.")
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-@pytest.mark.parametrize("data", [None, {"plain": "b", "grouped": "y", "many": ["1", "3"]}])
-def test_selects_render_as_the_templates_do(language, data):
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {"plain": "b", "grouped": "y", "many": ["1", "3"], "text": "far too long", "kind": "z"},
+        {"plain": "a", "grouped": "x", "text": "ok", "agree": "on", "kind": "a", "tags": ["b"]},
+    ],
+)
+@pytest.mark.parametrize("auto_id", ["id_%s", False])
+def test_fields_render_as_the_templates_do(language, data, auto_id):
     with override(language):
-        fast = Sample(data, renderer=FormRenderer())
-        slow = Sample(data, renderer=TemplatesSetting())
+        fast = Sample(data, renderer=FormRenderer(), auto_id=auto_id)
+        slow = Sample(data, renderer=TemplatesSetting(), auto_id=auto_id)
+        assert fast.is_bound is (data is not None)
         for name in fast.fields:
             assert str(fast[name]) == str(slow[name])
             assert fast[name].as_field_group() == slow[name].as_field_group()
-
-
-@pytest.mark.django_db
-def test_model_choices_render_as_the_templates_do(agent):
-    from tickets.forms import BulkForm, StatusForm
-
-    for form_class, kwargs in ((BulkForm, {"user": agent}), (StatusForm, {})):
-        fast = form_class(renderer=FormRenderer(), **kwargs)
-        slow = form_class(renderer=TemplatesSetting(), **kwargs)
-        for name in fast.fields:
-            assert str(fast[name]) == str(slow[name])
+            assert fast[name].label_tag() == slow[name].label_tag()
+            assert fast[name].legend_tag(attrs={"class": "x"}) == slow[name].legend_tag(
+                attrs={"class": "x"}
+            )
+        assert str(fast) == str(slow)
 
 
 def test_other_option_templates_are_left_to_the_templates():
