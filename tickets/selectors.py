@@ -73,13 +73,14 @@ def related_tickets(user, *, organization=None, contact=None) -> QuerySet[Ticket
     return rows
 
 
-def ticket_queue(user, params):
+def ticket_queue(user, params, *, only=None):
     """The filtered, sorted queue: (filter set for the form, rows, sort). Rows are a queryset,
-    or a tickets.search.RankedSearch for a search in the default order (PostgreSQL)."""
+    or a tickets.search.RankedSearch for a search in the default order (PostgreSQL). only: the
+    filters to build, when the others have no value (tickets.filters.TicketFilter)."""
     from .filters import DEFAULT_SORT, TicketFilter, order_fields
 
     rows = ticket_list_rows(user)
-    filterset = TicketFilter(params, queryset=rows, user=user)
+    filterset = TicketFilter(params, queryset=rows, user=user, only=only)
     if filterset.is_valid():
         rows = filterset.qs
     sort = params.get("sort") or ""

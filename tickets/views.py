@@ -22,7 +22,7 @@ from accounts import access as accounts_access
 from . import access, selectors, services, sla
 from .errors import StaleVersion, TicketError
 from .files import file_response
-from .filters import SAVED_VIEWS
+from .filters import SAVED_VIEWS, TicketFilter
 from .forms import (
     AssignForm,
     BulkForm,
@@ -45,12 +45,18 @@ PAGE_SIZE = 25
 MAIN_FILTERS = ("q", "category", "priority", "organization")
 
 
-def _queue(request):
+def _queue(request, *, every_filter=False):
     params = request.GET.copy()
     view = params.pop("view", [""])[0]
     if view in SAVED_VIEWS and access.can_use_saved_views(request.user):
         params.update(SAVED_VIEWS[view][1])
-    filterset, rows, sort = selectors.ticket_queue(request.user, params)
+    # The other filters are built only when one is in use (or asked for): most queue pages
+    # use none, and each costs its form field.
+    in_use = every_filter or any(
+        params.get(name) for name in TicketFilter.base_filters if name not in MAIN_FILTERS
+    )
+    only = None if in_use else MAIN_FILTERS
+    filterset, rows, sort = selectors.ticket_queue(request.user, params, only=only)
     return params, view, filterset, rows, sort
 
 
@@ -81,7 +87,7 @@ def ticket_list(request):
 
 def more_filters(request):
     """The queue's secondary filters, loaded when the person opens them."""
-    filterset = _queue(request)[2]
+    filterset = _queue(request, every_filter=True)[2]
     return render(
         request,
         "tickets/_more_filters.html",
