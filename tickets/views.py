@@ -282,19 +282,10 @@ def _detail_context(request, ticket, **forms):
         context["status_form"] = StatusForm(initial={**initial, "status": ticket.status_id})
     if can["fields"]:
         context["priority_form"] = PriorityForm(initial={**initial, "priority": ticket.priority_id})
-        context["fields_form"] = forms.get("fields_form") or FieldsForm(
-            ticket=ticket,
-            initial={
-                **initial,
-                "type": ticket.type_id,
-                "component": ticket.component_id,
-                "support_level": ticket.support_level,
-                "criticality": ticket.criticality,
-                "asset": ticket.asset_id,
-                "project": ticket.project_id,
-                "followers": [f.pk for f in followers],
-            },
-        )
+        # The classification form comes with the page only when it was posted with errors;
+        # otherwise it is loaded when opened (ticket_classification): its six pickers cost
+        # more than the rest of the side panel.
+        context["fields_form"] = forms.get("fields_form")
     if can["assign"]:
         context["assign_form"] = AssignForm(
             initial={**initial, "assignees": [a.pk for a in assignees]}
@@ -310,6 +301,31 @@ def _detail_context(request, ticket, **forms):
     if can["transfer"]:
         context["transfer_form"] = TransferForm()
     return context
+
+
+def _fields_form(ticket) -> FieldsForm:
+    return FieldsForm(
+        ticket=ticket,
+        initial={
+            "version": ticket.version,
+            "type": ticket.type_id,
+            "component": ticket.component_id,
+            "support_level": ticket.support_level,
+            "criticality": ticket.criticality,
+            "asset": ticket.asset_id,
+            "project": ticket.project_id,
+            "followers": [f.pk for f in ticket.followers.all()],
+        },
+    )
+
+
+def ticket_classification(request, number):
+    """The ticket's classification form (type, level, component...), loaded when opened."""
+    ticket = access.get_visible_ticket_or_404(request.user, number)
+    if not access.can_change_fields(request.user, ticket):
+        raise PermissionDenied
+    context = {"ticket": ticket, "fields_form": _fields_form(ticket)}
+    return render(request, "tickets/_classification.html", context)
 
 
 def _run(request, ticket, action):

@@ -457,3 +457,30 @@ def test_a_staff_reply_is_recorded_as_an_answer_by_default(login, agent, ticket_
     )
     event = ticket_a.events.get(kind="reply")
     assert event.action_type == "answer"
+
+
+def test_classification_form_is_loaded_when_opened(
+    login, agent, client_a, client_b, ticket_a, ref, django_assert_max_num_queries
+):
+    detail = reverse("tickets:detail", args=[ticket_a.number])
+    fragment = reverse("tickets:classification", args=[ticket_a.number])
+    staff = login(agent)
+    page = staff.get(detail).content.decode()
+    assert f'hx-get="{fragment}"' in page and 'name="support_level"' not in page
+    with django_assert_max_num_queries(20):
+        form = staff.get(fragment)
+    assert form.status_code == 200
+    html = form.content.decode()
+    assert 'name="support_level"' in html and 'name="followers"' in html
+    assert f'action="{reverse("tickets:fields", args=[ticket_a.number])}"' in html
+    # Posted with an error: the page comes back with the form open and the error shown.
+    response = staff.post(
+        reverse("tickets:fields", args=[ticket_a.number]),
+        {"version": ticket_a.version, "support_level": 9, "criticality": "high"},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert '<details class="ticket-classification" open>' in html
+    assert 'name="support_level"' in html and "errorlist" in html
+    assert login(client_a).get(fragment).status_code == 403
+    assert login(client_b).get(fragment).status_code == 404
