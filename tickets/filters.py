@@ -132,13 +132,16 @@ class TicketFilter(django_filters.FilterSet):
             )
 
     def filter_queryset(self, queryset):
-        """Every filter, the search last; the queryset before the search is kept (unsearched)
-        for the ranked search (tickets.search.RankedSearch)."""
+        """Every filter, the search last."""
+        queryset = self.filter_unsearched(queryset)
+        return self.filters["q"].filter(queryset, self.form.cleaned_data.get("q") or "")
+
+    def filter_unsearched(self, queryset):
+        """Every filter but the search (for tickets.search.RankedSearch); is_valid() first."""
         for name, value in self.form.cleaned_data.items():
             if name != "q":
                 queryset = self.filters[name].filter(queryset, value)
-        self.unsearched = queryset
-        return self.filters["q"].filter(queryset, self.form.cleaned_data.get("q") or "")
+        return queryset
 
     def filter_category(self, queryset, name, value):
         # On the ticket's indexed status_id rather than through a join on the status table.

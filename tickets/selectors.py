@@ -81,17 +81,17 @@ def ticket_queue(user, params, *, only=None):
 
     rows = ticket_list_rows(user)
     filterset = TicketFilter(params, queryset=rows, user=user, only=only)
-    if filterset.is_valid():
-        rows = filterset.qs
+    valid = filterset.is_valid()
     sort = params.get("sort") or ""
-    text = (filterset.form.cleaned_data.get("q") or "").strip() if filterset.is_valid() else ""
-    if not sort and text:
+    text = (filterset.form.cleaned_data.get("q") or "").strip() if valid else ""
+    if text and not sort and search.uses_full_text():
         # A search without a chosen sort: best match first (tickets.search).
-        if search.uses_full_text():
-            ranked = search.RankedSearch(
-                filterset.unsearched, text, with_internal=access.sees_internal(user)
-            )
-            return filterset, ranked, sort
+        unsearched = filterset.filter_unsearched(rows)
+        with_internal = access.sees_internal(user)
+        return filterset, search.RankedSearch(unsearched, text, with_internal=with_internal), sort
+    if valid:
+        rows = filterset.qs
+    if text and not sort:
         return filterset, rows.order_by("-search_rank", "-last_activity_at", "-id"), sort
     sort = sort or DEFAULT_SORT
     return filterset, rows.order_by(*order_fields(sort)), sort
