@@ -4,7 +4,7 @@ notes for staff.
 PostgreSQL: a `hd_french` text search configuration (French stemming with accents folded by
 unaccent), stored tsvector columns kept by the database itself (generated columns, migration
 0005) with GIN indexes, websearch syntax ("quoted phrase", -word, or). Results come in this
-order (ranked(), read a page at a time by tickets.paging): tickets whose title or description
+order (RankedSearch, read a page at a time by tickets.paging): tickets whose title or description
 match (or whose number was typed), best match first (title before description) among the
 RANK_LIMIT most recently active of them, then the older ones newest first; then the tickets
 found only through their replies (notes for staff), newest first. Ranking a bounded set keeps a
@@ -62,8 +62,26 @@ _BEST_ORDER = (
     " LIMIT %s OFFSET %s"
 )
 
+# Counts the text matches (the ORM's query, up to the cap) and, when they are no more than the
+# cap, returns the ids of the newest RANK_LIMIT of them in rank order, each ranked by primary
+# key (constant SQL, values as parameters: cap, RANK_LIMIT, the text).
+_COUNT_AND_RANK_START = 'WITH "matches" AS MATERIALIZED ('
+_COUNT_AND_RANK_END = """)
+SELECT "found", CASE WHEN "found" <= %s THEN ARRAY(
+    SELECT "recent"."id" FROM (
+        SELECT "id", "last_activity_at" FROM "matches"
+        ORDER BY "last_activity_at" DESC, "id" DESC LIMIT %s
+    ) AS "recent"
+    ORDER BY (
+        SELECT ts_rank("t"."search_doc", websearch_to_tsquery('hd_french', %s))
+        FROM "tickets_ticket" AS "t" WHERE "t"."id" = "recent"."id"
+    ) DESC, "recent"."last_activity_at" DESC, "recent"."id" DESC
+) END
+FROM (SELECT COUNT(*) AS "found" FROM "matches") AS "counted"
+"""
+
 # Best match first among this many of the most recently active text matches (see above).
-RANK_LIMIT = 2_000
+RANK_LIMIT = 1_000
 
 
 def uses_full_text() -> bool:
@@ -132,10 +150,20 @@ class RankedSearch:
             ~_text_match(self.text), _reply_match(self.text, with_internal=with_internal)
         )
         self._texts_found = self._replies_found = 0
+        self._best = None
 
     def found(self, cap: int) -> int:
-        """How many tickets match, counting no further than cap + 1."""
-        self._texts_found = _count(self.texts, cap + 1)
+        """How many tickets match, counting no further than cap + 1. The text matches are
+        read once for both their count and, when there are no more than cap, the ranked
+        block (the usual case: a search is meant to narrow)."""
+        texts = self.texts.order_by().values_list("id", "last_activity_at")[: cap + 1]
+        sql, params = texts.query.sql_with_params()
+        with connections[texts.db].cursor() as cursor:
+            cursor.execute(
+                _COUNT_AND_RANK_START + sql + _COUNT_AND_RANK_END,
+                (*params, cap, RANK_LIMIT, self.text),
+            )
+            self._texts_found, self._best = cursor.fetchone()
         self._replies_found = 0
         if self._texts_found <= cap:
             self._replies_found = _count(self.replies_only, cap + 1 - self._texts_found)
@@ -146,7 +174,9 @@ class RankedSearch:
         texts = self._texts_found
         ranked = min(texts, RANK_LIMIT)
         ids: list[int] = []
-        if bottom < ranked:
+        if bottom < ranked and self._best is not None:
+            ids += self._best[bottom : min(top, ranked)]
+        elif bottom < ranked:
             ids += self._ranked_ids(bottom, min(top, ranked))
         if top > ranked and bottom < texts:
             # Past the ranked block: newest first; the block is the newest RANK_LIMIT, so
