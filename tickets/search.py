@@ -81,7 +81,7 @@ FROM (SELECT COUNT(*) AS "found" FROM "matches") AS "counted"
 """
 
 # Best match first among this many of the most recently active text matches (see above).
-RANK_LIMIT = 1_000
+RANK_LIMIT = 500
 
 
 def uses_full_text() -> bool:
