@@ -216,7 +216,8 @@ def _event_item(event, ticket, attachments) -> str:
             sent = _("by email")
         out.append(f' <span class="badge text-bg-light border email-badge">{sent}</span>')
     if event.is_internal:
-        out.append(f' <span class="badge internal-badge">{_("Internal")}</span>')
+        internal_words = _("Internal")
+        out.append(f' <span class="badge internal-badge">{internal_words}</span>')
     if event.action_type not in _SHOWN_ACTION_TYPES_EXCEPT:
         kind = escape(_ACTION_TYPES.get(event.action_type, event.action_type))
         out.append(f' <span class="badge text-bg-light border">{kind}</span>')
@@ -246,9 +247,9 @@ def _event_item(event, ticket, attachments) -> str:
         reply, quoted = split_quoted(event.body)
         out.append(f'<div class="timeline-body markdown">{markdown(reply)}</div>')
         if quoted:
+            show = _("Show quoted text")
             out.append(
-                '<details class="quoted-history small"><summary>'
-                f"{_('Show quoted text')}</summary>"
+                f'<details class="quoted-history small"><summary>{show}</summary>'
                 '<pre class="text-body-secondary mb-0" style="white-space: pre-wrap">'
                 f"{escape(quoted)}</pre></details>"
             )
