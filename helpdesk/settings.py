@@ -112,8 +112,9 @@ TEMPLATES = [
     }
 ]
 
-# Forms render through templates/django/forms/ (Bootstrap markup for every form).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Forms render through templates/django/forms/ (Bootstrap markup for every form); selects with
+# the same markup written in Python (helpdesk/forms_renderer.py: per-option templates are slow).
+FORM_RENDERER = "helpdesk.forms_renderer.FormRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 VAR_DIR.mkdir(exist_ok=True)

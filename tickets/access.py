@@ -58,21 +58,12 @@ def visible_tickets(user) -> QuerySet[Ticket]:
 
 def get_visible_ticket_or_404(user, number) -> Ticket:
     try:
+        # Six joins; the links that are often empty come by id (no query when empty): with
+        # eleven joins PostgreSQL took longer to plan the query than to run it (~7 ms).
         ticket = (
             visible_tickets(user)
-            .select_related(
-                "status",
-                "priority",
-                "type",
-                "organization",
-                "requester",
-                "reporter",
-                "component",
-                "asset",
-                "project",
-                "last_activity_by",
-                "transferred_from",
-            )
+            .select_related("status", "priority", "type", "organization", "requester", "reporter")
+            .prefetch_related("component", "asset", "project", "transferred_from")
             .get(number=int(number))
         )
     except (Ticket.DoesNotExist, ValueError, TypeError):

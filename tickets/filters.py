@@ -117,13 +117,31 @@ class TicketFilter(django_filters.FilterSet):
         model = Ticket
         fields: list[str] = []
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, only=None, **kwargs):
+        """only: the names of the filters to build (the others are then left out of the form
+        and the filtering: pass it only when they have no value)."""
+        if only is not None:
+            self.base_filters = {n: f for n, f in self.base_filters.items() if n in only}
         super().__init__(*args, **kwargs)
         self.user = user
-        self.filters["organization"].queryset = access_organizations(user)
-        self.filters["sales_rep"].queryset = roles.users_with_role(Role.Code.SALES).order_by(
-            "last_name"
-        )
+        if "organization" in self.filters:
+            self.filters["organization"].queryset = access_organizations(user)
+        if "sales_rep" in self.filters:
+            self.filters["sales_rep"].queryset = roles.users_with_role(Role.Code.SALES).order_by(
+                "last_name"
+            )
+
+    def filter_queryset(self, queryset):
+        """Every filter, the search last."""
+        queryset = self.filter_unsearched(queryset)
+        return self.filters["q"].filter(queryset, self.form.cleaned_data.get("q") or "")
+
+    def filter_unsearched(self, queryset):
+        """Every filter but the search (for tickets.search.RankedSearch); is_valid() first."""
+        for name, value in self.form.cleaned_data.items():
+            if name != "q":
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
 
     def filter_category(self, queryset, name, value):
         # On the ticket's indexed status_id rather than through a join on the status table.

@@ -5,6 +5,8 @@
   than page that far), so OFFSET stays bounded.
 - A page is read in two steps: the ids of the page (the filtered, sorted query without its
   joins, walking an index), then those rows with what they show, loaded by primary key.
+- Besides a queryset it pages a ranked search (tickets.search.RankedSearch), which counts and
+  reads its ids itself.
 """
 
 from django.core.paginator import Paginator
@@ -18,6 +20,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _found(self) -> int:
+        if hasattr(self.object_list, "found"):
+            return self.object_list.found(self.cap)
         return self.object_list.values("pk").order_by()[: self.cap + 1].count()
 
     @cached_property
@@ -32,11 +36,24 @@ class CappedPaginator(Paginator):
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
-        # Loaded again from the same queryset's model with its joins and prefetches, but
-        # filtered on the ids only (the ids come from the visible, filtered query).
-        rows = self.object_list.model._default_manager.filter(pk__in=ids)
-        rows.query.select_related = self.object_list.query.select_related
-        rows = rows.prefetch_related(*self.object_list._prefetch_related_lookups)
-        by_id = {row.pk: row for row in rows}
-        return self._get_page([by_id[pk] for pk in ids if pk in by_id], number, self)
+        top = bottom + self.per_page
+        if hasattr(self.object_list, "ids"):
+            ids = self.object_list.ids(bottom, top) if self.count else []
+            shown = self.object_list.queryset
+        else:
+            ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+            shown = self.object_list
+        return self._get_page(rows_by_ids(shown, ids), number, self)
+
+
+def rows_by_ids(queryset, ids: list) -> list:
+    """The rows of ids, in that order, loaded from queryset's model with queryset's joins,
+    columns and prefetches but filtered on the ids only (the ids come from the visible,
+    filtered query): a query the planner reads in a blink, where joins plus filters plus a
+    sort take it many milliseconds to plan."""
+    rows = queryset.model._default_manager.filter(pk__in=ids)
+    rows.query.select_related = queryset.query.select_related
+    rows.query.deferred_loading = queryset.query.deferred_loading
+    rows = rows.prefetch_related(*queryset._prefetch_related_lookups)
+    by_id = {row.pk: row for row in rows} if ids else {}
+    return [by_id[pk] for pk in ids if pk in by_id]

@@ -3,44 +3,124 @@ notes for staff.
 
 PostgreSQL: a `hd_french` text search configuration (French stemming with accents folded by
 unaccent), stored tsvector columns kept by the database itself (generated columns, migration
-0005) with GIN indexes, websearch syntax ("quoted phrase", -word, or), ranked (title before
-description before replies). SQLite: a simple case-insensitive substring match on the same
-fields, title matches first.
+0005) with GIN indexes, websearch syntax ("quoted phrase", -word, or). Results come in this
+order (RankedSearch, read a page at a time by tickets.paging): tickets whose title or description
+match (or whose number was typed), best match first (title before description) among the
+RANK_LIMIT most recently active of them, then the older ones newest first; then the tickets
+found only through their replies (notes for staff), newest first. Ranking a bounded set keeps a
+search that matches tens of thousands of tickets as fast as a rare word.
+SQLite: a simple case-insensitive substring match on the same fields, title matches first.
 """
 
 from __future__ import annotations
 
-from django.db import connection
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db import connection, connections
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    Expression,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 
 from .models import Event, Ticket
 
-# Constant SQL; the searched text is always passed as a parameter.
-_MATCHING_IDS = (
-    "SELECT id FROM tickets_ticket"
-    " WHERE search_doc @@ websearch_to_tsquery('hd_french', %s)"
-    " UNION SELECT ticket_id FROM tickets_event"
-    " WHERE search_doc @@ websearch_to_tsquery('hd_french', %s)"
+# Constant SQL; the searched text is always passed as a parameter. {doc} is the ticket
+# table's search_doc column under the alias of the query it is used in (a subquery renames it).
+_DOC_MATCH = "{doc} @@ websearch_to_tsquery('hd_french', %s)"
+_RANK = "ts_rank({doc}, websearch_to_tsquery('hd_french', %s))"
+_EVENT_MATCH = "search_doc @@ websearch_to_tsquery('hd_french', %s)"
+
+
+class _OnTicketDoc(Expression):
+    """SQL on the ticket's search_doc (a column the database generates, not a model field)."""
+
+    def __init__(self, sql: str, text: str, output_field):
+        super().__init__(output_field=output_field)
+        self.sql, self.text = sql, text
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        return self.sql.format(doc=f"{alias}.search_doc"), [self.text]
+
+
+def _rank(text: str) -> _OnTicketDoc:
+    return _OnTicketDoc(_RANK, text, FloatField())
+
+
+# Wraps the ORM's query of the newest text matches (constant SQL, values as parameters).
+_BEST_OF = 'SELECT "pk" FROM ('
+_BEST_ORDER = (
+    ') AS "recent" ORDER BY "search_rank" DESC, "last_activity_at" DESC, "pk" DESC'
+    " LIMIT %s OFFSET %s"
 )
-_PUBLIC_ONLY = " AND NOT is_internal"
-_RANK = """ts_rank("tickets_ticket"."search_doc", websearch_to_tsquery('hd_french', %s))"""
+
+# Counts the text matches (the ORM's query, up to the cap) and, when they are no more than the
+# cap, returns the ids of the newest RANK_LIMIT of them in rank order, each ranked by primary
+# key (constant SQL, values as parameters: cap, RANK_LIMIT, the text).
+_COUNT_AND_RANK_START = 'WITH "matches" AS MATERIALIZED ('
+_COUNT_AND_RANK_END = """)
+SELECT "found", CASE WHEN "found" <= %s THEN ARRAY(
+    SELECT "recent"."id" FROM (
+        SELECT "id", "last_activity_at" FROM "matches"
+        ORDER BY "last_activity_at" DESC, "id" DESC LIMIT %s
+    ) AS "recent"
+    ORDER BY (
+        SELECT ts_rank("t"."search_doc", websearch_to_tsquery('hd_french', %s))
+        FROM "tickets_ticket" AS "t" WHERE "t"."id" = "recent"."id"
+    ) DESC, "recent"."last_activity_at" DESC, "recent"."id" DESC
+) END
+FROM (SELECT COUNT(*) AS "found" FROM "matches") AS "counted"
+"""
+
+# Best match first among this many of the most recently active text matches (see above).
+RANK_LIMIT = 500
 
 
 def uses_full_text() -> bool:
     return connection.vendor == "postgresql"
 
 
-def search(queryset: QuerySet[Ticket], text: str, *, with_internal: bool) -> QuerySet[Ticket]:
-    """queryset narrowed to the tickets matching text, annotated with search_rank."""
-    text = text.strip()
+def _number(text: str) -> int:
+    """The ticket number typed ("#123" or "123"), or 0 (numbers start at 1)."""
     number = text.lstrip("#")
-    by_number = Q(number=int(number)) if number.isdigit() and len(number) < 10 else Q(pk=None)
+    return int(number) if number.isdigit() and len(number) < 10 else 0
+
+
+def _text_match(text: str) -> Q:
+    """Title or description match, or the number: both conditions use an index (GIN, unique),
+    so PostgreSQL reads them as one bitmap of the matching rows."""
+    return Q(_OnTicketDoc(_DOC_MATCH, text, BooleanField())) | Q(number=_number(text))
+
+
+def _reply_match(text: str, *, with_internal: bool) -> Q:
+    """Tickets with a matching reply (or note, for staff): a semi-join on the events' GIN
+    index, never a per-ticket scan of their timelines."""
+    events = Event.objects.filter(
+        RawSQL(_EVENT_MATCH, [text], output_field=BooleanField())  # noqa: S611
+    )
+    if not with_internal:
+        events = events.filter(is_internal=False)
+    return Q(pk__in=events.values("ticket_id"))
+
+
+def search(queryset: QuerySet[Ticket], text: str, *, with_internal: bool) -> QuerySet[Ticket]:
+    """queryset narrowed to the tickets matching text, annotated with search_rank (used when
+    the person sorts the results by a column, and on SQLite)."""
+    text = text.strip()
     if uses_full_text():
-        sql = _MATCHING_IDS if with_internal else _MATCHING_IDS + _PUBLIC_ONLY
-        ids = RawSQL(sql, [text, text])  # noqa: S611 (constant SQL, text as parameter)
-        rank = RawSQL(_RANK, [text])  # noqa: S611
-        return queryset.filter(Q(pk__in=ids) | by_number).annotate(search_rank=rank)
+        texts = queryset.filter(_text_match(text)).values("pk")
+        replies = queryset.filter(_reply_match(text, with_internal=with_internal)).values("pk")
+        return queryset.filter(pk__in=texts.union(replies)).annotate(search_rank=_rank(text))
+    number = _number(text)
+    by_number = Q(number=number) if number else Q(pk__in=[])
     replies = Event.objects.filter(ticket_id=OuterRef("pk"), body__icontains=text)
     if not with_internal:
         replies = replies.filter(is_internal=False)
@@ -53,3 +133,86 @@ def search(queryset: QuerySet[Ticket], text: str, *, with_internal: bool) -> Que
         output_field=IntegerField(),
     )
     return queryset.filter(match | by_number).annotate(search_rank=rank)
+
+
+class RankedSearch:
+    """The matches of text among queryset in the order described in the module docstring,
+    for tickets.paging.CappedPaginator: found(cap) counts, ids(bottom, top) reads a page.
+
+    A few indexed queries, none of which ranks or counts more than it must: the text matches
+    are counted up to the cap, the reply-only matches only when the text matches are fewer."""
+
+    def __init__(self, queryset: QuerySet[Ticket], text: str, *, with_internal: bool):
+        self.queryset = queryset
+        self.text = text.strip()
+        self.texts = queryset.filter(_text_match(self.text))
+        self.replies_only = queryset.filter(
+            ~_text_match(self.text), _reply_match(self.text, with_internal=with_internal)
+        )
+        self._texts_found = self._replies_found = 0
+        self._best = None
+
+    def found(self, cap: int) -> int:
+        """How many tickets match, counting no further than cap + 1. The text matches are
+        read once for both their count and, when there are no more than cap, the ranked
+        block (the usual case: a search is meant to narrow)."""
+        texts = self.texts.order_by().values_list("id", "last_activity_at")[: cap + 1]
+        sql, params = texts.query.sql_with_params()
+        with connections[texts.db].cursor() as cursor:
+            cursor.execute(
+                _COUNT_AND_RANK_START + sql + _COUNT_AND_RANK_END,
+                (*params, cap, RANK_LIMIT, self.text),
+            )
+            self._texts_found, self._best = cursor.fetchone()
+        self._replies_found = 0
+        if self._texts_found <= cap:
+            self._replies_found = _count(self.replies_only, cap + 1 - self._texts_found)
+        return self._texts_found + self._replies_found
+
+    def ids(self, bottom: int, top: int) -> list[int]:
+        """Ids of the matches at positions bottom..top-1 (found() was called first)."""
+        texts = self._texts_found
+        ranked = min(texts, RANK_LIMIT)
+        ids: list[int] = []
+        if bottom < ranked and self._best is not None:
+            ids += self._best[bottom : min(top, ranked)]
+        elif bottom < ranked:
+            ids += self._ranked_ids(bottom, min(top, ranked))
+        if top > ranked and bottom < texts:
+            # Past the ranked block: newest first; the block is the newest RANK_LIMIT, so
+            # position n here is position n of the text matches by activity.
+            older = self.texts.order_by("-last_activity_at", "-id").values_list("pk", flat=True)
+            ids += older[max(bottom, ranked) : min(top, texts)]
+        if top > texts and self._replies_found:
+            ids += self._reply_ids(max(bottom, texts) - texts, top - texts)
+        return ids
+
+    def _ranked_ids(self, bottom: int, top: int) -> list[int]:
+        """Positions bottom..top-1 of the newest RANK_LIMIT text matches sorted by rank: a
+        bounded sort whatever the number of matches."""
+        recent = (
+            self.texts.order_by("-last_activity_at", "-id")
+            .annotate(search_rank=_rank(self.text))
+            .values_list("pk", "search_rank", "last_activity_at")[:RANK_LIMIT]
+        )
+        sql, params = recent.query.sql_with_params()
+        with connections[recent.db].cursor() as cursor:
+            cursor.execute(_BEST_OF + sql + _BEST_ORDER, (*params, top - bottom, bottom))
+            return [pk for (pk,) in cursor.fetchall()]
+
+    def _reply_ids(self, bottom: int, top: int) -> list[int]:
+        if self._replies_found > RANK_LIMIT:
+            # Many: walking the activity index finds them soon.
+            replies = self.replies_only.order_by("-last_activity_at", "-id")
+            return list(replies.values_list("pk", flat=True)[bottom:top])
+        # Few: read them all (a semi-join on the events' index) and sort them here, rather
+        # than walk the whole activity index looking for them.
+        rows = self.replies_only.order_by().values_list("pk", "last_activity_at")
+        newest = sorted(rows, key=lambda row: (row[1], row[0]), reverse=True)
+        return [pk for pk, _at in newest[bottom:top]]
+
+
+def _count(queryset: QuerySet[Ticket], limit: int) -> int:
+    if limit <= 0:
+        return 0
+    return queryset.values("pk").order_by()[:limit].count()

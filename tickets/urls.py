@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:number>/status/", views.ticket_status, name="status"),
     path("<int:number>/priority/", views.ticket_priority, name="priority"),
     path("<int:number>/fields/", views.ticket_fields, name="fields"),
+    path("<int:number>/classification/", views.ticket_classification, name="classification"),
     path("<int:number>/edit/", views.ticket_edit, name="edit"),
     path("<int:number>/assign/", views.ticket_assign, name="assign"),
     path("<int:number>/claim/", views.ticket_claim, name="claim"),

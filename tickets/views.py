@@ -22,7 +22,7 @@ from accounts import access as accounts_access
 from . import access, selectors, services, sla
 from .errors import StaleVersion, TicketError
 from .files import file_response
-from .filters import SAVED_VIEWS
+from .filters import SAVED_VIEWS, TicketFilter
 from .forms import (
     AssignForm,
     BulkForm,
@@ -45,12 +45,18 @@ PAGE_SIZE = 25
 MAIN_FILTERS = ("q", "category", "priority", "organization")
 
 
-def _queue(request):
+def _queue(request, *, every_filter=False):
     params = request.GET.copy()
     view = params.pop("view", [""])[0]
     if view in SAVED_VIEWS and access.can_use_saved_views(request.user):
         params.update(SAVED_VIEWS[view][1])
-    filterset, rows, sort = selectors.ticket_queue(request.user, params)
+    # The other filters are built only when one is in use (or asked for): most queue pages
+    # use none, and each costs its form field.
+    in_use = every_filter or any(
+        params.get(name) for name in TicketFilter.base_filters if name not in MAIN_FILTERS
+    )
+    only = None if in_use else MAIN_FILTERS
+    filterset, rows, sort = selectors.ticket_queue(request.user, params, only=only)
     return params, view, filterset, rows, sort
 
 
@@ -81,7 +87,7 @@ def ticket_list(request):
 
 def more_filters(request):
     """The queue's secondary filters, loaded when the person opens them."""
-    filterset = _queue(request)[2]
+    filterset = _queue(request, every_filter=True)[2]
     return render(
         request,
         "tickets/_more_filters.html",
@@ -276,19 +282,10 @@ def _detail_context(request, ticket, **forms):
         context["status_form"] = StatusForm(initial={**initial, "status": ticket.status_id})
     if can["fields"]:
         context["priority_form"] = PriorityForm(initial={**initial, "priority": ticket.priority_id})
-        context["fields_form"] = forms.get("fields_form") or FieldsForm(
-            ticket=ticket,
-            initial={
-                **initial,
-                "type": ticket.type_id,
-                "component": ticket.component_id,
-                "support_level": ticket.support_level,
-                "criticality": ticket.criticality,
-                "asset": ticket.asset_id,
-                "project": ticket.project_id,
-                "followers": [f.pk for f in followers],
-            },
-        )
+        # The classification form comes with the page only when it was posted with errors;
+        # otherwise it is loaded when opened (ticket_classification): its six pickers cost
+        # more than the rest of the side panel.
+        context["fields_form"] = forms.get("fields_form")
     if can["assign"]:
         context["assign_form"] = AssignForm(
             initial={**initial, "assignees": [a.pk for a in assignees]}
@@ -304,6 +301,31 @@ def _detail_context(request, ticket, **forms):
     if can["transfer"]:
         context["transfer_form"] = TransferForm()
     return context
+
+
+def _fields_form(ticket) -> FieldsForm:
+    return FieldsForm(
+        ticket=ticket,
+        initial={
+            "version": ticket.version,
+            "type": ticket.type_id,
+            "component": ticket.component_id,
+            "support_level": ticket.support_level,
+            "criticality": ticket.criticality,
+            "asset": ticket.asset_id,
+            "project": ticket.project_id,
+            "followers": [f.pk for f in ticket.followers.all()],
+        },
+    )
+
+
+def ticket_classification(request, number):
+    """The ticket's classification form (type, level, component...), loaded when opened."""
+    ticket = access.get_visible_ticket_or_404(request.user, number)
+    if not access.can_change_fields(request.user, ticket):
+        raise PermissionDenied
+    context = {"ticket": ticket, "fields_form": _fields_form(ticket)}
+    return render(request, "tickets/_classification.html", context)
 
 
 def _run(request, ticket, action):

@@ -96,3 +96,57 @@ def test_filtered_list_queries_do_not_grow(
         response = client.get(reverse("tickets:list"), params)
     assert len(response.context["tickets"]) == 25
     assert Ticket.objects.count() == 33
+
+
+# The queue's rows as the template wrote them before tickets.templatetags.queue_rows.
+ROW_TEMPLATE = """{% load i18n tickets %}{% for ticket in tickets %}
+<tr{% if ticket.is_overdue %} class="ticket-overdue"{% endif %}>
+  {% if bulk_form %}<td class="bulk-cell"><input class="form-check-input bulk-select" type="checkbox" form="bulk-form" name="tickets" value="{{ ticket.number }}" aria-label="{% blocktranslate with number=ticket.number %}Select ticket #{{ number }}{% endblocktranslate %}"></td>{% endif %}
+  <td class="text-nowrap"><a class="fw-semibold" href="{% url 'tickets:detail' ticket.number %}">#{{ ticket.number }}</a></td>
+  <td class="ticket-title-cell">
+    <a class="link-body-emphasis text-decoration-none" href="{% url 'tickets:detail' ticket.number %}">{{ ticket.title }}</a>
+    {% if ticket.is_overdue %}<span class="badge text-bg-danger ms-1">{% translate "Overdue" %}</span>{% endif %}
+    {% if ticket.type %}<div class="small text-body-secondary">{{ ticket.type.name }}</div>{% endif %}
+  </td>
+  <td>{% if ticket.organization_id %}{{ ticket.organization.name }}{% else %}<span class="badge text-bg-warning">{% translate "Unidentified" %}</span> <span class="small">{{ ticket.contact_email }}</span>{% endif %}{% if ticket.requester %}<div class="small text-body-secondary">{{ ticket.requester.get_full_name|default:ticket.requester.email }}</div>{% endif %}</td>
+  <td>{{ ticket.status|status_badge }}</td>
+  <td>{{ ticket.priority|priority_badge }}</td>
+  <td class="small">{% for person in ticket.assignees.all %}{{ person.get_full_name|default:person.email }}{% if not forloop.last %}, {% endif %}{% empty %}<span class="text-body-secondary">{% translate "Unassigned" %}</span>{% endfor %}</td>
+  <td class="small text-nowrap">{{ ticket.created_at|date:"SHORT_DATETIME_FORMAT" }}</td>
+  <td class="small text-nowrap">{{ ticket.last_activity_at|date:"SHORT_DATETIME_FORMAT" }}{% if ticket.last_activity_by %}<div class="text-body-secondary">{{ ticket.last_activity_by.get_full_name|default:ticket.last_activity_by.email }}</div>{% endif %}</td>
+</tr>
+{% endfor %}"""  # noqa: E501
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_queue_rows_are_written_as_the_template_wrote_them(
+    language, login, agent, agent_l2, make_ticket, client_a, queue
+):
+    import re
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    odd = make_ticket(client_a, title='<b>"Imprimante" & co</b>', description="…")
+    services.assign(actor=agent, ticket=odd, assignees=[agent, agent_l2])
+    Ticket.objects.filter(pk=odd.pk).update(
+        is_overdue=True, organization=None, requester=None, contact_email="x@unknown.test"
+    )
+    client = login(agent)
+    with translation.override(language):
+        for bulk in (True, False):
+            response = client.get(reverse("tickets:list"), HTTP_ACCEPT_LANGUAGE=language)
+            tickets = response.context["tickets"]
+            html = response.content.decode()
+            written = re.search(r"<tbody>(.*?)</tbody>", html, re.S).group(1)
+            if not bulk:
+                from tickets.templatetags.tickets import queue_rows
+
+                written = queue_rows(tickets, None)
+            expected = Template(ROW_TEMPLATE).render(
+                Context({"tickets": tickets, "bulk_form": bulk})
+            )
+            squeeze = lambda text: re.sub(r">\s+<", "><", text).strip()  # noqa: E731
+            assert squeeze(written) == squeeze(expected)
+            assert "ticket-overdue" in written and "&lt;b&gt;&quot;Imprimante" in written
+            assert ("Non identifié" if language == "fr" else "Unidentified") in written

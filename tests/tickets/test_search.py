@@ -88,3 +88,65 @@ def test_search_queries_do_not_grow(
         make_ticket(client_a, title="Imprimante en panne")
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(found(client, "imprimante")) == 25
+
+
+@pytest.fixture
+def printers(make_ticket, agent, client_a):
+    """Text matches (titles, a description) and tickets found only through a reply or a note;
+    each made after the previous one, so activity order is creation order."""
+    made = {}
+    made["title_old"] = make_ticket(client_a, title="Imprimante HS", description="Rien.")
+    made["description"] = make_ticket(client_a, title="Poste 3", description="Une imprimante.")
+    made["title_new"] = make_ticket(client_a, title="Imprimante lente", description="Rien.")
+    made["reply"] = make_ticket(client_a, title="Accès", description="Mot de passe.")
+    services.reply(actor=agent, ticket=made["reply"], body="Voir l'imprimante du 2e.")
+    made["note"] = make_ticket(client_a, title="Facture", description="Montant.")
+    services.reply(actor=agent, ticket=made["note"], body="imprimante", internal=True)
+    return {key: ticket.number for key, ticket in made.items()}
+
+
+def _pages(user, text, per_page):
+    from django.http import QueryDict
+
+    from tickets import selectors
+    from tickets.paging import CappedPaginator
+
+    rows = selectors.ticket_queue(user, QueryDict(f"q={text}"))[1]
+    paginator = CappedPaginator(rows, per_page)
+    numbers = []
+    for page in range(1, paginator.num_pages + 1):
+        numbers += [t.number for t in paginator.page(page).object_list]
+    return paginator.count, numbers
+
+
+def test_text_matches_come_first_then_reply_matches_page_after_page(
+    login, agent, client_a, printers
+):
+    expected = [
+        printers["title_new"],
+        printers["title_old"],
+        printers["description"],
+        printers["note"],
+        printers["reply"],
+    ]
+    assert found(login(agent), "imprimante") == expected
+    for per_page in (1, 2, 3):
+        assert _pages(agent, "imprimante", per_page) == (5, expected)
+    # The client: no note, and the same order.
+    assert _pages(client_a, "imprimante", 2) == (4, [*expected[:3], printers["reply"]])
+
+
+def test_ranking_is_bounded_to_the_most_recent_text_matches(login, agent, printers, monkeypatch):
+    monkeypatch.setattr(search, "RANK_LIMIT", 1)
+    numbers = _pages(agent, "imprimante", 2)[1]
+    if search.uses_full_text():
+        # Only the newest text match is ranked; older text matches follow, newest first.
+        first = [printers["title_new"], printers["description"], printers["title_old"]]
+    else:
+        first = [printers["title_new"], printers["title_old"], printers["description"]]
+    assert numbers == [*first, printers["note"], printers["reply"]]
+
+
+def test_a_sorted_search_keeps_every_match(login, agent, printers):
+    numbers = found(login(agent), "imprimante", sort="-number")
+    assert numbers == sorted(printers.values(), reverse=True)

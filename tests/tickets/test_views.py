@@ -457,3 +457,133 @@ def test_a_staff_reply_is_recorded_as_an_answer_by_default(login, agent, ticket_
     )
     event = ticket_a.events.get(kind="reply")
     assert event.action_type == "answer"
+
+
+def test_classification_form_is_loaded_when_opened(
+    login, agent, client_a, client_b, ticket_a, ref, django_assert_max_num_queries
+):
+    detail = reverse("tickets:detail", args=[ticket_a.number])
+    fragment = reverse("tickets:classification", args=[ticket_a.number])
+    staff = login(agent)
+    page = staff.get(detail).content.decode()
+    assert f'hx-get="{fragment}"' in page and 'name="support_level"' not in page
+    with django_assert_max_num_queries(20):
+        form = staff.get(fragment)
+    assert form.status_code == 200
+    html = form.content.decode()
+    assert 'name="support_level"' in html and 'name="followers"' in html
+    assert f'action="{reverse("tickets:fields", args=[ticket_a.number])}"' in html
+    # Posted with an error: the page comes back with the form open and the error shown.
+    response = staff.post(
+        reverse("tickets:fields", args=[ticket_a.number]),
+        {"version": ticket_a.version, "support_level": 9, "criticality": "high"},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert '<details class="ticket-classification" open>' in html
+    assert 'name="support_level"' in html and "errorlist" in html
+    assert login(client_a).get(fragment).status_code == 403
+    assert login(client_b).get(fragment).status_code == 404
+
+
+# The timeline as templates/tickets/_event.html wrote it before the timeline_events tag.
+EVENT_TEMPLATE = """{% load i18n tickets intake %}
+<li class="timeline-item event-{{ event.kind }}{% if event.is_internal %} is-internal{% endif %}" id="event-{{ event.pk }}">
+  <div class="timeline-head">
+    <span class="timeline-actor">{% if event.actor %}{{ event.actor.get_full_name|default:event.actor.email }}{% elif event.data.via == "email" %}{{ ticket.contact_email|default:_("Unidentified sender") }}{% else %}{% translate "System" %}{% endif %}</span>
+    <span class="timeline-what">
+      {% if event.kind == "created" %}{% translate "filed the ticket" %}
+      {% elif event.kind == "reply" %}{% translate "replied" %}
+      {% elif event.kind == "note" %}{% translate "wrote an internal note" %}
+      {% elif event.kind == "status" %}{% if event.data.auto %}{% blocktranslate count days=event.data.days %}closed the ticket after {{ days }} day without answer{% plural %}closed the ticket after {{ days }} days without answer{% endblocktranslate %}{% else %}{% translate "changed the status" %}{% endif %}
+      {% elif event.kind == "field" %}{% blocktranslate with field=event.field_label %}changed {{ field }}{% endblocktranslate %}
+      {% elif event.kind == "assignment" %}{% translate "changed the assignees" %}
+      {% elif event.kind == "claim" %}{% translate "took the ticket" %}
+      {% elif event.kind == "escalation" %}{% blocktranslate with old=event.data.old new=event.data.new %}escalated from level {{ old }} to level {{ new }}{% endblocktranslate %}
+      {% elif event.kind == "attachment" %}{% translate "attached a file" %}
+      {% elif event.kind == "reopen" %}{% if event.data.by_reply %}{% translate "replied, which reopened the ticket" %}{% else %}{% translate "reopened the ticket" %}{% endif %}
+      {% elif event.kind == "link" %}{% if event.data.link == "transferred_to" %}{% translate "transferred the ticket to development" %}{% else %}{% translate "created this development ticket from" %}{% endif %} <a href="{% url 'tickets:detail' event.data.number %}">#{{ event.data.number }}</a>
+      {% elif event.kind == "warning" %}{% blocktranslate count days=event.data.days %}Without an answer, the ticket closes itself tomorrow (after {{ days }} day of waiting).{% plural %}Without an answer, the ticket closes itself tomorrow (after {{ days }} days of waiting).{% endblocktranslate %}
+      {% else %}{{ event.get_kind_display }}{% endif %}
+    </span>
+    {% if event.data.via == "email" %}<span class="badge text-bg-light border email-badge">{% if event.data.from %}{% blocktranslate with sender=event.data.from %}by email from {{ sender }}{% endblocktranslate %}{% else %}{% translate "by email" %}{% endif %}</span>{% endif %}
+    {% if event.is_internal %}<span class="badge internal-badge">{% translate "Internal" %}</span>{% endif %}
+    {% if event.action_type != "event" and event.action_type != "history" %}<span class="badge text-bg-light border">{{ event.get_action_type_display }}</span>{% endif %}
+    <time class="timeline-time" datetime="{{ event.action_at|date:'c' }}">{{ event.action_at|date:"SHORT_DATETIME_FORMAT" }}</time>
+  </div>
+  {% if event.new_display is not None %}
+  <div class="timeline-change">
+    {% if event.old_display is not None and event.old_display != "" %}<span class="change-old">{{ event.old_display }}</span> <span aria-hidden="true">→</span>{% endif %}
+    <span class="change-new">{{ event.new_display|default:"—" }}</span>
+  </div>
+  {% endif %}
+  {% if event.kind == "assignment" %}
+  <div class="timeline-change">
+    {% if event.data.added %}<span class="change-new">+ {{ event.data.added|join:", " }}</span>{% endif %}
+    {% if event.data.removed %}<span class="change-old">− {{ event.data.removed|join:", " }}</span>{% endif %}
+  </div>
+  {% endif %}
+  {% if event.body and event.data.via == "email" %}{% with parts=event.body|email_parts %}
+  <div class="timeline-body markdown">{{ parts.0|markdown }}</div>
+  {% if parts.1 %}<details class="quoted-history small"><summary>{% translate "Show quoted text" %}</summary><pre class="text-body-secondary mb-0" style="white-space: pre-wrap">{{ parts.1 }}</pre></details>{% endif %}
+  {% endwith %}{% elif event.body %}<div class="timeline-body markdown">{{ event.body|markdown }}</div>{% endif %}
+  {% include "tickets/_attachments.html" with files=event.attachments.all %}
+</li>
+"""  # noqa: E501, RUF001
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_timeline_is_written_as_the_template_wrote_it(
+    language, login, agent, agent_l2, client_a, ticket_a, ref
+):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from tickets import selectors
+    from tickets.templatetags.tickets import timeline_events
+
+    ticket = ticket_a
+    services.claim(actor=agent, ticket=ticket)
+    services.reply(actor=agent, ticket=ticket, body='**Bonjour** <script>x</script> & "co"')
+    services.reply(actor=agent, ticket=ticket, body="Note", internal=True, attachments=[png_file()])
+    services.change_priority(actor=agent, ticket=ticket, priority=ref.priority["haute"])
+    ticket.refresh_from_db()
+    services.update_ticket(
+        actor=agent,
+        ticket=ticket,
+        version=ticket.version,
+        changes={"support_level": 2, "criticality": "high", "type": ref.type["bogue"],
+                 "description": "Autre texte"},
+        followers=[agent_l2],
+    )  # fmt: skip
+    services.assign(actor=agent, ticket=ticket, assignees=[agent_l2])
+    services.escalate(actor=agent, ticket=ticket, reason="N3")
+    services.change_status(actor=agent, ticket=ticket, status=ref.status["ferme"])
+    services.reply(actor=client_a, ticket=ticket, body="Toujours en panne")
+    services.transfer_to_development(actor=agent, ticket=ticket, type=ref.type["story"])
+    for kind, data, body in (
+        ("status", {"auto": True, "days": 1}, ""),
+        ("status", {"auto": True, "days": 7}, ""),
+        ("warning", {"days": 3}, ""),
+        ("reply", {"via": "email", "from": "x@alpha.test"}, "Merci\n\nLe lun. a écrit :\n> avant"),
+        ("email_in", {"via": "email"}, ""),
+        ("link", {"link": "transferred_from", "number": ticket.number}, ""),
+    ):
+        Event.objects.create(ticket=ticket, kind=kind, data=data, body=body)
+    with translation.override(language):
+        for user in (agent, client_a):
+            events = selectors.timeline(user, ticket)
+            written = timeline_events(events, ticket)
+            expected = "".join(
+                Template(EVENT_TEMPLATE).render(Context({"event": event, "ticket": ticket}))
+                for event in events
+            )
+
+            def squeeze(text):
+                text = re.sub(r"\s+", " ", text)
+                return re.sub(r" ?(<[^>]+>) ?", r"\1", text).strip()
+
+            assert squeeze(written) == squeeze(expected)
+            assert "<strong>Bonjour</strong>" in written and "<script>" not in written
+    page = login(agent).get(reverse("tickets:detail", args=[ticket.number])).content.decode()
+    assert page.count('class="timeline-item') == len(selectors.timeline(agent, ticket))
