@@ -191,35 +191,37 @@ def queue_due(*, now: dt.datetime | None = None) -> dict[str, int]:
     return counts
 
 
-def _retry(row, actor) -> None:
-    if not row.can_retry:
-        raise PermissionDenied
-    type(row).objects.filter(pk=row.pk, status__in=[Status.FAILED, Status.RETRYING]).update(
-        status=Status.PENDING, next_attempt_at=None, claimed_at=None
+def _send_again(row, actor, task) -> None:
+    """Back to pending (only from failed or retrying, checked on the row itself) and queued."""
+    reset = (
+        type(row)
+        .objects.filter(pk=row.pk, status__in=[Status.FAILED, Status.RETRYING])
+        .update(status=Status.PENDING, next_attempt_at=None, claimed_at=None)
     )
-    logger.info("user %s retries %s %s", actor.pk, type(row).__name__, row.pk)
+    if not reset:
+        raise PermissionDenied
+    logger.info("user %s sends %s %s again", actor.pk, type(row).__name__, row.pk)
+    transaction.on_commit(lambda: task.delay(row.pk), robust=True)
 
 
 @transaction.atomic
 def retry_email(*, actor, email: OutgoingEmail) -> None:
     """Admins send a failed (or waiting) email again now."""
-    if not access.can_view_outbox(actor):
-        raise PermissionDenied
-    _retry(email, actor)
     from . import tasks
 
-    transaction.on_commit(lambda: tasks.deliver_email.delay(email.pk), robust=True)
+    if not access.can_view_outbox(actor):
+        raise PermissionDenied
+    _send_again(email, actor, tasks.deliver_email)
 
 
 @transaction.atomic
 def retry_post(*, actor, post: WebhookPost) -> None:
     """Admins post a failed (or waiting) webhook message again now."""
-    if not access.can_manage_webhooks(actor):
-        raise PermissionDenied
-    _retry(post, actor)
     from . import tasks
 
-    transaction.on_commit(lambda: tasks.deliver_post.delay(post.pk), robust=True)
+    if not access.can_manage_webhooks(actor):
+        raise PermissionDenied
+    _send_again(post, actor, tasks.deliver_post)
 
 
 def purge_old(*, now: dt.datetime | None = None) -> int:
