@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.models import Organization, Role
 
-from . import access, search
+from . import access, reference, search
 from .models import FINAL_CATEGORIES, Component, Priority, Status, Ticket, TicketType
 
 
@@ -189,7 +189,7 @@ class TicketFilter(django_filters.FilterSet):
 
 
 def _status_ids(categories) -> list[int]:
-    return list(Status.objects.filter(category__in=list(categories)).values_list("pk", flat=True))
+    return reference.get().status_ids(categories)
 
 
 def access_organizations(user):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.models import Role, User
 
-from . import access
+from . import access, reference
 from .files import validate_upload
 from .models import (
     Asset,
@@ -312,8 +312,9 @@ class BulkForm(forms.Form):
         self.fields["tickets"].error_messages["required"] = _("Select at least one ticket.")
         people = list(assignable_people())
         self._people = {p.pk: p for p in people}
-        self._statuses = {s.pk: s for s in active(Status)}
-        self._priorities = {p.pk: p for p in active(Priority)}
+        data = reference.get()
+        self._statuses = {s.pk: s for s in data.active(data.statuses)}
+        self._priorities = {p.pk: p for p in data.active(data.priorities)}
         self.fields["change"].choices = [
             ("", _("Choose a change…")),
             (

@@ -12,6 +12,9 @@
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
+from . import reference
+from .models import Ticket
+
 CAP = 10_000
 
 
@@ -50,10 +53,14 @@ def rows_by_ids(queryset, ids: list) -> list:
     """The rows of ids, in that order, loaded from queryset's model with queryset's joins,
     columns and prefetches but filtered on the ids only (the ids come from the visible,
     filtered query): a query the planner reads in a blink, where joins plus filters plus a
-    sort take it many milliseconds to plan."""
+    sort take it many milliseconds to plan. Tickets get their status, priority and type from
+    tickets.reference (cached) rather than from three more joins."""
     rows = queryset.model._default_manager.filter(pk__in=ids)
     rows.query.select_related = queryset.query.select_related
     rows.query.deferred_loading = queryset.query.deferred_loading
     rows = rows.prefetch_related(*queryset._prefetch_related_lookups)
     by_id = {row.pk: row for row in rows} if ids else {}
-    return [by_id[pk] for pk in ids if pk in by_id]
+    found = [by_id[pk] for pk in ids if pk in by_id]
+    if queryset.model is Ticket:
+        reference.attach(found)
+    return found

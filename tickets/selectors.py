@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from . import access, search
+from . import access, reference, search
 from .models import (
     Asset,
     Attachment,
@@ -25,7 +25,8 @@ from .models import (
 )
 from .paging import rows_by_ids
 
-LIST_RELATED = ("status", "priority", "type", "organization", "requester", "last_activity_by")
+# Status, priority and type are attached from tickets.reference by rows_by_ids, not joined.
+LIST_RELATED = ("organization", "requester", "last_activity_by")
 # The columns a row shows (queue, dashboard, related tickets): the rest is never read there, and
 # building 25 rows of 7 models with every column is a good part of a page's time.
 _PERSON = ("first_name", "last_name", "email")
@@ -36,14 +37,9 @@ LIST_FIELDS = (
     "contact_email",
     "created_at",
     "last_activity_at",
-    "type__name_fr",
-    "type__name_en",
-    "status__name_fr",
-    "status__name_en",
-    "status__category",
-    "priority__name_fr",
-    "priority__name_en",
-    "priority__code",
+    "type",
+    "status",
+    "priority",
     "organization__name",
     *(f"requester__{name}" for name in _PERSON),
     *(f"last_activity_by__{name}" for name in _PERSON),
@@ -98,10 +94,10 @@ def ticket_queue(user, params, *, only=None):
 
 
 def _status_ids() -> dict[str, list[int]]:
-    """Status ids by category (a handful of rows), so counters filter on the indexed status_id."""
+    """Status ids by category, so counters filter on the indexed status_id."""
     ids: dict[str, list[int]] = {}
-    for pk, category in Status.objects.values_list("id", "category"):
-        ids.setdefault(category, []).append(pk)
+    for pk, status in reference.get().statuses.items():
+        ids.setdefault(status.category, []).append(pk)
     return ids
 
 
@@ -188,7 +184,7 @@ def todo_count(user) -> int:
 
 def dashboard_rows(user, *, limit: int = 10) -> list[Ticket]:
     """Staff: the open tickets assigned to them. Customers: their open visible tickets."""
-    rows = ticket_list_rows(user).exclude(status__category__in=[c.value for c in FINAL])
+    rows = ticket_list_rows(user).exclude(status_id__in=_final_ids(_status_ids()))
     if access.sees_internal(user):
         rows = rows.filter(assignees=user)
     # Ids first, then the rows by id (tickets.paging).

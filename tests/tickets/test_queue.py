@@ -150,3 +150,14 @@ def test_queue_rows_are_written_as_the_template_wrote_them(
             assert squeeze(written) == squeeze(expected)
             assert "ticket-overdue" in written and "&lt;b&gt;&quot;Imprimante" in written
             assert ("Non identifié" if language == "fr" else "Unidentified") in written
+
+
+def test_a_renamed_status_shows_on_the_list_at_once(login, agent, queue, ref):
+    """Rows take their status from the cached reference data; renaming one drops the cache."""
+    client = login(agent)
+    assert "Sur le feu" not in client.get(reverse("tickets:list")).content.decode()
+    status = queue["mine"].status
+    status.name_fr = status.name_en = "Sur le feu"
+    status.save()
+    page = client.get(reverse("tickets:list")).content.decode()
+    assert "Sur le feu" in page
