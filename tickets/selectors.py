@@ -93,16 +93,9 @@ def ticket_queue(user, params, *, only=None):
     return filterset, rows.order_by(*order_fields(sort)), sort
 
 
-def _status_ids() -> dict[str, list[int]]:
-    """Status ids by category, so counters filter on the indexed status_id."""
-    ids: dict[str, list[int]] = {}
-    for pk, status in reference.get().statuses.items():
-        ids.setdefault(status.category, []).append(pk)
-    return ids
-
-
-def _final_ids(ids: dict[str, list[int]]) -> list[int]:
-    return [pk for category in FINAL for pk in ids.get(category, [])]
+def _final_ids() -> list[int]:
+    """Ids of the final statuses, so counters filter on the indexed status_id."""
+    return reference.get().status_ids(FINAL)
 
 
 COUNTERS_VERSION_KEY = "tickets:counters:version"
@@ -152,11 +145,11 @@ def dashboard_counts(user) -> dict[str, int]:
 
     def shared():
         tickets = access.visible_tickets(user)
-        ids = _status_ids()
-        final = _final_ids(ids)
+        final = _final_ids()
+        new = reference.get().status_ids([Status.Category.NEW])
         assigned = Ticket.assignees.through.objects.filter(ticket_id=OuterRef("pk"))
         return {
-            "new": tickets.filter(status_id__in=ids.get(Status.Category.NEW, [])).count(),
+            "new": tickets.filter(status_id__in=new).count(),
             "unassigned": tickets.exclude(status_id__in=final).exclude(Exists(assigned)).count(),
             "overdue": tickets.filter(is_overdue=True).exclude(status_id__in=final).count(),
             "closed_today": tickets.filter(closed_at__gte=today).count(),
@@ -173,10 +166,9 @@ def todo_count(user) -> int:
     waiting on them."""
 
     def compute():
-        ids = _status_ids()
         if access.sees_internal(user):
-            return _my_open_count(user, _final_ids(ids))
-        waiting = ids.get(Status.Category.WAITING_CLIENT, [])
+            return _my_open_count(user, _final_ids())
+        waiting = reference.get().status_ids([Status.Category.WAITING_CLIENT])
         return access.visible_tickets(user).filter(status_id__in=waiting).count()
 
     return _cached_counts(f"todo:user{user.pk}", compute)
@@ -184,7 +176,7 @@ def todo_count(user) -> int:
 
 def dashboard_rows(user, *, limit: int = 10) -> list[Ticket]:
     """Staff: the open tickets assigned to them. Customers: their open visible tickets."""
-    rows = ticket_list_rows(user).exclude(status_id__in=_final_ids(_status_ids()))
+    rows = ticket_list_rows(user).exclude(status_id__in=_final_ids())
     if access.sees_internal(user):
         rows = rows.filter(assignees=user)
     # Ids first, then the rows by id (tickets.paging).
