@@ -4,14 +4,16 @@ A handful of rows each, shown on every row of every ticket list. Joining them in
 query costs PostgreSQL more to plan (seven tables) than to run, so lists attach them from here
 instead (tickets.paging.rows_by_ids).
 
-They are kept in the shared cache, one entry for the three tables, read with one cache hit.
-Saving or deleting any of them drops the entry right away and again on commit (a page
-rendered in between cannot keep the old rows). Bulk updates send no signal, so the entry also
-expires after REFERENCE_CACHE_SECONDS.
+Each process keeps its own copy, valid while the version number in the shared cache is the one
+it was loaded under: a page reads one small integer from the cache rather than the rows.
+Saving or deleting any of them moves the version on right away and again on commit (a page
+rendered in between cannot keep the old rows), so every process reloads at its next read. Bulk
+updates send no signal, so a copy is also reloaded after REFERENCE_CACHE_SECONDS.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -20,7 +22,7 @@ from django.db.models.signals import post_delete, post_save
 
 from .models import Priority, Status, TicketType
 
-CACHE_KEY = "tickets:reference:v1"
+VERSION_KEY = "tickets:reference:version"
 REFERENCE_CACHE_SECONDS = 300
 
 
@@ -50,11 +52,22 @@ def _load() -> Reference:
     )
 
 
+# This process's copy: (version it was loaded under, when, the rows).
+_copy: tuple[int, float, Reference] | None = None
+
+
 def get() -> Reference:
-    data = cache.get(CACHE_KEY)
-    if data is None:
-        data = _load()
-        cache.set(CACHE_KEY, data, REFERENCE_CACHE_SECONDS)
+    global _copy
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # A new number (the cache was emptied): no process's copy can claim it.
+        cache.add(VERSION_KEY, time.time_ns(), None)
+        version = cache.get(VERSION_KEY)
+    copy = _copy
+    if copy and copy[0] == version and time.monotonic() - copy[1] < REFERENCE_CACHE_SECONDS:
+        return copy[2]
+    data = _load()
+    _copy = (version, time.monotonic(), data)
     return data
 
 
@@ -77,8 +90,15 @@ def attach(tickets) -> None:
 
 
 def changed(**kwargs) -> None:
-    cache.delete(CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(CACHE_KEY), robust=True)
+    _next_version()
+    transaction.on_commit(_next_version, robust=True)
+
+
+def _next_version() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.add(VERSION_KEY, time.time_ns(), None)
 
 
 for _model in (Status, Priority, TicketType):

@@ -69,7 +69,7 @@ def ticket_list(request):
     )
     context = {
         "page": page,
-        "tickets": list(page.object_list),
+        "tickets": selectors.with_assignee_names(list(page.object_list)),
         "filter": filterset,
         "sort": sort,
         "view": view,

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tickets import services
-from tickets.models import Ticket
+from tickets.models import Status, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +161,21 @@ def test_a_renamed_status_shows_on_the_list_at_once(login, agent, queue, ref):
     status.save()
     page = client.get(reverse("tickets:list")).content.decode()
     assert "Sur le feu" in page
+
+
+def test_each_process_keeps_the_reference_rows_until_their_version_moves(
+    ref, django_assert_num_queries
+):
+    """Pages read the rows from this process's copy (no query); a save anywhere moves the
+    shared version, and the next read reloads. A write no signal announces (update()) shows
+    once the version moves or the copy expires."""
+    from tickets import reference
+
+    copy = reference.get()
+    with django_assert_num_queries(0):
+        assert reference.get() is copy
+    status = next(iter(ref.status.values()))
+    Status.objects.filter(pk=status.pk).update(name_fr="Sur le feu", name_en="Sur le feu")
+    assert reference.get().statuses[status.pk].name_fr != "Sur le feu"
+    reference.changed()  # what saving a status does, in this process or another one
+    assert reference.get().statuses[status.pk].name_fr == "Sur le feu"

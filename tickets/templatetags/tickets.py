@@ -63,8 +63,8 @@ def _when(moment) -> str:
 # database goes through escape().
 @register.simple_tag
 def queue_rows(tickets, bulk):
-    """The <tr> of each ticket in the queue (templates/tickets/list.html); bulk: with the
-    selection checkbox."""
+    """The <tr> of each ticket in the queue (templates/tickets/list.html), given with their
+    assignee_names (tickets.selectors.with_assignee_names); bulk: with the selection checkbox."""
     # The detail URL once, then each ticket's number in its place.
     marker = 987654321
     url_start, url_end = reverse("tickets:detail", args=[marker]).split(str(marker))
@@ -110,7 +110,7 @@ def _queue_row(ticket, bulk, url, words) -> str:
         out.append(f'<div class="small text-body-secondary">{_person(ticket.requester)}</div>')
     out.append(f"</td><td>{status_badge(ticket.status)}</td>")
     out.append(f"<td>{priority_badge(ticket.priority)}</td>")
-    assignees = ", ".join(_person(person) for person in ticket.assignees.all())
+    assignees = ", ".join(escape(name) for name in ticket.assignee_names)
     if not assignees:
         assignees = f'<span class="text-body-secondary">{words["unassigned"]}</span>'
     out.append(f'<td class="small">{assignees}</td>')
