@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.ticket_list, name="list"),
     path("new/", views.ticket_create, name="new"),
     path("bulk/", views.ticket_bulk, name="bulk"),
+    path("bulk/changes/", views.bulk_changes, name="bulk-changes"),
     path("filters/", views.more_filters, name="more-filters"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact"),
     path(

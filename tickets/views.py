@@ -78,7 +78,9 @@ def ticket_list(request):
         "saved_views": SAVED_VIEWS if access.can_use_saved_views(request.user) else {},
         "columns": _sortable_columns(request, sort),
         "can_create": access.can_create_ticket(request.user),
-        "bulk_form": BulkForm(user=request.user) if access.can_bulk_edit(request.user) else None,
+        # The bulk bar's list of changes (people, statuses, priorities) is loaded when a first
+        # row is ticked (bulk_changes): most views of the queue tick none.
+        "can_bulk": access.can_bulk_edit(request.user),
         "refresh_seconds": settings.HELPDESK_REFRESH_SECONDS,
         "nav_active": "tickets",
     }
@@ -93,6 +95,14 @@ def more_filters(request):
         "tickets/_more_filters.html",
         {"filter": filterset, "main_filters": MAIN_FILTERS},
     )
+
+
+def bulk_changes(request):
+    """The bulk bar's list of changes, loaded when the person ticks a first row."""
+    if not access.can_bulk_edit(request.user):
+        raise Http404
+    form = BulkForm(user=request.user)
+    return render(request, "tickets/_bulk_changes.html", {"bulk_form": form})
 
 
 @require_POST

@@ -21,6 +21,13 @@
       ? count.dataset.some.replace("__N__", checked)
       : count.dataset.none;
     document.getElementById("bulk-apply").disabled = checked === 0;
+    // The list of changes is loaded once, when a first row is ticked.
+    var change = document.getElementById("bulk-change");
+    if (checked && change && change.dataset.load) {
+      var url = change.dataset.load;
+      delete change.dataset.load;
+      htmx.ajax("GET", url, { target: change, swap: "outerHTML" });
+    }
     var all = document.getElementById("bulk-all");
     if (all) {
       all.checked = boxes.length > 0 && checked === boxes.length;

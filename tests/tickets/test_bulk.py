@@ -1,5 +1,7 @@
 """Bulk actions on the queue: assign, status, priority on selected rows, through the services."""
 
+import re
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
@@ -94,3 +96,20 @@ def test_customers_get_no_bulk_bar_nor_endpoint(login, client_a, rows, agent):
     assert post(client, [rows[0].number], f"assign:{agent.pk}").status_code == 404
     staff = login(agent).get(reverse("tickets:list")).content.decode()
     assert 'id="bulk-form"' in staff and staff.count('class="form-check-input bulk-select"') == 3
+
+
+def test_the_list_of_changes_is_loaded_when_a_first_row_is_ticked(
+    login, agent, agent_l2, admin, client_a, rows, django_assert_max_num_queries
+):
+    """The queue page carries a placeholder (no query for people); the list comes from its
+    own fragment, behind the same access check as the bulk action."""
+    client = login(agent)
+    page = client.get(reverse("tickets:list")).content.decode()
+    assert 'data-load="/tickets/bulk/changes/"' in page and f"assign:{agent.pk}" not in page
+    with django_assert_max_num_queries(12):
+        fragment = client.get(reverse("tickets:bulk-changes")).content.decode()
+    assert 'id="bulk-change"' in fragment and 'name="change"' in fragment
+    assert re.search(rf'value="assign:{agent.pk}"\s*>(Me|Moi)<', fragment)
+    assert f"assign:{agent_l2.pk}" in fragment and f"assign:{admin.pk}" in fragment
+    assert f"assign:{client_a.pk}" not in fragment and "assign:none" in fragment
+    assert login(client_a).get(reverse("tickets:bulk-changes")).status_code == 404
