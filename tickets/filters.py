@@ -131,6 +131,19 @@ class TicketFilter(django_filters.FilterSet):
                 "last_name"
             )
 
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            # The options shown come from the cached reference data rather than a query a
+            # page; a chosen value is still checked against the table (the field's queryset).
+            data = reference.get()
+            for name, table in REFERENCE_FILTERS.items():
+                if name in form.fields:
+                    rows = getattr(data, table).values()
+                    form.fields[name].widget.choices = [(row.pk, row) for row in rows]
+        return self._form
+
     def filter_queryset(self, queryset):
         """Every filter, the search last."""
         queryset = self.filter_unsearched(queryset)
@@ -186,6 +199,10 @@ class TicketFilter(django_filters.FilterSet):
         return search.search(
             queryset, value, with_internal=self.user is not None and access.sees_internal(self.user)
         )
+
+
+# Filters on reference tables -> the tickets.reference table holding their rows.
+REFERENCE_FILTERS = {"status": "statuses", "priority": "priorities", "type": "types"}
 
 
 def _status_ids(categories) -> list[int]:

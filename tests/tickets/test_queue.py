@@ -1,6 +1,10 @@
 """The queue: filters and sorts in the URL, saved views for staff, visibility kept."""
 
+import re
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tickets import services
@@ -122,8 +126,6 @@ ROW_TEMPLATE = """{% load i18n tickets %}{% for ticket in tickets %}
 def test_queue_rows_are_written_as_the_template_wrote_them(
     language, login, agent, agent_l2, make_ticket, client_a, queue
 ):
-    import re
-
     from django.template import Context, Template
     from django.utils import translation
 
@@ -179,3 +181,25 @@ def test_each_process_keeps_the_reference_rows_until_their_version_moves(
     assert reference.get().statuses[status.pk].name_fr != "Sur le feu"
     reference.changed()  # what saving a status does, in this process or another one
     assert reference.get().statuses[status.pk].name_fr == "Sur le feu"
+
+
+def test_status_priority_and_type_filters_show_their_options_without_a_query(
+    login, agent, queue, ref
+):
+    """Their options come from the reference data; a chosen one stays selected, and a value
+    that is not a priority is refused by the form as before."""
+    client = login(agent)
+    client.get(reverse("tickets:list"))
+    with CaptureQueriesContext(connection) as page:
+        html = client.get(reverse("tickets:list")).content.decode()
+    assert not [q for q in page.captured_queries if "tickets_priority" in q["sql"]]
+    for priority in ref.priority.values():
+        assert re.search(rf'<option value="{priority.pk}"\s*>{priority.name}<', html)
+    high = max(ref.priority.values(), key=lambda p: p.order)
+    status = queue["mine"].status
+    chosen = client.get(reverse("tickets:list"), {"priority": high.pk, "status": status.pk})
+    html = chosen.content.decode()
+    assert re.search(rf'<option value="{high.pk}" selected\s*>', html)
+    assert re.search(rf'<option value="{status.pk}" selected\s*>', html)
+    forged = client.get(reverse("tickets:list"), {"priority": 999999})
+    assert forged.context["filter"].form.errors["priority"]

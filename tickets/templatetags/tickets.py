@@ -1,12 +1,16 @@
 """{% load tickets %}: Markdown rendering (sanitized in tickets.markdown), small formatters, the
 queue's rows and the ticket page's timeline."""
 
+import functools
+import html
+
 from django import template
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import get_template
 from django.urls import reverse
-from django.utils.formats import date_format
-from django.utils.html import escape, format_html
+from django.utils import dateformat
+from django.utils.formats import date_format, get_format
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
@@ -29,13 +33,19 @@ def filesize(size):
     return filesizeformat(size)
 
 
+def _text(value) -> str:
+    """escape(value) without the lazy-string check: for the values of the queue's rows, which
+    are never lazy (the rows' markup is marked safe as a whole)."""
+    return html.escape(str(value))
+
+
 # Badges are filters rather than included templates: the queue shows dozens per page.
 @register.filter
 def status_badge(status):
     if status is None:
         return ""
-    return format_html(
-        '<span class="badge ticket-status {}">{}</span>', status.css_class, status.name
+    return mark_safe(  # noqa: S308 - both values escaped
+        f'<span class="badge ticket-status {_text(status.css_class)}">{_text(status.name)}</span>'
     )
 
 
@@ -43,14 +53,15 @@ def status_badge(status):
 def priority_badge(priority):
     if priority is None:
         return ""
-    return format_html(
-        '<span class="badge ticket-priority priority-{}">{}</span>', priority.code, priority.name
+    return mark_safe(  # noqa: S308 - both values escaped
+        f'<span class="badge ticket-priority priority-{_text(priority.code)}">'
+        f"{_text(priority.name)}</span>"
     )
 
 
 def _person(user) -> str:
     """{{ user.get_full_name|default:user.email }}, escaped."""
-    return escape(user.get_full_name() or user.email)
+    return _text(user.get_full_name() or user.email)
 
 
 def _when(moment) -> str:
@@ -58,9 +69,45 @@ def _when(moment) -> str:
     return date_format(template_localtime(moment), "SHORT_DATETIME_FORMAT") if moment else ""
 
 
+# Django date format codes that strftime writes the same way (zero-padded numbers).
+_STRFTIME_CODES = {"d": "%d", "m": "%m", "Y": "%Y", "y": "%y", "H": "%H", "i": "%M", "s": "%S"}
+
+
+@functools.lru_cache(maxsize=32)
+def _as_strftime(django_format: str) -> str | None:
+    """The strftime pattern that writes what django_format writes, or None when it has a code
+    strftime writes differently (month names, "P" for noon and a.m. …)."""
+    pattern = []
+    for char in django_format:
+        if char in _STRFTIME_CODES:
+            pattern.append(_STRFTIME_CODES[char])
+        elif char.isalpha() or char == "\\":
+            return None
+        else:
+            pattern.append("%%" if char == "%" else char)
+    return "".join(pattern)
+
+
+def _short_datetimes():
+    """A function writing datetimes as {{ value|date:"SHORT_DATETIME_FORMAT" }} does in the
+    active language, its format looked up once: 50 dates a queue page, where date_format looks
+    the format up and parses it each time. strftime (C) writes the formats it can (French
+    "d/m/Y H:i"); Django's formatter the others (English "m/d/Y P")."""
+    django_format = get_format("SHORT_DATETIME_FORMAT")
+    pattern = _as_strftime(django_format)
+
+    def write(moment) -> str:
+        if not moment:
+            return ""
+        local = template_localtime(moment)
+        return local.strftime(pattern) if pattern else dateformat.format(local, django_format)
+
+    return write
+
+
 # The queue's rows are written here rather than in the template: 25 rows of a dozen cells
 # took a good third of the page's rendering through the template engine. Every value from the
-# database goes through escape().
+# database goes through _text() (escape).
 @register.simple_tag
 def queue_rows(tickets, bulk):
     """The <tr> of each ticket in the queue (templates/tickets/list.html), given with their
@@ -69,22 +116,24 @@ def queue_rows(tickets, bulk):
     marker = 987654321
     url_start, url_end = reverse("tickets:detail", args=[marker]).split(str(marker))
     words = {
-        "overdue": escape(_("Overdue")),
-        "unidentified": escape(_("Unidentified")),
-        "unassigned": escape(_("Unassigned")),
+        "overdue": _text(_("Overdue")),
+        "unidentified": _text(_("Unidentified")),
+        "unassigned": _text(_("Unassigned")),
+        "select": _("Select ticket #%(number)s"),
     }
+    when = _short_datetimes()
     rows = []
     for ticket in tickets:
-        url = escape(f"{url_start}{ticket.number}{url_end}")
-        rows.append(_queue_row(ticket, bulk, url, words))
+        url = _text(f"{url_start}{ticket.number}{url_end}")
+        rows.append(_queue_row(ticket, bulk, url, words, when))
     return mark_safe("".join(rows))  # noqa: S308 - escaped above and in _queue_row
 
 
-def _queue_row(ticket, bulk, url, words) -> str:
+def _queue_row(ticket, bulk, url, words, when) -> str:
     number = ticket.number
     out = ['<tr class="ticket-overdue">' if ticket.is_overdue else "<tr>"]
     if bulk:
-        label = escape(_("Select ticket #%(number)s") % {"number": number})
+        label = _text(words["select"] % {"number": number})
         out.append(
             '<td class="bulk-cell"><input class="form-check-input bulk-select" type="checkbox"'
             f' form="bulk-form" name="tickets" value="{number}" aria-label="{label}"></td>'
@@ -92,30 +141,30 @@ def _queue_row(ticket, bulk, url, words) -> str:
     out.append(f'<td class="text-nowrap"><a class="fw-semibold" href="{url}">#{number}</a></td>')
     out.append(
         '<td class="ticket-title-cell"><a class="link-body-emphasis text-decoration-none"'
-        f' href="{url}">{escape(ticket.title)}</a>'
+        f' href="{url}">{_text(ticket.title)}</a>'
     )
     if ticket.is_overdue:
         out.append(f'<span class="badge text-bg-danger ms-1">{words["overdue"]}</span>')
     if ticket.type:
-        out.append(f'<div class="small text-body-secondary">{escape(ticket.type.name)}</div>')
+        out.append(f'<div class="small text-body-secondary">{_text(ticket.type.name)}</div>')
     out.append("</td><td>")
     if ticket.organization_id:
-        out.append(escape(ticket.organization.name))
+        out.append(_text(ticket.organization.name))
     else:
         out.append(
             f'<span class="badge text-bg-warning">{words["unidentified"]}</span>'
-            f' <span class="small">{escape(ticket.contact_email)}</span>'
+            f' <span class="small">{_text(ticket.contact_email)}</span>'
         )
     if ticket.requester:
         out.append(f'<div class="small text-body-secondary">{_person(ticket.requester)}</div>')
     out.append(f"</td><td>{status_badge(ticket.status)}</td>")
     out.append(f"<td>{priority_badge(ticket.priority)}</td>")
-    assignees = ", ".join(escape(name) for name in ticket.assignee_names)
+    assignees = ", ".join(_text(name) for name in ticket.assignee_names)
     if not assignees:
         assignees = f'<span class="text-body-secondary">{words["unassigned"]}</span>'
     out.append(f'<td class="small">{assignees}</td>')
-    out.append(f'<td class="small text-nowrap">{_when(ticket.created_at)}</td>')
-    out.append(f'<td class="small text-nowrap">{_when(ticket.last_activity_at)}')
+    out.append(f'<td class="small text-nowrap">{when(ticket.created_at)}</td>')
+    out.append(f'<td class="small text-nowrap">{when(ticket.last_activity_at)}')
     if ticket.last_activity_by:
         out.append(f'<div class="text-body-secondary">{_person(ticket.last_activity_by)}</div>')
     out.append("</td></tr>")
