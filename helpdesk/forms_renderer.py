@@ -1,10 +1,12 @@
-"""Form rendering: the project's templates (templates/django/forms/), with the three that
-every page renders most written in Python: <select>, the field group and the label.
+"""Form rendering: the project's templates (templates/django/forms/), with the ones every
+page renders most written in Python: <select>, <input>, <textarea>, the field group and the
+label.
 
 Django renders a select through one template per option (select.html includes
 select_option.html, which includes attrs.html): about a tenth of a millisecond an option, and
 the queue, the bulk bar and the ticket page's side forms show hundreds of options; each field
-group and label is a template render too (the ticket page has fourteen). The output here is the
+group, label, input and textarea is a template render too (the ticket page has dozens, each
+about 0.3 ms). The output here is the
 same, byte for byte, as those templates' (tests/foundation/test_forms_renderer.py checks it),
 so the templates stay the reference for the markup.
 """
@@ -19,6 +21,27 @@ SELECT = "django/forms/widgets/select.html"
 OPTION = "django/forms/widgets/select_option.html"
 FIELD = "django/forms/field.html"
 LABEL = "django/forms/label.html"
+TEXTAREA = "django/forms/widgets/textarea.html"
+# Django's widget templates that only include django/forms/widgets/input.html.
+INPUTS = frozenset(
+    f"django/forms/widgets/{name}.html"
+    for name in (
+        "checkbox",
+        "color",
+        "date",
+        "datetime",
+        "email",
+        "file",
+        "hidden",
+        "number",
+        "password",
+        "search",
+        "tel",
+        "text",
+        "time",
+        "url",
+    )
+)
 
 
 class FormRenderer(TemplatesSetting):
@@ -27,6 +50,10 @@ class FormRenderer(TemplatesSetting):
         if request is None:
             if template_name == SELECT:
                 html = render_select(context["widget"])
+            elif template_name in INPUTS:
+                html = render_input(context["widget"])
+            elif template_name == TEXTAREA:
+                html = render_textarea(context["widget"])
             elif template_name == FIELD and set(context) == {"field"}:
                 html = render_field(context["field"])
             elif template_name == LABEL:
@@ -81,6 +108,41 @@ def render_select(widget) -> str | None:
         if group_name:
             out.append("\n  </optgroup>")
     out.append("\n</select>")  # the renderer strips what the template ends with
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+
+def render_input(widget) -> str | None:
+    """templates/django/forms/widgets/input.html; None for a value that is not text (then the
+    template writes it)."""
+    value = widget["value"]
+    if value is not None and not isinstance(value, str):
+        return None
+    kind = widget["type"]
+    css = widget["attrs"].get("class")
+    out = [f'<input type="{_var(kind)}" name="{_var(widget["name"])}"']
+    if value is not None:
+        # {{ value|stringformat:'s' }}: a safe value stays unescaped (an is_safe filter)
+        out.append(f' value="{conditional_escape(value)}"')
+    out.append(
+        ' class="form-check-input' if kind in ("checkbox", "radio") else ' class="form-control'
+    )
+    out.extend((f" {_var(css)}" if css else "", '"', _attrs(widget["attrs"]), ">"))
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+
+def render_textarea(widget) -> str:
+    """templates/django/forms/widgets/textarea.html."""
+    css = widget["attrs"].get("class")
+    value = widget["value"]
+    out = [
+        f'<textarea name="{_var(widget["name"])}" class="form-control',
+        f" {_var(css)}" if css else "",
+        '"',
+        _attrs(widget["attrs"]),
+        ">\n",
+        _var(value) if value else "",
+        "</textarea>",
+    ]
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
 
 

@@ -15,6 +15,7 @@ from accounts import roles
 from accounts.models import Organization, Role
 
 from . import access, reference, search
+from .forms import show_reference_rows
 from .models import FINAL_CATEGORIES, Component, Priority, Status, Ticket, TicketType
 
 
@@ -140,8 +141,7 @@ class TicketFilter(django_filters.FilterSet):
             data = reference.get()
             for name, table in REFERENCE_FILTERS.items():
                 if name in form.fields:
-                    rows = getattr(data, table).values()
-                    form.fields[name].widget.choices = [(row.pk, row) for row in rows]
+                    show_reference_rows(form.fields[name], getattr(data, table).values())
         return self._form
 
     def filter_queryset(self, queryset):

@@ -74,6 +74,19 @@ def active(model):
     return model.objects.filter(is_active=True)
 
 
+def show_reference_rows(field, rows) -> None:
+    """Offer rows (tickets.reference, cached) as the options of a model choice field, instead
+    of querying its queryset each time the form is shown; a posted value is still checked
+    against the queryset."""
+    empty = [] if getattr(field, "empty_label", None) is None else [("", field.empty_label)]
+    field.widget.choices = empty + [(row.pk, field.label_from_instance(row)) for row in rows]
+
+
+def _active_reference(table: str) -> list:
+    data = reference.get()
+    return data.active(getattr(data, table))
+
+
 def assignable_people():
     return roles.users_with_role(Role.Code.AGENT, Role.Code.ADMIN).order_by(
         "first_name", "last_name"
@@ -128,6 +141,8 @@ class TicketCreateForm(forms.Form):
             "mb": _max_mb()
         }
         self.fields["type"].queryset = active(TicketType).filter(is_development=False)
+        types = [kind for kind in _active_reference("types") if not kind.is_development]
+        show_reference_rows(self.fields["type"], types)
         self.staff = access.can_file_for_client(user)
         if self.staff:
             orgs = roles.visible_organizations(user).filter(is_active=True).order_by("name")
@@ -136,6 +151,7 @@ class TicketCreateForm(forms.Form):
                 organization__in=orgs, is_active=True
             ).order_by("last_name", "first_name")
             self.fields["priority"].queryset = active(Priority)
+            show_reference_rows(self.fields["priority"], _active_reference("priorities"))
             self.fields["canned_reply"].queryset = active(CannedReply)
         else:
             for name in ("organization", "requester", "priority", "canned_reply", "internal_note"):
@@ -219,6 +235,7 @@ class StatusForm(VersionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].queryset = active(Status)
+        show_reference_rows(self.fields["status"], _active_reference("statuses"))
 
 
 class PriorityForm(VersionForm):
@@ -227,6 +244,7 @@ class PriorityForm(VersionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["priority"].queryset = active(Priority)
+        show_reference_rows(self.fields["priority"], _active_reference("priorities"))
 
 
 class FieldsForm(VersionForm):
@@ -243,6 +261,7 @@ class FieldsForm(VersionForm):
     def __init__(self, *args, ticket: Ticket, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["type"].queryset = active(TicketType)
+        show_reference_rows(self.fields["type"], _active_reference("types"))
         self.fields["component"].queryset = active(Component)
         org = ticket.organization_id
         self.fields["asset"].queryset = Asset.objects.filter(organization_id=org, is_active=True)
@@ -290,6 +309,8 @@ class TransferForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["type"].queryset = active(TicketType).filter(is_development=True)
+        types = [kind for kind in _active_reference("types") if kind.is_development]
+        show_reference_rows(self.fields["type"], types)
 
 
 class BulkForm(forms.Form):
@@ -312,9 +333,8 @@ class BulkForm(forms.Form):
         self.fields["tickets"].error_messages["required"] = _("Select at least one ticket.")
         people = list(assignable_people())
         self._people = {p.pk: p for p in people}
-        data = reference.get()
-        self._statuses = {s.pk: s for s in data.active(data.statuses)}
-        self._priorities = {p.pk: p for p in data.active(data.priorities)}
+        self._statuses = {s.pk: s for s in _active_reference("statuses")}
+        self._priorities = {p.pk: p for p in _active_reference("priorities")}
         self.fields["change"].choices = [
             ("", _("Choose a change…")),
             (

@@ -9,7 +9,7 @@ from django.forms.renderers import TemplatesSetting
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy, override
 
-from helpdesk.forms_renderer import FormRenderer, render_select
+from helpdesk.forms_renderer import FormRenderer, render_input, render_select, render_textarea
 
 
 class Sample(forms.Form):
@@ -37,6 +37,13 @@ class Sample(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     upload = forms.FileField(required=False, label="File?")
     no_id = forms.CharField(required=False, widget=forms.TextInput(attrs={"id": ""}))
+    email = forms.EmailField(required=False, widget=forms.EmailInput(attrs={"class": "wide"}))
+    count = forms.IntegerField(required=False, initial=3, widget=forms.NumberInput)
+    secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=True))
+    notes = forms.CharField(
+        required=False, initial=mark_safe('<b>kept</b> & "quoted"'), widget=forms.Textarea
+    )
+    day = forms.DateField(required=False, initial=datetime.date(2026, 3, 1))
 
     def clean(self):
         raise forms.ValidationError("Whole form <wrong>.")
@@ -47,7 +54,18 @@ class Sample(forms.Form):
     "data",
     [
         None,
-        {"plain": "b", "grouped": "y", "many": ["1", "3"], "text": "far too long", "kind": "z"},
+        {
+            "plain": "b",
+            "grouped": "y",
+            "many": ["1", "3"],
+            "text": "far too long",
+            "kind": "z",
+            "email": 'a"b <c>',
+            "count": "x&y",
+            "secret": "<p>",
+            "optional": "line 1\n<script>alert(1)</script>",
+            "day": "2026-13-45",
+        },
         {"plain": "a", "grouped": "x", "text": "ok", "agree": "on", "kind": "a", "tags": ["b"]},
     ],
 )
@@ -71,3 +89,19 @@ def test_other_option_templates_are_left_to_the_templates():
     widget = forms.Select(choices=[("a", "A")]).get_context("x", "a", {})["widget"]
     widget["optgroups"][0][1][0]["template_name"] = "custom_option.html"
     assert render_select(widget) is None
+
+
+def test_inputs_and_textareas_are_written_here_not_by_the_templates():
+    """The comparison above holds either way; these are the ones the fast path must take."""
+    for widget in (
+        forms.TextInput(),
+        forms.HiddenInput(),
+        forms.EmailInput(),
+        forms.CheckboxInput(),
+    ):
+        assert render_input(widget.get_context("x", "v", {})["widget"]).startswith("<input ")
+    textarea = forms.Textarea().get_context("x", "<b>", {})["widget"]
+    assert render_textarea(textarea).endswith(">\n&lt;b&gt;</textarea>")
+    odd = forms.TextInput().get_context("x", None, {})["widget"]
+    odd["value"] = ("a", "b")  # not text: the template decides how it is written
+    assert render_input(odd) is None

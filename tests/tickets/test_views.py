@@ -587,3 +587,33 @@ def test_timeline_is_written_as_the_template_wrote_it(
             assert "<strong>Bonjour</strong>" in written and "<script>" not in written
     page = login(agent).get(reverse("tickets:detail", args=[ticket.number])).content.decode()
     assert page.count('class="timeline-item') == len(selectors.timeline(agent, ticket))
+
+
+def test_side_forms_offer_the_active_reference_rows_without_a_query(login, agent, ticket_a, ref):
+    """Status, priority and development type options come from the cached reference data; a
+    retired status is neither offered nor accepted."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    retired = ref.status["ouvert"]
+    retired.is_active = False
+    retired.save()
+    client = login(agent)
+    url = reverse("tickets:detail", args=[ticket_a.number])
+    client.get(url)
+    with CaptureQueriesContext(connection) as page:
+        html = client.get(url).content.decode()
+    tables = ("tickets_status", "tickets_priority", "tickets_tickettype")
+    read = [q for q in page.captured_queries if any(f'FROM "{t}"' in q["sql"] for t in tables)]
+    assert not read  # the ticket itself is fetched with its status and priority joined
+    status_select = re.search(r'<select name="status".*?</select>', html, re.S).group(0)
+    for status in ref.status.values():
+        offered = re.search(rf'<option value="{status.pk}"[^>]*>', status_select)
+        assert bool(offered) is status.is_active, status.code
+    assert re.search(rf'<option value="{ref.priority["urgente"].pk}"', html)
+    response = client.post(
+        reverse("tickets:status", args=[ticket_a.number]),
+        {"status": retired.pk, "version": ticket_a.version},
+        follow=True,
+    )
+    assert "Choose a status" in response.content.decode()
