@@ -84,17 +84,18 @@ def _attrs(attrs) -> str:
     return "".join(out)
 
 
+def _opening(head: str, widget, css: str, value: str = "") -> str:
+    """The opening tag the widget templates write: head, name, value, class (css, then the
+    widget's own class), the other attributes."""
+    extra = widget["attrs"].get("class")
+    css = f"{css} {_var(extra)}" if extra else css
+    return f'{head} name="{_var(widget["name"])}"{value} class="{css}"{_attrs(widget["attrs"])}>'
+
+
 def render_select(widget) -> str | None:
     """templates/django/forms/widgets/select.html with Django's select_option.html; None when
     an option uses another template (then the templates render it)."""
-    css = widget["attrs"].get("class")
-    out = [
-        f'<select name="{_var(widget["name"])}" class="form-select',
-        f" {_var(css)}" if css else "",
-        '"',
-        _attrs(widget["attrs"]),
-        ">",
-    ]
+    out = [_opening("<select", widget, "form-select")]
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
             out.append(f'\n  <optgroup label="{_var(group_name)}">')
@@ -118,32 +119,18 @@ def render_input(widget) -> str | None:
     if value is not None and not isinstance(value, str):
         return None
     kind = widget["type"]
-    css = widget["attrs"].get("class")
-    out = [f'<input type="{_var(kind)}" name="{_var(widget["name"])}"']
-    if value is not None:
-        # {{ value|stringformat:'s' }}: a safe value stays unescaped (an is_safe filter)
-        out.append(f' value="{conditional_escape(value)}"')
-    out.append(
-        ' class="form-check-input' if kind in ("checkbox", "radio") else ' class="form-control'
-    )
-    out.extend((f" {_var(css)}" if css else "", '"', _attrs(widget["attrs"]), ">"))
-    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+    # {{ value|stringformat:'s' }}: a safe value stays unescaped (an is_safe filter)
+    shown = "" if value is None else f' value="{conditional_escape(value)}"'
+    css = "form-check-input" if kind in ("checkbox", "radio") else "form-control"
+    html = _opening(f'<input type="{_var(kind)}"', widget, css, shown)
+    return mark_safe(html)  # noqa: S308 - every value above is escaped
 
 
 def render_textarea(widget) -> str:
     """templates/django/forms/widgets/textarea.html."""
-    css = widget["attrs"].get("class")
-    value = widget["value"]
-    out = [
-        f'<textarea name="{_var(widget["name"])}" class="form-control',
-        f" {_var(css)}" if css else "",
-        '"',
-        _attrs(widget["attrs"]),
-        ">\n",
-        _var(value) if value else "",
-        "</textarea>",
-    ]
-    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+    value = _var(widget["value"]) if widget["value"] else ""
+    html = f"{_opening('<textarea', widget, 'form-control')}\n{value}</textarea>"
+    return mark_safe(html)  # noqa: S308 - every value above is escaped
 
 
 def render_field(field) -> str:
