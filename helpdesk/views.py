@@ -52,5 +52,5 @@ def dashboard(request):
         "refresh_seconds": settings.HELPDESK_REFRESH_SECONDS,
     }
     if request.htmx:
-        return render(request, "tickets/_dashboard.html", context)
+        return render(request, "tickets/_dashboard.html", {**context, "refresh": True})
     return render(request, "dashboard.html", context)

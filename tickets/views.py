@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from accounts import access as accounts_access
 
@@ -60,6 +61,7 @@ def _queue(request, *, every_filter=False):
     return params, view, filterset, rows, sort
 
 
+@vary_on_headers("HX-Request")
 def ticket_list(request):
     params, view, filterset, rows, sort = _queue(request)
     page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -84,6 +86,10 @@ def ticket_list(request):
         "refresh_seconds": settings.HELPDESK_REFRESH_SECONDS,
         "nav_active": "tickets",
     }
+    if request.htmx and request.htmx.target == "queue-rows":
+        # The refresh every HELPDESK_REFRESH_SECONDS: the rows, and the top bar's to-do count
+        # out of band, rather than the whole page.
+        return render(request, "tickets/_queue_rows.html", {**context, "refresh": True})
     return render(request, "tickets/list.html", context)
 
 

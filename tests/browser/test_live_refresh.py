@@ -18,12 +18,22 @@ def test_the_queue_shows_a_new_ticket_without_reload_keeping_filters(
     page.goto("/tickets/?q=panne&sort=-updated")
     assert page.locator("td.ticket-title-cell").count() == 1
     page.evaluate("window.loadedOnce = true")  # gone if the page reloads
+    assert page.locator("#todo-count").inner_text() == "0"
 
     services.create_ticket(actor=client_a, title="Panne réseau", description="…", type=kind)
     services.create_ticket(actor=client_a, title="Question facture", description="…", type=kind)
     page.wait_for_function(
         "document.querySelectorAll('td.ticket-title-cell').length === 2", timeout=8000
     )
+    # Assigned to her elsewhere: the top bar's to-do count follows at the next refresh.
+    newest = services.create_ticket(actor=client_a, title="Panne écran", description="…", type=kind)
+    services.assign(actor=agent, ticket=newest, assignees=[agent])
+    page.wait_for_function(
+        "document.querySelector('#todo-count').innerText === '1'"
+        " && document.querySelectorAll('td.ticket-title-cell').length === 3",
+        timeout=8000,
+    )
+    assert "1" in page.locator("#todo").get_attribute("aria-label")
 
     assert page.evaluate("window.loadedOnce") is True
     assert page.locator("[name=q]").input_value() == "panne"

@@ -1,5 +1,7 @@
 """Dashboard counters, the live fragment refreshed by htmx, and the to-do count in the top bar."""
 
+import re
+
 import pytest
 from django.core.cache import cache
 
@@ -91,3 +93,47 @@ def test_counters_are_cached_until_the_next_ticket_change(
     services.claim(actor=agent, ticket=make_ticket(client_a))
     fresh = client.get("/", HTTP_HX_REQUEST="true").context["counts"]
     assert fresh["mine"] == first["mine"] + 1
+
+
+def _oob_todo(body: str) -> str | None:
+    """The count of the out-of-band to-do link a refresh sends, or None."""
+    found = re.search(
+        r'<a [^>]*id="todo"[^>]*hx-swap-oob="true"[^>]*>.*?id="todo-count">(\d+)<', body
+    )
+    return found.group(1) if found else None
+
+
+def test_refreshes_bring_the_top_bar_to_do_count_along(login, agent, client_a, make_ticket, work):
+    """The dashboard's and the queue's refreshes carry the to-do link out of band (htmx swaps
+    it in the top bar); full pages have it in place, not out of band."""
+    client = login(agent)
+    assert _oob_todo(client.get("/", HTTP_HX_REQUEST="true").content.decode()) == "1"
+    services.claim(actor=agent, ticket=make_ticket(client_a, title="Encore une"))
+    assert _oob_todo(client.get("/", HTTP_HX_REQUEST="true").content.decode()) == "2"
+    refresh = client.get("/tickets/?q=encore", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="queue-rows")
+    body = refresh.content.decode()
+    assert _oob_todo(body) == "2" and "HX-Request" in refresh["Vary"]
+    assert body.startswith('<div class="card" id="queue-rows"') and "<html" not in body
+    assert "Encore une" in body and "A moi" not in body  # the filter is kept
+    assert 'class="card card-body mb-3 queue-filters"' not in body  # no filter form
+    page = client.get("/tickets/").content.decode()
+    assert 'id="todo-count">2</span>' in page and _oob_todo(page) is None
+    # Other htmx requests of the queue's URL (none today) still get the whole page.
+    assert "queue-filters" in client.get("/tickets/", HTTP_HX_REQUEST="true").content.decode()
+
+
+def test_the_queue_refresh_queries_do_not_grow_with_tickets(
+    login, agent, make_ticket, client_a, django_assert_max_num_queries
+):
+    client = login(agent)
+    for _ in range(3):
+        services.claim(actor=agent, ticket=make_ticket(client_a))
+    refresh = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "queue-rows"}
+    client.get("/tickets/", **refresh)
+    with django_assert_max_num_queries(20) as few:
+        client.get("/tickets/", **refresh)
+    for _ in range(30):
+        services.claim(actor=agent, ticket=make_ticket(client_a))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get("/tickets/", **refresh)
+    assert response.content.decode().count('class="form-check-input bulk-select"') == 25
