@@ -18,14 +18,28 @@ from .models import Ticket
 CAP = 10_000
 
 
+def capped_count(queryset, cap: int = CAP) -> int:
+    """How many rows, counting no further than cap + 1."""
+    return queryset.values("pk").order_by()[: cap + 1].count()
+
+
 class CappedPaginator(Paginator):
+    """found: the capped count when the caller has it already (tickets.selectors.queue_found
+    caches it)."""
+
     cap = CAP
+
+    def __init__(self, object_list, per_page, *, found: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self._given_found = found
 
     @cached_property
     def _found(self) -> int:
+        if self._given_found is not None:
+            return self._given_found
         if hasattr(self.object_list, "found"):
             return self.object_list.found(self.cap)
-        return self.object_list.values("pk").order_by()[: self.cap + 1].count()
+        return capped_count(self.object_list, self.cap)
 
     @cached_property
     def count(self) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -23,7 +25,7 @@ from .models import (
     Ticket,
     TicketType,
 )
-from .paging import rows_by_ids
+from .paging import capped_count, rows_by_ids
 
 # Status, priority and type are attached from tickets.reference by rows_by_ids, not joined.
 LIST_RELATED = ("organization", "requester", "last_activity_by")
@@ -137,6 +139,19 @@ def _cached_counts(scope: str, compute):
         value = compute()
         cache.set(key, value, settings.HELPDESK_COUNTERS_CACHE_SECONDS)
     return value
+
+
+def queue_found(user, params, rows) -> int | None:
+    """The queue's capped count for the paginator, cached like the counters (until the next
+    ticket change) for this person and these filters: the figure behind "Page 1 of 400+" on
+    every load and every refresh. None for a ranked search, which counts as it ranks."""
+    if not isinstance(rows, QuerySet):
+        return None
+    shown = sorted(
+        (k, v) for k, values in params.lists() if k not in ("page", "sort") for v in values
+    )
+    digest = hashlib.sha256(urlencode(shown).encode()).hexdigest()[:32]
+    return _cached_counts(f"queue:user{user.pk}:{digest}", lambda: capped_count(rows))
 
 
 def _scope(user) -> str:

@@ -64,7 +64,8 @@ def _queue(request, *, every_filter=False):
 @vary_on_headers("HX-Request")
 def ticket_list(request):
     params, view, filterset, rows, sort = _queue(request)
-    page = CappedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    found = selectors.queue_found(request.user, params, rows)
+    page = CappedPaginator(rows, PAGE_SIZE, found=found).get_page(request.GET.get("page"))
     # The other filters are rendered when opened (htmx), unless one of them is in use.
     more_open = bool(filterset.form.errors) or any(
         params.get(name) for name in filterset.form.fields if name not in MAIN_FILTERS

@@ -203,3 +203,21 @@ def test_status_priority_and_type_filters_show_their_options_without_a_query(
     assert re.search(rf'<option value="{status.pk}" selected\s*>', html)
     forged = client.get(reverse("tickets:list"), {"priority": 999999})
     assert forged.context["filter"].form.errors["priority"]
+
+
+def test_the_page_count_is_kept_until_the_next_ticket_change(
+    login, agent, client_a, make_ticket, settings, queue
+):
+    """The capped count behind "Page n of m" is cached like the dashboard counters: per
+    person and filters, until a ticket changes."""
+    settings.HELPDESK_COUNTERS_CACHE_SECONDS = 60
+    client = login(agent)
+    url = reverse("tickets:list")
+    first = client.get(url).context["page"].paginator.count
+    with CaptureQueriesContext(connection) as again:
+        assert client.get(url).context["page"].paginator.count == first == 3
+    assert not [q for q in again.captured_queries if "COUNT(*)" in q["sql"]]
+    make_ticket(client_a, title="Une de plus")
+    assert client.get(url).context["page"].paginator.count == 4
+    assert client.get(url, {"q": "export"}).context["page"].paginator.count == 2
+    assert login(client_a).get(url).context["page"].paginator.count == 3  # their own
