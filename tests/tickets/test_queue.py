@@ -221,3 +221,20 @@ def test_the_page_count_is_kept_until_the_next_ticket_change(
     assert client.get(url).context["page"].paginator.count == 4
     assert client.get(url, {"q": "export"}).context["page"].paginator.count == 2
     assert login(client_a).get(url).context["page"].paginator.count == 3  # their own
+
+
+def test_page_links_keep_every_value_of_every_filter(login, agent, client_a, make_ticket, ref):
+    """Two status categories chosen: "Next" and "Previous" keep both (not only the last)."""
+    for n in range(30):
+        make_ticket(client_a, title=f"Demande {n}")
+    client = login(agent)
+    params = {"category": ["new", "open"], "q": "demande"}
+    first = client.get(reverse("tickets:list"), params).content.decode()
+    link = re.search(r'<a class="page-link" href="([^"]+)">(?:Next|Suivant)', first).group(1)
+    assert link == "?category=new&amp;category=open&amp;q=demande&amp;page=2"
+    second = client.get(reverse("tickets:list") + link.replace("&amp;", "&"))
+    assert second.context["filter"].form.cleaned_data["category"] == ["new", "open"]
+    back = re.search(
+        r'<a class="page-link" href="([^"]+)">(?:Previous|Précédent)', second.content.decode()
+    )
+    assert back.group(1) == "?category=new&amp;category=open&amp;q=demande&amp;page=1"
