@@ -33,4 +33,6 @@ def test_filters_and_sort_stay_in_the_url(login_page, screenshot, agent, client_
     assert "q=export" in page.url
     page.goto("/tickets/?sort=-updated")
     page.locator("details summary").click()
+    page.locator("#id_status").wait_for()  # the other filters are loaded when opened
+    assert page.locator("#id_support_level").is_visible()
     screenshot(page, "tickets_queue_filters")
