@@ -374,6 +374,19 @@ class Ticket(models.Model):
             models.Index(
                 fields=["requester", "-last_activity_at"], name="ticket_requester_activity_idx"
             ),
+            # Dashboard counters (tickets.selectors.dashboard_counts): overdue open tickets and
+            # tickets closed today or this week, each an index-only scan of the few rows they
+            # count instead of a scan of every ticket.
+            models.Index(
+                fields=["status"],
+                name="ticket_overdue_status_idx",
+                condition=models.Q(is_overdue=True),
+            ),
+            models.Index(
+                fields=["closed_at"],
+                name="ticket_closed_at_idx",
+                condition=models.Q(closed_at__isnull=False),
+            ),
             # The "Unidentified" view: tickets from unknown senders, waiting for a client.
             models.Index(
                 fields=["-created_at"],
