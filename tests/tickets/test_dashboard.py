@@ -137,3 +137,20 @@ def test_the_queue_refresh_queries_do_not_grow_with_tickets(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get("/tickets/", **refresh)
     assert response.content.decode().count('class="form-check-input bulk-select"') == 25
+
+
+def test_to_do_counts_stop_at_the_cap(login, agent, client_a, make_ticket, monkeypatch, work):
+    """Past the cap the top bar and the dashboard say "N+", and counting stops there."""
+    from tickets import selectors
+    from tickets.templatetags import tickets as tags
+
+    monkeypatch.setattr(selectors, "COUNTER_CAP", 2)
+    monkeypatch.setattr(tags, "COUNTER_CAP", 2)
+    client = login(agent)
+    services.claim(actor=agent, ticket=make_ticket(client_a, title="Deux"))
+    page = client.get("/").content.decode()
+    assert 'id="todo-count">2</span>' in page and 'data-counter="mine">2<' in page
+    services.claim(actor=agent, ticket=make_ticket(client_a, title="Trois"))
+    page = client.get("/").content.decode()
+    assert 'id="todo-count">2+</span>' in page and 'data-counter="mine">2+<' in page
+    assert selectors.todo_count(agent) == 3  # cap + 1: "more than the cap"

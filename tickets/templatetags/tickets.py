@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from tickets.intake.quotes import split_quoted
 from tickets.markdown import render_markdown
 from tickets.models import Event
+from tickets.selectors import COUNTER_CAP
 
 register = template.Library()
 
@@ -31,6 +32,12 @@ def markdown(text):
 @register.filter
 def filesize(size):
     return filesizeformat(size)
+
+
+@register.filter
+def counter(value):
+    """A to-do count: "999+" past tickets.selectors.COUNTER_CAP, where counting stops."""
+    return f"{COUNTER_CAP}+" if value > COUNTER_CAP else value
 
 
 def _text(value) -> str:
