@@ -30,10 +30,25 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # The test suite runs under pytest; it gets fast hashing, eager jobs and no HTTPS redirects.
 TESTING = env.bool("HELPDESK_TESTING", default="pytest" in sys.modules)
 
+# Commands that only read the code (migrations, translations) sign nothing and serve nobody: a
+# checkout runs them without a production secret (`manage.py makemigrations --check`).
+_CODE_ONLY_COMMANDS = {
+    "makemigrations",
+    "showmigrations",
+    "sqlmigrate",
+    "makemessages",
+    "compilemessages",
+}
+_CODE_ONLY = (
+    len(sys.argv) > 1
+    and Path(sys.argv[0]).name == "manage.py"
+    and sys.argv[1] in _CODE_ONLY_COMMANDS
+)
+
 _DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = secret("DJANGO_SECRET_KEY", default="") or ""
 if not SECRET_KEY:
-    if not (DEBUG or TESTING):
+    if not (DEBUG or TESTING or _CODE_ONLY):
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off (production)."
         )

@@ -91,3 +91,24 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     )
     assert done.returncode != 0
     assert "DJANGO_SECRET_KEY is required" in done.stderr
+
+
+def test_a_checkout_checks_its_migrations_without_a_secret_key(tmp_path):
+    """Commands that only read the code (makemigrations, translations) need no production
+    secret; serving still does (above)."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+        "HELPDESK_TESTING": "0",
+    }
+    done = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No changes detected" in done.stdout
