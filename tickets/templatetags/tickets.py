@@ -71,11 +71,6 @@ def _person(user) -> str:
     return _text(user.get_full_name() or user.email)
 
 
-def _when(moment) -> str:
-    """{{ moment|date:"SHORT_DATETIME_FORMAT" }}"""
-    return date_format(template_localtime(moment), "SHORT_DATETIME_FORMAT") if moment else ""
-
-
 # Django date format codes that strftime writes the same way (zero-padded numbers).
 _STRFTIME_CODES = {"d": "%d", "m": "%m", "Y": "%Y", "y": "%y", "H": "%H", "i": "%M", "s": "%S"}
 
