@@ -294,3 +294,26 @@ def test_the_django_admin_lists_people_and_organizations_for_a_superuser(org_a):
     assert client.get("/django-admin/accounts/user/").status_code == 200
     assert client.get("/django-admin/accounts/organization/").status_code == 200
     assert client.get(f"/django-admin/accounts/organization/{org_a.pk}/change/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_invitation_text_keeps_an_apostrophe_in_the_name(
+    login, admin, org_a, django_capture_on_commit_callbacks
+):
+    client = login(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/users/new/",
+            {
+                "email": "jeanne@alpha.test",
+                "first_name": "Jeanne d'Arc & <i>Cie</i>",
+                "last_name": "Lorraine",
+                "language": "fr",
+                "organization": org_a.pk,
+                "role_codes": ["client_user"],
+            },
+        )
+    invitation = mail.outbox[-1]
+    assert invitation.to == ["jeanne@alpha.test"]
+    assert "Bonjour Jeanne d'Arc & <i>Cie</i>," in invitation.body
+    assert "&lt;i&gt;" in invitation.alternatives[0][0]  # the HTML part still escapes it

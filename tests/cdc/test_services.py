@@ -282,3 +282,23 @@ def test_email_is_in_the_requester_language(
         services.submit_change_request(actor=client_admin_a, cr=cr)
     to_requester = next(m for m in mail.outbox if m.to == [client_admin_a.email])
     assert "is now at the step" in to_requester.body
+
+
+def test_plain_text_email_keeps_apostrophes_and_markup_as_typed(
+    build, client_admin_a, django_capture_on_commit_callbacks
+):
+    """The text part is not HTML: "l'annuaire" must not arrive as "l&#x27;annuaire". The HTML
+    part still escapes what the client typed."""
+    cr = build.draft(
+        title="Export de l'annuaire & des <contacts>",
+        description='Besoin d\'un fichier "CSV" & <script>alert(1)</script>',
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_change_request(actor=client_admin_a, cr=cr)
+    message = next(m for m in mail.outbox if m.to == [client_admin_a.email])
+    assert "Export de l'annuaire & des <contacts>" in message.subject
+    assert 'Besoin d\'un fichier "CSV" & <script>alert(1)</script>' in message.body
+    assert "&#x27;" not in message.body + message.subject and "&amp;" not in message.body
+    html = message.alternatives[0][0]
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
