@@ -24,7 +24,7 @@ SUBJECTS = [
     "Erreur 500 sur {thing}",
     "Lenteurs importantes sur {thing}",
     "Demande de création d'utilisateur pour {who}",
-    "Export {thing} incomplet",
+    "Export de {thing} incomplet",
     "Facture introuvable dans {thing}",
     "Mot de passe oublié pour {who}",
     "Ligne téléphonique coupée au site de {city}",
@@ -33,7 +33,7 @@ SUBJECTS = [
     "Question sur le paramétrage de {thing}",
     "Message d'erreur à l'ouverture de {thing}",
     "Demande de résiliation de la ligne {num}",
-    "Synchronisation {thing} bloquée depuis ce matin",
+    "Synchronisation de {thing} bloquée depuis ce matin",
 ]
 THINGS = [
     "l'espace client",
@@ -67,6 +67,19 @@ NOTES = [
     "Client appelé, il rappellera cet après-midi.",
     "Escalade possible en niveau 2 si le problème persiste.",
 ]
+
+
+# French contracts "à le" and "de le" once the subject is filled in ("à l'ERP" stays).
+CONTRACTIONS = [(" à le ", " au "), (" de le ", " du ")]
+
+
+def french_title(subject: str, **words: str) -> str:
+    """subject filled in, with the contractions French requires ("Impossible de se connecter
+    au VPN", not "à le VPN")."""
+    title = subject.format(**words)
+    for loose, contracted in CONTRACTIONS:
+        title = title.replace(loose, contracted)
+    return title
 
 
 def seed_tickets(*, count: int, seed: int = 1, stdout=None) -> int:
@@ -105,18 +118,21 @@ def seed_tickets(*, count: int, seed: int = 1, stdout=None) -> int:
             agent = rng.choice(agents)
             status = rng.choice(statuses)
             opened = now - timedelta(minutes=rng.randint(30, 60 * 24 * 730))
-            title = rng.choice(SUBJECTS).format(
+            title = french_title(
+                rng.choice(SUBJECTS),
                 thing=rng.choice(THINGS),
                 who=rng.choice(WHO),
                 city=rng.choice(CITIES),
                 num=f"04 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
             )
+            # A new request waits for an agent: nobody assigned, only the client has written.
+            waiting = status.category == Status.Category.NEW
             moments = sorted(
                 opened + timedelta(minutes=rng.randint(5, 60 * 24 * 20))
-                for _ in range(rng.randint(3, 15))
+                for _ in range(rng.randint(0, 2) if waiting else rng.randint(3, 15))
             )
             moments = [min(m, now) for m in moments]
-            last = moments[-1]
+            last = moments[-1] if moments else opened
             priority = rng.choice(priorities) if priorities else None
             ticket = Ticket(
                 number=number,
@@ -134,14 +150,14 @@ def seed_tickets(*, count: int, seed: int = 1, stdout=None) -> int:
                 component=rng.choice(components) if components else None,
                 created_at=opened,
                 last_activity_at=last,
-                last_activity_by=rng.choice((requester, agent)),
+                last_activity_by=requester if waiting else rng.choice((requester, agent)),
                 first_response_due_at=opened + timedelta(hours=4),
                 resolution_due_at=opened + timedelta(days=3),
                 resolved_at=last if status.is_final else None,
                 closed_at=last if status.is_closed else None,
             )
             tickets.append(ticket)
-            timelines.append((opened, moments, requester, agent))
+            timelines.append((opened, moments, requester, None if waiting else agent))
         Ticket.objects.bulk_create(tickets, batch_size=BATCH)
         if tickets[0].pk is None:  # backends that do not return ids (not PostgreSQL/SQLite)
             by_number = dict(
@@ -165,7 +181,14 @@ def seed_tickets(*, count: int, seed: int = 1, stdout=None) -> int:
             )
             for i, moment in enumerate(moments):
                 roll = rng.random()
-                if i == 0:
+                if agent is None:
+                    kind, actor, body, internal = (
+                        Event.Kind.REPLY,
+                        requester,
+                        rng.choice(CLIENT_LINES),
+                        False,
+                    )
+                elif i == 0:
                     kind, actor, body, internal = Event.Kind.CLAIM, agent, "", False
                 elif roll < 0.45:
                     kind, actor, body, internal = (
@@ -197,7 +220,8 @@ def seed_tickets(*, count: int, seed: int = 1, stdout=None) -> int:
                         else Event.ActionType.INFORMATION,
                     )
                 )
-            links.append(assignee_link(ticket_id=ticket.pk, user_id=agent.pk))
+            if agent is not None:
+                links.append(assignee_link(ticket_id=ticket.pk, user_id=agent.pk))
         Event.objects.bulk_create(events, batch_size=5000)
         assignee_link.objects.bulk_create(links, batch_size=5000, ignore_conflicts=True)
         created += size
