@@ -155,6 +155,8 @@ def seed_tickets(*, count: int, seed: int = 1, stdout=None) -> int:
                 resolution_due_at=opened + timedelta(days=3),
                 resolved_at=last if status.is_final else None,
                 closed_at=last if status.is_closed else None,
+                # As the trigger on the assignees table sets it: no second write of each row.
+                is_assigned=not waiting,
             )
             tickets.append(ticket)
             timelines.append((opened, moments, requester, None if waiting else agent))

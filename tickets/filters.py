@@ -173,9 +173,9 @@ class TicketFilter(django_filters.FilterSet):
         if value == "me":
             return queryset.filter(Exists(assigned.filter(user_id=self.user.pk)))
         if value == "none":
-            return queryset.exclude(Exists(assigned))
+            return queryset.filter(is_assigned=False)
         if value == "any":
-            return queryset.filter(Exists(assigned))
+            return queryset.filter(is_assigned=True)
         return queryset
 
     def filter_followed(self, queryset, name, value):

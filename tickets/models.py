@@ -334,6 +334,9 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     sla_paused_at = models.DateTimeField(_("SLA paused since"), null=True, blank=True)
     is_overdue = models.BooleanField(_("overdue"), default=False)
+    # Kept by the database (triggers on the assignees table, migration 0008) whatever writes
+    # the assignees: the "unassigned" counter and filter read it through a partial index.
+    is_assigned = models.BooleanField(_("assigned"), default=False, editable=False)
     waiting_since = models.DateTimeField(_("waiting on client since"), null=True, blank=True)
     auto_close_warned_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -381,6 +384,12 @@ class Ticket(models.Model):
                 fields=["status"],
                 name="ticket_overdue_status_idx",
                 condition=models.Q(is_overdue=True),
+            ),
+            # The "unassigned" counter and view: the few tickets nobody holds, by status.
+            models.Index(
+                fields=["status"],
+                name="ticket_unassigned_idx",
+                condition=models.Q(is_assigned=False),
             ),
             models.Index(
                 fields=["closed_at"],

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -185,10 +185,9 @@ def dashboard_counts(user) -> dict[str, int]:
         tickets = access.visible_tickets(user)
         final = _final_ids()
         new = reference.get().status_ids([Status.Category.NEW])
-        assigned = Ticket.assignees.through.objects.filter(ticket_id=OuterRef("pk"))
         return {
             "new": tickets.filter(status_id__in=new).count(),
-            "unassigned": tickets.exclude(status_id__in=final).exclude(Exists(assigned)).count(),
+            "unassigned": tickets.filter(is_assigned=False).exclude(status_id__in=final).count(),
             "overdue": tickets.filter(is_overdue=True).exclude(status_id__in=final).count(),
             "closed_today": tickets.filter(closed_at__gte=today).count(),
             "closed_week": tickets.filter(closed_at__gte=week).count(),

@@ -414,6 +414,7 @@ def _set_assignees(ticket: Ticket, people: list[User]) -> None:
     if len(allowed) != len({p.pk for p in people}):
         raise InvalidInput(_("Only agents and admins can be assigned."))
     ticket.assignees.set(people)
+    ticket.is_assigned = bool(people)  # as the database's trigger just set it
 
 
 @transaction.atomic
@@ -680,6 +681,7 @@ def claim(*, actor: User, ticket: Ticket) -> Event:
     if not access.can_claim(actor, ticket):
         raise PermissionDenied
     ticket.assignees.add(actor)
+    ticket.is_assigned = True
     now = timezone.now()
     data = {}
     changed = ["version"]
@@ -709,6 +711,7 @@ def escalate(*, actor: User, ticket: Ticket, reason: str) -> Event:
     ticket.support_level = old_level + 1
     removed = sorted(str(u) for u in ticket.assignees.all())
     ticket.assignees.clear()
+    ticket.is_assigned = False
     now = timezone.now()
     _touch(ticket, actor, now, "support_level")
     event = _event(

@@ -238,3 +238,33 @@ def test_page_links_keep_every_value_of_every_filter(login, agent, client_a, mak
         r'<a class="page-link" href="([^"]+)">(?:Previous|Précédent)', second.content.decode()
     )
     assert back.group(1) == "?category=new&amp;category=open&amp;q=demande&amp;page=1"
+
+
+def test_unassigned_follows_every_way_the_assignees_change(login, agent, admin, queue):
+    """The database keeps the "assigned" flag behind the Unassigned view and counter, whatever
+    writes the assignees: services, a direct write (an import, the admin), a deleted user."""
+    ticket = queue["unassigned"]
+
+    def unassigned():
+        return set(numbers(login(agent).get(reverse("tickets:list"), {"view": "unassigned"})))
+
+    def flag():
+        return Ticket.objects.get(pk=ticket.pk).is_assigned
+
+    assert ticket.number in unassigned() and not flag()
+    services.claim(actor=agent, ticket=ticket)
+    assert ticket.number not in unassigned() and flag()
+    services.escalate(actor=agent, ticket=ticket, reason="Niveau 2")
+    assert ticket.number in unassigned() and not flag()
+    services.assign(actor=admin, ticket=ticket, assignees=[agent, admin])
+    ticket.assignees.remove(agent)  # one of two removed: still assigned
+    assert flag()
+    ticket.assignees.remove(admin)
+    assert not flag()
+    ticket.assignees.add(admin)
+    assert flag() and ticket.number not in unassigned()
+    admin.delete()  # the last assignee's rows go with them
+    assert not flag() and ticket.number in unassigned()
+    # "Anyone" is the complement.
+    anyone = numbers(login(agent).get(reverse("tickets:list"), {"assignee": "any"}))
+    assert anyone == [queue["mine"].number]
