@@ -27,6 +27,12 @@ os.environ["HELPDESK_COUNTERS_CACHE_SECONDS"] = "0"
 PAGES = {
     "default_list": ["/tickets/", "/tickets/?page=400"],
     "filtered_list": ["/tickets/?category=open&priority=1"],
+    "saved_views": [
+        "/tickets/?assignee=me&open=1",
+        "/tickets/?assignee=none&open=1",
+        "/tickets/?overdue=1",
+        "/tickets/?category=new",
+    ],
     "search": ["/tickets/?q=imprimante", "/tickets/?q=serveur+messagerie"],
     "detail": ["/tickets/50000/"],
     "dashboard": ["/"],
