@@ -46,17 +46,26 @@ PAGE_SIZE = 25
 MAIN_FILTERS = ("q", "category", "priority", "organization")
 
 
+def _in_use(data, name: str) -> bool:
+    """Whether the filter name has a value in data (a date range comes as name_after and
+    name_before)."""
+    return any(data.get(key) for key in (name, f"{name}_after", f"{name}_before"))
+
+
 def _queue(request, *, every_filter=False):
     params = request.GET.copy()
     view = params.pop("view", [""])[0]
     if view in SAVED_VIEWS and access.can_use_saved_views(request.user):
-        params.update(SAVED_VIEWS[view][1])
-    # The other filters are built only when one is in use (or asked for): most queue pages
-    # use none, and each costs its form field.
-    in_use = every_filter or any(
-        params.get(name) for name in TicketFilter.base_filters if name not in MAIN_FILTERS
-    )
-    only = None if in_use else MAIN_FILTERS
+        # The view's filters are defaults: a filter the person set in the form wins (picking
+        # "Me" as assignee in "Unassigned" shows their tickets).
+        for name, value in SAVED_VIEWS[view][1].items():
+            params.setdefault(name, value)
+    # The other filters are built only when the panel that shows them is: when asked for, or
+    # when the person set one of them. Otherwise the main ones and those a saved view sets,
+    # each filter costing its form field.
+    secondary = [name for name in TicketFilter.base_filters if name not in MAIN_FILTERS]
+    every_filter = every_filter or any(_in_use(request.GET, name) for name in secondary)
+    only = None if every_filter else (*MAIN_FILTERS, *(n for n in secondary if _in_use(params, n)))
     filterset, rows, sort = selectors.ticket_queue(request.user, params, only=only)
     return params, view, filterset, rows, sort
 
@@ -66,10 +75,14 @@ def ticket_list(request):
     params, view, filterset, rows, sort = _queue(request)
     found = selectors.queue_found(request.user, params, rows)
     page = CappedPaginator(rows, PAGE_SIZE, found=found).get_page(request.GET.get("page"))
-    # The other filters are rendered when opened (htmx), unless one of them is in use.
-    more_open = bool(filterset.form.errors) or any(
-        params.get(name) for name in filterset.form.fields if name not in MAIN_FILTERS
+    # The other filters are rendered when opened (htmx), unless the person set one of them:
+    # those a saved view sets leave the panel closed, so the rows come first, and the summary
+    # says how many are active.
+    secondary = [name for name in filterset.form.fields if name not in MAIN_FILTERS]
+    more_open = any(_in_use(request.GET, name) for name in secondary) or any(
+        name not in MAIN_FILTERS for name in filterset.form.errors
     )
+    more_active = sum(1 for name in secondary if _in_use(params, name))
     context = {
         "page": page,
         "tickets": selectors.with_assignee_names(list(page.object_list)),
@@ -78,6 +91,7 @@ def ticket_list(request):
         "view": view,
         "main_filters": MAIN_FILTERS,
         "more_filters_open": more_open,
+        "more_filters_active": more_active,
         "saved_views": SAVED_VIEWS if access.can_use_saved_views(request.user) else {},
         "columns": _sortable_columns(request, sort),
         "can_create": access.can_create_ticket(request.user),

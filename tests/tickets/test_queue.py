@@ -268,3 +268,26 @@ def test_unassigned_follows_every_way_the_assignees_change(login, agent, admin, 
     # "Anyone" is the complement.
     anyone = numbers(login(agent).get(reverse("tickets:list"), {"assignee": "any"}))
     assert anyone == [queue["mine"].number]
+
+
+def test_a_saved_view_keeps_its_rows_first_and_yields_to_the_filters_set(login, agent, queue):
+    client = login(agent)
+    unassigned = client.get(reverse("tickets:list"), {"view": "unassigned"})
+    html = unassigned.content.decode()
+    # The view's two filters (assignee, open) are counted, the panel stays closed and unbuilt.
+    assert re.search(r"<details class=\"mt-2\">\s*<summary[^>]*>[^<]*<span[^>]*>2 active", html)
+    assert 'name="assignee"' not in html
+    # Picking another assignee in the form wins over the view's.
+    mine = client.get(reverse("tickets:list"), {"view": "unassigned", "assignee": "me"})
+    assert numbers(mine) == [queue["mine"].number]
+    assert '<details class="mt-2" open>' in mine.content.decode()
+
+
+def test_a_date_range_filters_on_its_own(login, agent, queue):
+    Ticket.objects.filter(pk=queue["other"].pk).update(created_at="2024-01-10T10:00:00Z")
+    client = login(agent)
+    recent = client.get(reverse("tickets:list"), {"created_after": "2025-01-01"})
+    assert set(numbers(recent)) == {queue["mine"].number, queue["unassigned"].number}
+    old = client.get(reverse("tickets:list"), {"created_before": "2024-12-31"})
+    assert numbers(old) == [queue["other"].number]
+    assert '<details class="mt-2" open>' in old.content.decode()
