@@ -127,11 +127,12 @@ def seed_tickets(*, count: int, seed: int = 1, stdout=None) -> int:
             )
             # A new request waits for an agent: nobody assigned, only the client has written.
             waiting = status.category == Status.Category.NEW
+            # Within 20 days of the opening, and in the past (recent tickets, recent events).
+            span = min(60 * 24 * 20, int((now - opened).total_seconds() // 60))
             moments = sorted(
-                opened + timedelta(minutes=rng.randint(5, 60 * 24 * 20))
+                opened + timedelta(minutes=rng.randint(5, span))
                 for _ in range(rng.randint(0, 2) if waiting else rng.randint(3, 15))
             )
-            moments = [min(m, now) for m in moments]
             last = moments[-1] if moments else opened
             priority = rng.choice(priorities) if priorities else None
             ticket = Ticket(

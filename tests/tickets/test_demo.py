@@ -6,6 +6,8 @@ import io
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.db.models import Count
+from django.utils import timezone
 
 from tickets.models import Event, Status, Ticket
 
@@ -29,6 +31,11 @@ def test_seed_demo_creates_accounts_and_tickets_with_timelines(ref):
     assert not Event.objects.filter(ticket__in=new, kind=Event.Kind.CLAIM).exists()
     taken = tickets.exclude(status__category=Status.Category.NEW)
     assert taken.exists() and not taken.filter(assignees__isnull=True).exists()
+
+    # Activity spread over the past, not piled up at the moment of seeding.
+    piled = tickets.values("last_activity_at").annotate(n=Count("id")).filter(n__gt=1)
+    assert not piled.exists()
+    assert not tickets.filter(last_activity_at__gt=timezone.now()).exists()
 
     # French, contracted: "au VPN", "du module", never "à le" or "de le".
     titles = list(tickets.values_list("title", flat=True))
