@@ -17,11 +17,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import QuerySet, prefetch_related_objects
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
 from accounts import roles
 
 from . import reference
-from .models import Attachment, Event, Status, Ticket
+from .models import Attachment, Event, SavedFilter, Status, Ticket
 
 
 def _works_tickets(user) -> bool:
@@ -98,6 +99,13 @@ def get_visible_contact_or_404(user, pk):
 def can_use_saved_views(user) -> bool:
     """Saved queue views (mine, unassigned, overdue, new, followed) are for staff."""
     return sees_internal(user)
+
+
+def get_own_saved_filter_or_404(user, pk) -> SavedFilter:
+    """A saved queue filter of user's own (anybody else's, or a forged id: 404)."""
+    if not can_use_saved_views(user):
+        raise Http404
+    return get_object_or_404(SavedFilter, pk=pk, owner=user)
 
 
 def can_view(user, ticket: Ticket) -> bool:

@@ -6,6 +6,8 @@ never widens it. Assignee and follower filters use EXISTS subqueries (no join + 
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
@@ -44,6 +46,19 @@ SAVED_VIEWS = {
     "new": (_("New"), {"category": Status.Category.NEW}),
     "followed": (_("Followed"), {"followed": "1", "open": "1"}),
 }
+
+
+def filter_query(params) -> str:
+    """The filters, sort and saved view in params (a QueryDict) as a query string: known
+    names only (a date range as name_after and name_before), no page and no empty value, in a
+    stable order. What a saved filter stores, and how the queue recognizes the one shown."""
+    names = set(TicketFilter.base_filters) | {"sort", "view"}
+    kept = []
+    for key in sorted(params.keys()):
+        base = key.rsplit("_", 1)[0] if key.endswith(("_after", "_before")) else key
+        if base in names:
+            kept += [(key, value) for value in params.getlist(key) if value]
+    return urlencode(kept)
 
 
 def order_fields(sort: str) -> list[str]:

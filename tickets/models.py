@@ -523,3 +523,31 @@ class Attachment(models.Model):
 
     def get_absolute_url(self):
         return reverse("tickets:attachment", args=[self.ticket.number, self.pk])
+
+
+class SavedFilter(models.Model):
+    """A set of queue filters (and sort) a staff member saved under a name: their own tab
+    next to the built-in views. query is the queue's query string as tickets.filters.
+    filter_query() writes it (known filters only, no page, a stable order)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="saved_filters",
+    )
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filters"), max_length=2000)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        constraints = [
+            # Also the index of the queue page's read: owner's filters by name.
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_filter_owner_name_uniq")
+        ]
+
+    def __str__(self):
+        return self.name

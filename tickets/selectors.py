@@ -21,6 +21,7 @@ from .models import (
     Event,
     Priority,
     Project,
+    SavedFilter,
     Status,
     Ticket,
     TicketType,
@@ -57,6 +58,13 @@ def ticket_list_rows(user) -> QuerySet[Ticket]:
         .only(*LIST_FIELDS)
         .order_by("-last_activity_at", "-id")
     )
+
+
+def saved_filters(user) -> list[SavedFilter]:
+    """The person's saved queue filters, by name (one indexed query)."""
+    if not access.can_use_saved_views(user):
+        return []
+    return list(SavedFilter.objects.filter(owner=user).only("pk", "name", "query"))
 
 
 def with_assignee_names(tickets: list[Ticket]) -> list[Ticket]:

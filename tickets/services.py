@@ -35,6 +35,7 @@ from .models import (
     Component,
     Event,
     Priority,
+    SavedFilter,
     Status,
     Ticket,
     TicketCounter,
@@ -1010,3 +1011,46 @@ def bulk_apply(*, actor: User, numbers: Iterable[int], action: str, value) -> Bu
         else:
             result.changed.append(number)
     return result
+
+
+SAVED_FILTER_LIMIT = 20
+
+
+@transaction.atomic
+def save_filter(*, actor: User, name: str, params) -> tuple[SavedFilter, bool]:
+    """Save the queue's filters in params (a QueryDict: known filters and sort only, see
+    filters.filter_query) under name for actor; a name they already use gets the new
+    filters. Returns (saved filter, created)."""
+    from .filters import filter_query
+
+    if not access.can_use_saved_views(actor):
+        raise PermissionDenied
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput(_("Give the view a name."))
+    if len(name) > SavedFilter._meta.get_field("name").max_length:
+        raise InvalidInput(_("The name is too long (60 characters at most)."))
+    query = filter_query(params)
+    if not query:
+        raise InvalidInput(_("Choose some filters first: this view shows every ticket."))
+    if len(query) > SavedFilter._meta.get_field("query").max_length:
+        raise InvalidInput(_("These filters are too long to save."))
+    # The owner's row lock keeps two saves from both passing the limit.
+    User.objects.select_for_update().filter(pk=actor.pk).first()
+    saved = SavedFilter.objects.filter(owner=actor, name=name).first()
+    if saved is not None:
+        saved.query = query
+        saved.save(update_fields=["query"])
+        return saved, False
+    if SavedFilter.objects.filter(owner=actor).count() >= SAVED_FILTER_LIMIT:
+        raise InvalidInput(
+            _("You have %(limit)s saved views already: delete one first.")
+            % {"limit": SAVED_FILTER_LIMIT}
+        )
+    return SavedFilter.objects.create(owner=actor, name=name, query=query), True
+
+
+def delete_filter(*, actor: User, saved: SavedFilter) -> None:
+    if saved.owner_id != actor.pk:
+        raise PermissionDenied
+    saved.delete()

@@ -10,6 +10,8 @@ urlpatterns = [
     path("bulk/", views.ticket_bulk, name="bulk"),
     path("bulk/changes/", views.bulk_changes, name="bulk-changes"),
     path("filters/", views.more_filters, name="more-filters"),
+    path("views/save/", views.saved_filter_save, name="saved-filter-save"),
+    path("views/<int:pk>/delete/", views.saved_filter_delete, name="saved-filter-delete"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact"),
     path(
         "of/<str:kind>/<int:pk>/",

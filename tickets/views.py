@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,13 +17,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import access as accounts_access
 
 from . import access, selectors, services, sla
 from .errors import StaleVersion, TicketError
 from .files import file_response
-from .filters import SAVED_VIEWS, TicketFilter
+from .filters import SAVED_VIEWS, TicketFilter, filter_query
 from .forms import (
     AssignForm,
     BulkForm,
@@ -83,6 +84,11 @@ def ticket_list(request):
         name not in MAIN_FILTERS for name in filterset.form.errors
     )
     more_active = sum(1 for name in secondary if _in_use(params, name))
+    refresh = bool(request.htmx and request.htmx.target == "queue-rows")
+    # The person's saved filter sets (tabs), and the one shown if any (not for a refresh).
+    current_query = filter_query(request.GET)
+    saved = [] if refresh else selectors.saved_filters(request.user)
+    active_saved = next((f for f in saved if f.query == current_query), None)
     context = {
         "page": page,
         "tickets": selectors.with_assignee_names(list(page.object_list)),
@@ -93,6 +99,10 @@ def ticket_list(request):
         "more_filters_open": more_open,
         "more_filters_active": more_active,
         "saved_views": SAVED_VIEWS if access.can_use_saved_views(request.user) else {},
+        "saved_filters": saved,
+        "active_saved": active_saved,
+        "current_query": current_query,
+        "can_save_filter": bool(current_query) and access.can_use_saved_views(request.user),
         "columns": _sortable_columns(request, sort),
         "can_create": access.can_create_ticket(request.user),
         # The bulk bar's list of changes (people, statuses, priorities) is loaded when a first
@@ -101,11 +111,44 @@ def ticket_list(request):
         "refresh_seconds": settings.HELPDESK_REFRESH_SECONDS,
         "nav_active": "tickets",
     }
-    if request.htmx and request.htmx.target == "queue-rows":
+    if refresh:
         # The refresh every HELPDESK_REFRESH_SECONDS: the rows, and the top bar's to-do count
         # out of band, rather than the whole page.
         return render(request, "tickets/_queue_rows.html", {**context, "refresh": True})
     return render(request, "tickets/list.html", context)
+
+
+@require_POST
+def saved_filter_save(request):
+    """Save the queue's current filters under a name (a tab of the person's own); with htmx
+    a refusal comes back in the form, with the name as typed."""
+    if not access.can_use_saved_views(request.user):
+        raise Http404
+    params = QueryDict(request.POST.get("query", ""))
+    name = request.POST.get("name", "")
+    try:
+        saved, created = services.save_filter(actor=request.user, name=name, params=params)
+    except TicketError as error:
+        if request.htmx:
+            context = {"error": str(error), "name": name, "current_query": filter_query(params)}
+            return render(request, "tickets/_save_filter.html", context)
+        messages.error(request, str(error))
+        return redirect(f"{reverse('tickets:list')}?{filter_query(params)}")
+    if created:
+        messages.success(request, _("View “%(name)s” saved.") % {"name": saved.name})
+    else:
+        messages.success(request, _("View “%(name)s” updated.") % {"name": saved.name})
+    url = f"{reverse('tickets:list')}?{saved.query}"
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@require_POST
+def saved_filter_delete(request, pk):
+    saved = access.get_own_saved_filter_or_404(request.user, pk)
+    services.delete_filter(actor=request.user, saved=saved)
+    messages.success(request, _("View “%(name)s” deleted.") % {"name": saved.name})
+    # Back to the same filters, no longer saved.
+    return redirect(f"{reverse('tickets:list')}?{saved.query}")
 
 
 def more_filters(request):
