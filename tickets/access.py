@@ -76,6 +76,8 @@ def get_visible_ticket_or_404(user, number) -> Ticket:
         raise Http404 from None
     reference.attach([ticket])
     links = [name for name in _OFTEN_EMPTY_LINKS if getattr(ticket, f"{name}_id")]
+    if ticket.is_assigned:
+        links.append("assignees")
     prefetch_related_objects([ticket], *links)
     ticket._visible_to = user.pk
     return ticket
@@ -189,7 +191,8 @@ def can_claim(user, ticket: Ticket) -> bool:
     """An agent (or admin) takes an open ticket they are not assigned to yet."""
     if not _works_tickets(user) or ticket.status.is_final:
         return False
-    return not ticket.assignees.filter(pk=user.pk).exists()
+    # The assignees come prefetched with the ticket (get_visible_ticket_or_404).
+    return not ticket.is_assigned or user.pk not in {a.pk for a in ticket.assignees.all()}
 
 
 def can_escalate(user, ticket: Ticket) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 
 import markdown as md
@@ -33,6 +34,13 @@ def render_markdown(text: str) -> SafeString:
     """Markdown to sanitized HTML: no scripts, event handlers, styles or javascript: links."""
     if not text:
         return mark_safe("")
+    return _rendered(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _rendered(text: str) -> SafeString:
+    """The same text always gives the same HTML: a timeline shown again (the agent working a
+    ticket reloads it after each action) reuses its replies' HTML rather than parsing them."""
     return sanitize_html(_converter().reset().convert(text))
 
 

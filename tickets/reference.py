@@ -1,4 +1,5 @@
-"""Reference data read on every queue page: statuses, priorities and ticket types.
+"""Reference data read on every queue page: statuses, priorities and ticket types; and on
+every ticket page: the business calendar (SLA shown) and the active canned replies.
 
 A handful of rows each, shown on every row of every ticket list. Joining them into the rows
 query costs PostgreSQL more to plan (seven tables) than to run, so lists attach them from here
@@ -13,6 +14,7 @@ updates send no signal, so a copy is also reloaded after REFERENCE_CACHE_SECONDS
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 
@@ -20,7 +22,15 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from .models import Priority, Status, TicketType
+from . import sla
+from .models import (
+    BusinessCalendar,
+    CannedReply,
+    Holiday,
+    Priority,
+    Status,
+    TicketType,
+)
 
 VERSION_KEY = "tickets:reference:version"
 REFERENCE_CACHE_SECONDS = 300
@@ -33,6 +43,16 @@ class Reference:
     statuses: dict[int, Status]
     priorities: dict[int, Priority]
     types: dict[int, TicketType]
+
+    # Read by ticket pages only: loaded at the first read of this copy.
+    @functools.cached_property
+    def calendar(self) -> sla.Calendar:
+        return sla.load_calendar()
+
+    @functools.cached_property
+    def canned_replies(self) -> tuple[CannedReply, ...]:
+        """The active ones, in display order."""
+        return tuple(CannedReply.objects.filter(is_active=True))
 
     def status_ids(self, categories) -> list[int]:
         """Ids of the statuses in these categories (filters and counters use the indexed
@@ -101,6 +121,6 @@ def _next_version() -> None:
         cache.add(VERSION_KEY, time.time_ns(), None)
 
 
-for _model in (Status, Priority, TicketType):
+for _model in (Status, Priority, TicketType, BusinessCalendar, Holiday, CannedReply):
     post_save.connect(changed, sender=_model, dispatch_uid=f"reference-save-{_model.__name__}")
     post_delete.connect(changed, sender=_model, dispatch_uid=f"reference-delete-{_model.__name__}")

@@ -89,8 +89,21 @@ def business_seconds_between(start: dt.datetime, end: dt.datetime, cal: Calendar
         return int((end - start).total_seconds())
     start, end = start.astimezone(cal.tz), end.astimezone(cal.tz)
     total = 0.0
-    day = start.date()
-    while day <= end.date():
+    day, last = start.date(), end.date()
+    while day <= last:
+        if day > start.date() and (last - day).days > 7:
+            # Whole weeks between the first and the last day (a ticket a year overdue would
+            # take 365 turns of this loop on every page showing it): each counts its working
+            # days, holidays aside, at the full length of a working day.
+            weeks = ((last - day).days - 1) // 7
+            after = day + dt.timedelta(weeks=weeks)
+            holidays = sum(
+                1 for h in cal.holidays if day <= h < after and h.isoweekday() in cal.weekdays
+            )
+            hours = dt.datetime.combine(day, cal.end) - dt.datetime.combine(day, cal.start)
+            total += (weeks * len(cal.weekdays) - holidays) * hours.total_seconds()
+            day = after
+            continue
         if cal.is_working_day(day):
             open_at, close_at = cal.window(day)
             begin, finish = max(start, open_at), min(end, close_at)

@@ -21,7 +21,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import access as accounts_access
 
-from . import access, selectors, services, sla
+from . import access, reference, selectors, services, sla
 from .errors import StaleVersion, TicketError
 from .files import file_response
 from .filters import SAVED_VIEWS, TicketFilter, filter_query
@@ -38,7 +38,6 @@ from .forms import (
     TicketCreateForm,
     TransferForm,
 )
-from .models import CannedReply
 from .paging import CappedPaginator
 
 PAGE_SIZE = 25
@@ -331,7 +330,8 @@ def _detail_context(request, ticket, **forms):
         "transfer": access.can_transfer_to_development(user, ticket),
         "internal": access.sees_internal(user),
     }
-    assignees = list(ticket.assignees.all())
+    # Prefetched by get_visible_ticket_or_404 when the ticket has any.
+    assignees = list(ticket.assignees.all()) if ticket.is_assigned else []
     followers = list(ticket.followers.all())
     context = {
         "ticket": ticket,
@@ -339,7 +339,7 @@ def _detail_context(request, ticket, **forms):
         "assignees": assignees,
         "followers": followers,
         "can": can,
-        "sla": sla.sla_state(ticket, sla.load_calendar()),
+        "sla": sla.sla_state(ticket, reference.get().calendar),
         "development_tickets": list(ticket.development_tickets.only("number", "title"))
         if can["internal"]
         else [],
@@ -350,7 +350,7 @@ def _detail_context(request, ticket, **forms):
         if can["internal"]:
             context["canned_replies"] = [
                 (c, services.fill_canned_reply(c, ticket=ticket, agent=user))
-                for c in CannedReply.objects.filter(is_active=True)
+                for c in reference.get().canned_replies
             ]
     if can["status"]:
         context["status_form"] = StatusForm(initial={**initial, "status": ticket.status_id})

@@ -94,3 +94,43 @@ def test_state_shows_time_left_and_overdue(ticket_a):
         ticket_a, sla.Calendar(weekdays=frozenset()), now=due + dt.timedelta(hours=3)
     )
     assert after.overdue and after.hours_left == 3
+
+
+def _day_by_day(start, end, cal):
+    """Working seconds counted one day at a time: what the whole-week shortcut must equal."""
+    start, end = start.astimezone(cal.tz), end.astimezone(cal.tz)
+    total, day = 0.0, start.date()
+    while day <= end.date():
+        if cal.is_working_day(day):
+            open_at, close_at = cal.window(day)
+            begin, finish = max(start, open_at), min(end, close_at)
+            if begin < finish:
+                total += (finish - begin).total_seconds()
+        day += dt.timedelta(days=1)
+    return int(total)
+
+
+def test_long_spans_count_the_same_as_day_by_day():
+    import random
+
+    rng = random.Random(5)
+    holidays = frozenset(
+        dt.date(2025, 1, 1) + dt.timedelta(days=rng.randint(0, 900)) for _ in range(40)
+    )
+    calendars = [
+        CAL,
+        sla.Calendar(holidays=holidays),
+        sla.Calendar(
+            weekdays=frozenset({1, 3, 6}),
+            start=dt.time(7, 30),
+            end=dt.time(19, 15),
+            holidays=holidays,
+        ),
+    ]
+    for _ in range(300):
+        cal = rng.choice(calendars)
+        start = paris(2025, 1, 1, 0) + dt.timedelta(minutes=rng.randint(0, 60 * 24 * 400))
+        end = start + dt.timedelta(minutes=rng.randint(0, 60 * 24 * 500))
+        expected = _day_by_day(start, end, cal)
+        assert sla.business_seconds_between(start, end, cal) == expected, (start, end)
+        assert sla.business_seconds_between(end, start, cal) == -expected
