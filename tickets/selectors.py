@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -60,11 +61,33 @@ def ticket_list_rows(user) -> QuerySet[Ticket]:
     )
 
 
-def saved_filters(user) -> list[SavedFilter]:
-    """The person's saved queue filters, by name (one indexed query)."""
+@dataclass(frozen=True)
+class SavedTab:
+    """A saved filter set as the queue's tabs show it."""
+
+    pk: int
+    name: str
+    query: str
+
+
+def _saved_filters_key(user_id: int) -> str:
+    return f"tickets:saved-filters:{user_id}"
+
+
+def saved_filters(user) -> list[SavedTab]:
+    """The person's saved queue filters, by name: read on every queue page, so kept in the
+    cache until they save or delete one (saved_filters_changed)."""
     if not access.can_use_saved_views(user):
         return []
-    return list(SavedFilter.objects.filter(owner=user).only("pk", "name", "query"))
+    rows = cache.get(_saved_filters_key(user.pk))
+    if rows is None:
+        rows = list(SavedFilter.objects.filter(owner=user).values_list("pk", "name", "query"))
+        cache.set(_saved_filters_key(user.pk), rows, None)
+    return [SavedTab(*row) for row in rows]
+
+
+def saved_filters_changed(user_id: int) -> None:
+    cache.delete(_saved_filters_key(user_id))
 
 
 def with_assignee_names(tickets: list[Ticket]) -> list[Ticket]:

@@ -1037,6 +1037,7 @@ def save_filter(*, actor: User, name: str, params) -> tuple[SavedFilter, bool]:
         raise InvalidInput(_("These filters are too long to save."))
     # The owner's row lock keeps two saves from both passing the limit.
     User.objects.select_for_update().filter(pk=actor.pk).first()
+    _saved_filters_changed(actor)
     saved = SavedFilter.objects.filter(owner=actor, name=name).first()
     if saved is not None:
         saved.query = query
@@ -1054,3 +1055,11 @@ def delete_filter(*, actor: User, saved: SavedFilter) -> None:
     if saved.owner_id != actor.pk:
         raise PermissionDenied
     saved.delete()
+    _saved_filters_changed(actor)
+
+
+def _saved_filters_changed(actor: User) -> None:
+    """The cached tabs are stale now and again once the change is committed (a page read in
+    between must not keep the old list)."""
+    selectors.saved_filters_changed(actor.pk)
+    transaction.on_commit(lambda: selectors.saved_filters_changed(actor.pk), robust=True)
