@@ -153,9 +153,14 @@ class RankedSearch:
         self._best = None
 
     def found(self, cap: int) -> int:
-        """How many tickets match, counting no further than cap + 1. The text matches are
-        read once for both their count and, when there are no more than cap, the ranked
-        block (the usual case: a search is meant to narrow)."""
+        """How many tickets match, counting no further than cap + 1."""
+        return self.restore(self.ranked(cap))
+
+    def ranked(self, cap: int) -> tuple[int, list[int] | None, int]:
+        """(text matches, the ranked block of ids or None, reply-only matches), counted no
+        further than cap + 1: what ids() reads pages from, for restore() (the queue caches
+        it). The text matches are read once for both their count and, when there are no
+        more than cap, the ranked block (the usual case: a search is meant to narrow)."""
         texts = self.texts.order_by().values_list("id", "last_activity_at")[: cap + 1]
         sql, params = texts.query.sql_with_params()
         with connections[texts.db].cursor() as cursor:
@@ -163,10 +168,15 @@ class RankedSearch:
                 _COUNT_AND_RANK_START + sql + _COUNT_AND_RANK_END,
                 (*params, cap, RANK_LIMIT, self.text),
             )
-            self._texts_found, self._best = cursor.fetchone()
-        self._replies_found = 0
-        if self._texts_found <= cap:
-            self._replies_found = _count(self.replies_only, cap + 1 - self._texts_found)
+            texts_found, best = cursor.fetchone()
+        replies_found = 0
+        if texts_found <= cap:
+            replies_found = _count(self.replies_only, cap + 1 - texts_found)
+        return texts_found, best, replies_found
+
+    def restore(self, state: tuple[int, list[int] | None, int]) -> int:
+        """Take the counts and ranked block ranked() returned; the number of matches."""
+        self._texts_found, self._best, self._replies_found = state
         return self._texts_found + self._replies_found
 
     def ids(self, bottom: int, top: int) -> list[int]:

@@ -27,7 +27,7 @@ from .models import (
     Ticket,
     TicketType,
 )
-from .paging import capped_count, rows_by_ids
+from .paging import CAP, capped_count, rows_by_ids
 
 # Status, priority and type are attached from tickets.reference by rows_by_ids, not joined.
 LIST_RELATED = ("organization", "requester", "last_activity_by")
@@ -172,16 +172,19 @@ def _cached_counts(scope: str, compute):
     return value
 
 
-def queue_found(user, params, rows) -> int | None:
+def queue_found(user, params, rows) -> int:
     """The queue's capped count for the paginator, cached like the counters (until the next
     ticket change) for this person and these filters: the figure behind "Page 1 of 400+" on
-    every load and every refresh. None for a ranked search, which counts as it ranks."""
-    if not isinstance(rows, QuerySet):
-        return None
+    every load and every refresh. A ranked search (search.RankedSearch) keeps its count and
+    its ranked block the same way: the queue refreshing itself every minute on a search, or
+    paging through its results, searches once per ticket change."""
     shown = sorted(
         (k, v) for k, values in params.lists() if k not in ("page", "sort") for v in values
     )
     digest = hashlib.sha256(urlencode(shown).encode()).hexdigest()[:32]
+    if isinstance(rows, search.RankedSearch):
+        state = _cached_counts(f"search:user{user.pk}:{digest}", lambda: rows.ranked(CAP))
+        return rows.restore(state)
     return _cached_counts(f"queue:user{user.pk}:{digest}", lambda: capped_count(rows))
 
 

@@ -150,3 +150,32 @@ def test_ranking_is_bounded_to_the_most_recent_text_matches(login, agent, printe
 def test_a_sorted_search_keeps_every_match(login, agent, printers):
     numbers = found(login(agent), "imprimante", sort="-number")
     assert numbers == sorted(printers.values(), reverse=True)
+
+
+def test_a_search_repeated_is_not_run_again_until_a_ticket_changes(
+    login, agent, client_a, corpus, settings
+):
+    """The queue refreshing itself on a search (or paging through it) reuses the counted,
+    ranked results until the next ticket change, which shows at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.HELPDESK_COUNTERS_CACHE_SECONDS = 60
+    client = login(agent)
+    assert found(client, "messagerie") == [corpus["other"].number, corpus["reply"].number]
+    with CaptureQueriesContext(connection) as again:
+        assert found(client, "messagerie") == [corpus["other"].number, corpus["reply"].number]
+    # Neither counted nor ranked again (the page's rows are still read).
+    counted = [q["sql"] for q in again.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert not counted, counted
+    services.reply(actor=client_a, ticket=corpus["body"], body="Et la messagerie aussi.")
+    assert found(client, "messagerie") == [
+        corpus["other"].number,  # text match first, then reply-only matches, newest first
+        corpus["body"].number,
+        corpus["reply"].number,
+    ]
+    # Each person their own results: a client never gets the agent's.
+    assert found(login(client_a), "messagerie") == [
+        corpus["body"].number,
+        corpus["reply"].number,
+    ]
