@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.models import Organization, Role
+from accounts.selectors import organization_names
 
 from . import access, reference, search
 from .forms import show_reference_rows
@@ -157,6 +158,13 @@ class TicketFilter(django_filters.FilterSet):
             for name, table in REFERENCE_FILTERS.items():
                 if name in form.fields:
                     show_reference_rows(form.fields[name], getattr(data, table).values())
+            if (
+                "organization" in form.fields
+                and roles.visible_organization_ids(self.user) is roles.ALL
+            ):
+                # Every organization: the cached names, not hundreds of model instances.
+                field = form.fields["organization"]
+                field.widget.choices = [("", field.empty_label), *organization_names()]
         return self._form
 
     def filter_queryset(self, queryset):

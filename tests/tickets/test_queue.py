@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import Organization
 from tickets import services
 from tickets.models import Status, Ticket
 
@@ -291,3 +292,44 @@ def test_a_date_range_filters_on_its_own(login, agent, queue):
     old = client.get(reverse("tickets:list"), {"created_before": "2024-12-31"})
     assert numbers(old) == [queue["other"].number]
     assert '<details class="mt-2" open>' in old.content.decode()
+
+
+def test_the_client_filter_of_staff_lists_every_organization_from_the_cache(
+    login,
+    agent,
+    client_a,
+    org_a,
+    org_b,
+    queue,
+    django_assert_max_num_queries,
+    django_capture_on_commit_callbacks,
+):
+    """Hundreds of client organizations must not weigh on every queue page: the names come
+    from the cache, renamed or added organizations show at once, a client still sees theirs."""
+    from tests.factories import OrganizationFactory
+
+    client = login(agent)
+    client.get(reverse("tickets:list"))
+    with django_assert_max_num_queries(12) as few:
+        client.get(reverse("tickets:list"))
+    bound = len(few.captured_queries)  # read now: the next request resets the query log
+    with django_capture_on_commit_callbacks(execute=True):
+        OrganizationFactory.create_batch(40)
+        org_b.name = "Beta <Renommée> & Cie"
+        org_b.save()
+    client.get(reverse("tickets:list"))  # the list changed: read once
+    with django_assert_max_num_queries(bound) as cached:
+        html = client.get(reverse("tickets:list")).content.decode()
+    assert not [q for q in cached.captured_queries if 'FROM "accounts_organization"' in q["sql"]]
+    options = re.findall(
+        r'<option value="(\d+)"\s*>([^<]*)</option>',
+        html.split('name="organization"')[1].split("</select>")[0],
+    )
+    assert len(options) == Organization.objects.count()
+    assert (str(org_b.pk), "Beta &lt;Renommée&gt; &amp; Cie") in options
+    # A chosen organization is still checked against what the person may see.
+    filtered = client.get(reverse("tickets:list"), {"organization": org_a.pk})
+    assert set(numbers(filtered)) == {queue["mine"].number, queue["unassigned"].number}
+    mine = login(client_a).get(reverse("tickets:list")).content.decode()
+    theirs = mine.split('name="organization"')[1].split("</select>")[0]
+    assert "Beta" not in theirs
