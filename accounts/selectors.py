@@ -1,8 +1,9 @@
 """Page-shaped reads for the accounts pages; they start from accounts.access."""
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count, Prefetch, Q
+
+from helpdesk.cache import stale
 
 from . import access
 from .models import Organization, User, UserRole
@@ -25,9 +26,7 @@ def organization_names() -> list[tuple[int, str]]:
 
 
 def organizations_changed(**kwargs) -> None:
-    """Now, and again on commit (a page read in between must not keep the old list)."""
-    cache.delete(ORGANIZATION_NAMES_KEY)
-    transaction.on_commit(lambda: cache.delete(ORGANIZATION_NAMES_KEY), robust=True)
+    stale(lambda: cache.delete(ORGANIZATION_NAMES_KEY))
 
 
 def _with_roles(users):

@@ -8,6 +8,14 @@ is enough.
 """
 
 from django.core.cache.backends import redis
+from django.db import transaction
+
+
+def stale(forget) -> None:
+    """A cached value went stale: forget() now, and again once the transaction commits (a
+    page that read the old rows in between would otherwise cache them again)."""
+    forget()
+    transaction.on_commit(forget, robust=True)
 
 
 class RedisCacheClient(redis.RedisCacheClient):

@@ -15,11 +15,12 @@ a resolved ticket, or a closed one when settings.TICKETS_AGENTS_MAY_REOPEN_CLOSE
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts import roles
+from accounts.models import User
 
 from . import reference
 from .models import Attachment, Event, SavedFilter, Status, Ticket
@@ -76,8 +77,10 @@ def get_visible_ticket_or_404(user, number) -> Ticket:
         raise Http404 from None
     reference.attach([ticket])
     links = [name for name in _OFTEN_EMPTY_LINKS if getattr(ticket, f"{name}_id")]
-    if ticket.is_assigned:
-        links.append("assignees")
+    # Assignees: read when the ticket has any, known to be none otherwise (no query).
+    links.append(
+        "assignees" if ticket.is_assigned else Prefetch("assignees", queryset=User.objects.none())
+    )
     prefetch_related_objects([ticket], *links)
     ticket._visible_to = user.pk
     return ticket
@@ -86,8 +89,6 @@ def get_visible_ticket_or_404(user, number) -> Ticket:
 def get_visible_contact_or_404(user, pk):
     """A person whose tickets user may list on their contact page: someone of an organization
     user sees; customers who only see their own tickets have no contact pages."""
-    from accounts.models import User
-
     if not (roles.is_staff_member(user) or not roles.sees_only_own_tickets(user)):
         raise Http404
     try:
@@ -192,7 +193,7 @@ def can_claim(user, ticket: Ticket) -> bool:
     if not _works_tickets(user) or ticket.status.is_final:
         return False
     # The assignees come prefetched with the ticket (get_visible_ticket_or_404).
-    return not ticket.is_assigned or user.pk not in {a.pk for a in ticket.assignees.all()}
+    return user.pk not in {a.pk for a in ticket.assignees.all()}
 
 
 def can_escalate(user, ticket: Ticket) -> bool:

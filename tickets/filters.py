@@ -49,14 +49,23 @@ SAVED_VIEWS = {
 }
 
 
+# A date range filter comes in the URL as <name>_after and <name>_before.
+RANGE_SUFFIXES = ("_after", "_before")
+
+
+def in_use(params, name: str) -> bool:
+    """Whether the filter name has a value in params."""
+    return any(params.get(key) for key in (name, *(name + s for s in RANGE_SUFFIXES)))
+
+
 def filter_query(params) -> str:
     """The filters, sort and saved view in params (a QueryDict) as a query string: known
-    names only (a date range as name_after and name_before), no page and no empty value, in a
-    stable order. What a saved filter stores, and how the queue recognizes the one shown."""
+    names only, no page and no empty value, in a stable order. What a saved filter stores,
+    and how the queue recognizes the one shown."""
     names = set(TicketFilter.base_filters) | {"sort", "view"}
     kept = []
     for key in sorted(params.keys()):
-        base = key.rsplit("_", 1)[0] if key.endswith(("_after", "_before")) else key
+        base = key.rsplit("_", 1)[0] if key.endswith(RANGE_SUFFIXES) else key
         if base in names:
             kept += [(key, value) for value in params.getlist(key) if value]
     return urlencode(kept)

@@ -19,8 +19,9 @@ import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+
+from helpdesk.cache import stale
 
 from . import sla
 from .models import (
@@ -110,8 +111,7 @@ def attach(tickets) -> None:
 
 
 def changed(**kwargs) -> None:
-    _next_version()
-    transaction.on_commit(_next_version, robust=True)
+    stale(_next_version)
 
 
 def _next_version() -> None:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.models import Organization, Role, User
+from helpdesk.cache import stale
 
 from . import access, events, selectors, sla
 from .errors import InvalidInput, StaleVersion, TicketError, TransitionRefused
@@ -110,10 +111,8 @@ def _touch(ticket: Ticket, actor: User | None, now: dt.datetime, *fields: str) -
 
 
 def _counters_changed() -> None:
-    """Every ticket write makes the cached queue counters stale: now, and again once the
-    transaction commits (a count taken in between would otherwise stay cached)."""
-    selectors.counters_changed()
-    transaction.on_commit(selectors.counters_changed)
+    """Every ticket write makes the cached queue counters stale."""
+    stale(selectors.counters_changed)
 
 
 def _event(ticket: Ticket, actor: User | None, kind: str, **fields) -> Event:
@@ -1037,7 +1036,7 @@ def save_filter(*, actor: User, name: str, params) -> tuple[SavedFilter, bool]:
         raise InvalidInput(_("These filters are too long to save."))
     # The owner's row lock keeps two saves from both passing the limit.
     User.objects.select_for_update().filter(pk=actor.pk).first()
-    _saved_filters_changed(actor)
+    stale(lambda: selectors.saved_filters_changed(actor.pk))
     saved = SavedFilter.objects.filter(owner=actor, name=name).first()
     if saved is not None:
         saved.query = query
@@ -1055,11 +1054,4 @@ def delete_filter(*, actor: User, saved: SavedFilter) -> None:
     if saved.owner_id != actor.pk:
         raise PermissionDenied
     saved.delete()
-    _saved_filters_changed(actor)
-
-
-def _saved_filters_changed(actor: User) -> None:
-    """The cached tabs are stale now and again once the change is committed (a page read in
-    between must not keep the old list)."""
-    selectors.saved_filters_changed(actor.pk)
-    transaction.on_commit(lambda: selectors.saved_filters_changed(actor.pk), robust=True)
+    stale(lambda: selectors.saved_filters_changed(actor.pk))

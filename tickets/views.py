@@ -24,7 +24,7 @@ from accounts import access as accounts_access
 from . import access, reference, selectors, services, sla
 from .errors import StaleVersion, TicketError
 from .files import file_response
-from .filters import SAVED_VIEWS, TicketFilter, filter_query
+from .filters import SAVED_VIEWS, TicketFilter, filter_query, in_use
 from .forms import (
     AssignForm,
     BulkForm,
@@ -46,10 +46,12 @@ PAGE_SIZE = 25
 MAIN_FILTERS = ("q", "category", "priority", "organization")
 
 
-def _in_use(data, name: str) -> bool:
-    """Whether the filter name has a value in data (a date range comes as name_after and
-    name_before)."""
-    return any(data.get(key) for key in (name, f"{name}_after", f"{name}_before"))
+SECONDARY_FILTERS = tuple(name for name in TicketFilter.base_filters if name not in MAIN_FILTERS)
+
+
+def _person_set_secondary(request) -> bool:
+    """The person chose one of the filters under "More filters" (not a saved view)."""
+    return any(in_use(request.GET, name) for name in SECONDARY_FILTERS)
 
 
 def _queue(request, *, every_filter=False):
@@ -63,9 +65,10 @@ def _queue(request, *, every_filter=False):
     # The other filters are built only when the panel that shows them is: when asked for, or
     # when the person set one of them. Otherwise the main ones and those a saved view sets,
     # each filter costing its form field.
-    secondary = [name for name in TicketFilter.base_filters if name not in MAIN_FILTERS]
-    every_filter = every_filter or any(_in_use(request.GET, name) for name in secondary)
-    only = None if every_filter else (*MAIN_FILTERS, *(n for n in secondary if _in_use(params, n)))
+    if every_filter or _person_set_secondary(request):
+        only = None
+    else:
+        only = (*MAIN_FILTERS, *(name for name in SECONDARY_FILTERS if in_use(params, name)))
     filterset, rows, sort = selectors.ticket_queue(request.user, params, only=only)
     return params, view, filterset, rows, sort
 
@@ -78,11 +81,10 @@ def ticket_list(request):
     # The other filters are rendered when opened (htmx), unless the person set one of them:
     # those a saved view sets leave the panel closed, so the rows come first, and the summary
     # says how many are active.
-    secondary = [name for name in filterset.form.fields if name not in MAIN_FILTERS]
-    more_open = any(_in_use(request.GET, name) for name in secondary) or any(
-        name not in MAIN_FILTERS for name in filterset.form.errors
+    more_open = _person_set_secondary(request) or any(
+        name in SECONDARY_FILTERS for name in filterset.form.errors
     )
-    more_active = sum(1 for name in secondary if _in_use(params, name))
+    more_active = sum(1 for name in SECONDARY_FILTERS if in_use(params, name))
     refresh = bool(request.htmx and request.htmx.target == "queue-rows")
     # The person's saved filter sets (tabs), and the one shown if any (not for a refresh).
     current_query = filter_query(request.GET)
@@ -330,8 +332,7 @@ def _detail_context(request, ticket, **forms):
         "transfer": access.can_transfer_to_development(user, ticket),
         "internal": access.sees_internal(user),
     }
-    # Prefetched by get_visible_ticket_or_404 when the ticket has any.
-    assignees = list(ticket.assignees.all()) if ticket.is_assigned else []
+    assignees = list(ticket.assignees.all())
     followers = list(ticket.followers.all())
     context = {
         "ticket": ticket,
