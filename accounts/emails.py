@@ -25,7 +25,7 @@ def send(
 ) -> None:
     """Render templates/emails/<name>/ and send; the outbox (settings.EMAIL_BACKEND) stores
     and delivers it, reading the X-Helpdesk-* headers described in
-    tickets/notifications/backend.py."""
+    notifications/backend.py."""
     with translation.override(language or settings.LANGUAGE_CODE):
         subject = render_to_string(f"emails/{name}/subject.txt", context).strip()
         text = render_to_string(f"emails/{name}/body.txt", context)

@@ -3,7 +3,7 @@
 from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 
-from helpdesk.cache import stale
+from core.cache import stale
 
 from . import access
 from .models import Organization, User, UserRole

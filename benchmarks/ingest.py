@@ -87,13 +87,13 @@ def main() -> None:
     settings.MEDIA_ROOT = ROOT / "var" / "bench-ingest-media"
     call_command("migrate", verbosity=0)
     from accounts.models import Organization, Role, User
+    from intake.models import InboundMessage, Mailbox
+    from intake.services import ingest_message, poll_mailbox
+    from notifications.models import NotificationJob, OutgoingEmail, WebhookPost
     from tests.factories import make_user
     from tests.servers.fixtures import dovecot
     from tickets import services
-    from tickets.intake.models import InboundMessage, Mailbox
-    from tickets.intake.services import ingest_message, poll_mailbox
     from tickets.models import Attachment, Event, Ticket
-    from tickets.notifications.models import NotificationJob, OutgoingEmail, WebhookPost
 
     NotificationJob.objects.all().delete()
     OutgoingEmail.objects.all().delete()
@@ -158,15 +158,15 @@ def notifications(settings) -> None:
     from aiosmtpd.controller import Controller
 
     from helpdesk.celery import app
+    from notifications import notify
+    from notifications import services as outbox
+    from notifications.models import NotificationJob, OutgoingEmail
     from tests.servers.fixtures import SmtpSink, _Recorder, free_port
-    from tickets.notifications import notify
-    from tickets.notifications import services as outbox
-    from tickets.notifications.models import NotificationJob, OutgoingEmail
 
     sink = SmtpSink(host="127.0.0.1", port=free_port())
     controller = Controller(_Recorder(sink), hostname=sink.host, port=sink.port)
     controller.start()
-    settings.EMAIL_BACKEND = "tickets.notifications.backend.OutboxBackend"
+    settings.EMAIL_BACKEND = "notifications.backend.OutboxBackend"
     settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = sink.host, sink.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from tickets.files import validate_upload
+from core.files import validate_upload
 
 from .models import ChangeRequest, Check
 

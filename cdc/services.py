@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
+from core import locking
 
 from . import access, workflow
 from .errors import InvalidDates, NotReady, StaleVersion, TransitionRefused
@@ -28,12 +29,16 @@ REQUIRED_CHECKS = (Check.Kind.UNIT, Check.Kind.FUNCTIONAL, Check.Kind.INTEGRATIO
 
 
 def _lock(cr: ChangeRequest) -> ChangeRequest:
-    return ChangeRequest.objects.select_for_update().get(pk=cr.pk)
+    return locking.lock(cr)
 
 
 def _check_version(cr: ChangeRequest, version: int | None) -> None:
-    if version is not None and version != cr.version:
-        raise StaleVersion(_("Someone else changed this request meanwhile; reload the page."))
+    locking.check_version(
+        cr,
+        version,
+        StaleVersion,
+        _("Someone else changed this request meanwhile; reload the page."),
+    )
 
 
 def _fire(actor: User, cr: ChangeRequest, action: str) -> str:

@@ -35,7 +35,7 @@ app.conf.beat_schedule = {
         "schedule": 300.0,
     },
     # Email and chat out: retries that are due, deliveries a lost broker dropped, old content.
-    "notifications-send-due": {"task": "tickets.notifications.tasks.send_due", "schedule": 60.0},
+    "notifications-send-due": {"task": "notifications.tasks.send_due", "schedule": 60.0},
     # Email in: poll the mailboxes whose interval elapsed.
-    "intake-poll-mailboxes": {"task": "tickets.intake.tasks.poll_due_mailboxes", "schedule": 60.0},
+    "intake-poll-mailboxes": {"task": "intake.tasks.poll_due_mailboxes", "schedule": 60.0},
 }

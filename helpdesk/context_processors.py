@@ -5,9 +5,9 @@ from django.utils.translation import gettext as _
 
 from accounts import access as accounts_access
 from cdc import access as cdc_access
+from intake import access as intake_access
 from tickets import access as tickets_access
 from tickets import selectors as ticket_selectors
-from tickets.intake import access as intake_access
 
 
 def navigation(request):

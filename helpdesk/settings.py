@@ -77,11 +77,12 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_email",
     "allauth",
     "allauth.account",
+    "core",
     "helpdesk",
     "accounts",
     "tickets",
-    "tickets.intake",
-    "tickets.notifications",
+    "intake",
+    "notifications",
     "cdc",
     "reports",
     "wiki",
@@ -154,7 +155,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "helpdesk.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "helpdesk",
         }
@@ -239,7 +240,7 @@ HELPDESK_2FA_MAX_ATTEMPTS = 5
 _email = env.email_url("EMAIL_URL", default="consolemail://")
 # Every email goes through the outbox (stored, sent by Celery, retried, logged for admins);
 # EMAIL_URL says how the outbox delivers (SMTP, console...).
-EMAIL_BACKEND = "tickets.notifications.backend.OutboxBackend"
+EMAIL_BACKEND = "notifications.backend.OutboxBackend"
 EMAIL_DELIVERY_BACKEND = _email["EMAIL_BACKEND"]
 EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = _email.get("EMAIL_PORT", 25)

@@ -15,7 +15,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("tickets/", include("tickets.urls")),
     path("cdc/", include("cdc.urls")),
-    path("mail/", include("tickets.intake.urls")),
-    path("mail/", include("tickets.notifications.urls")),
+    path("mail/", include("intake.urls")),
+    path("mail/", include("notifications.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -174,5 +174,5 @@ def _counters_not_cached(settings):
 def _mail_through_the_outbox(settings):
     """Email goes through the outbox as in production (stored, then delivered by the Celery
     task, eager in tests) and arrives in Django's test mailbox, mail.outbox."""
-    settings.EMAIL_BACKEND = "tickets.notifications.backend.OutboxBackend"
+    settings.EMAIL_BACKEND = "notifications.backend.OutboxBackend"
     settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

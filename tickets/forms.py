@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.models import Role, User
+from core.files import validate_upload
 
 from . import access, reference
-from .files import validate_upload
 from .models import (
     Asset,
     CannedReply,
@@ -29,7 +29,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """Several files; each checked by tickets.files.validate_upload (size, sniffed type)."""
+    """Several files; each checked by core.files.validate_upload (size, sniffed type)."""
 
     widget = MultipleFileInput
 
@@ -179,7 +179,7 @@ class TicketCreateForm(forms.Form):
 
 
 def _max_mb():
-    from .files import max_upload_bytes
+    from core.files import max_upload_bytes
 
     return max_upload_bytes() // (1024 * 1024)
 

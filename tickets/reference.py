@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 
-from helpdesk.cache import stale
+from core.cache import stale
 
 from . import sla
 from .models import (

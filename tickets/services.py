@@ -24,11 +24,12 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.models import Organization, Role, User
-from helpdesk.cache import stale
+from core import locking
+from core.cache import stale
+from core.files import make_thumbnail, validate_upload
 
 from . import access, events, selectors, sla
 from .errors import InvalidInput, StaleVersion, TicketError, TransitionRefused
-from .files import make_thumbnail, validate_upload
 from .models import (
     WORKING_CATEGORIES,
     Attachment,
@@ -86,17 +87,19 @@ def default_priority() -> Priority | None:
 
 
 def _lock(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+    return locking.lock(ticket)
 
 
 def _check_version(ticket: Ticket, version: int | None) -> None:
-    if version is not None and int(version) != ticket.version:
-        raise StaleVersion(
-            _(
-                "Someone else changed this ticket while you were editing it. "
-                "Your changes were not saved: check the ticket and try again."
-            )
-        )
+    locking.check_version(
+        ticket,
+        version,
+        StaleVersion,
+        _(
+            "Someone else changed this ticket while you were editing it. "
+            "Your changes were not saved: check the ticket and try again."
+        ),
+    )
 
 
 def _touch(ticket: Ticket, actor: User | None, now: dt.datetime, *fields: str) -> None:
@@ -364,7 +367,7 @@ def create_ticket_from_email(
     """File a ticket from an email (channel email). A known client sender files for their
     organization; anyone else gives an unidentified ticket (no organization or requester,
     contact_email set) for an agent to link. Cc'd addresses are recorded, never made accounts.
-    Called by tickets.intake.services.ingest_message, which decides who the sender is."""
+    Called by intake.services.ingest_message, which decides who the sender is."""
     identified = sender is not None and access.can_create_ticket(sender) and sender.organization_id
     now = timezone.now()
     priority = default_priority()

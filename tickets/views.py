@@ -20,10 +20,10 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import access as accounts_access
+from core.files import file_response
 
 from . import access, reference, selectors, services, sla
 from .errors import StaleVersion, TicketError
-from .files import file_response
 from .filters import SAVED_VIEWS, TicketFilter, filter_query, in_use
 from .forms import (
     AssignForm,

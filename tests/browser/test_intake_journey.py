@@ -3,8 +3,8 @@ quarantine and retries a message."""
 
 import pytest
 
-from tickets.intake.models import InboundMessage
-from tickets.intake.services import ingest_message
+from intake.models import InboundMessage
+from intake.services import ingest_message
 from tickets.models import Ticket
 
 
@@ -65,7 +65,7 @@ def test_admin_reads_and_retries_quarantine(login_page, screenshot, admin, setti
 
 @pytest.mark.django_db(transaction=True)
 def test_admin_sees_failing_mailbox_and_edits_it(login_page, screenshot, admin):
-    from tickets.intake.models import Mailbox
+    from intake.models import Mailbox
 
     Mailbox.objects.create(
         name="Support",

@@ -8,10 +8,10 @@ import pytest
 from django.core import mail
 
 from accounts.models import Notice
+from notifications.models import DeliveryStatus, OutgoingEmail, WebhookPost
 from tests.servers.fixtures import free_port, http_sink  # noqa: F401
 from tickets import services
 from tickets.models import TicketType
-from tickets.notifications.models import DeliveryStatus, OutgoingEmail, WebhookPost
 
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
 

@@ -1,7 +1,7 @@
-"""The Redis cache reuses its Redis client (helpdesk.cache), against the Redis on 127.0.0.1
+"""The Redis cache reuses its Redis client (core.cache), against the Redis on 127.0.0.1
 that CI starts for both of its runs."""
 
-from helpdesk.cache import RedisCache
+from core.cache import RedisCache
 
 
 def test_the_redis_cache_works_with_one_client_for_every_call():

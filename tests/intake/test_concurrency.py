@@ -5,9 +5,9 @@ import threading
 import pytest
 from django.db import connection
 
-from tickets.intake import tasks
-from tickets.intake.models import InboundMessage
-from tickets.intake.services import ingest_message
+from intake import tasks
+from intake.models import InboundMessage
+from intake.services import ingest_message
 from tickets.models import Ticket
 
 from .conftest import raw_message

@@ -6,10 +6,10 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Role
+from intake.models import InboundMessage, Mailbox
+from intake.services import ingest_message
 from tests.factories import make_user
 from tickets import services
-from tickets.intake.models import InboundMessage, Mailbox
-from tickets.intake.services import ingest_message
 from tickets.message_ids import make_message_id
 from tickets.models import Attachment, Event, Ticket
 
@@ -271,7 +271,7 @@ def test_staff_or_dpo_new_mail_is_unidentified(db):
 
 
 def test_retry_never_overwrites_a_ticketed_message(client_a, admin):
-    from tickets.intake.services import retry_message
+    from intake.services import retry_message
 
     raw = raw_message(message_id="<same@x>")
     assert ingest_message(raw).outcome == "created"
@@ -292,7 +292,7 @@ def test_our_own_addresses_are_not_recorded_as_cc(client_a):
 def test_only_admins_retry_quarantine(client_a, agent):
     from django.core.exceptions import PermissionDenied
 
-    from tickets.intake.services import retry_message
+    from intake.services import retry_message
 
     ingest_message(b"")
     with pytest.raises(PermissionDenied):

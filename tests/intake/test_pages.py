@@ -5,9 +5,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
+from intake.models import InboundMessage, Mailbox
+from intake.services import ingest_message
 from tests.tickets.conftest import _english  # noqa: F401
-from tickets.intake.models import InboundMessage, Mailbox
-from tickets.intake.services import ingest_message
 from tickets.models import Event, Ticket
 
 from .conftest import raw_message
@@ -293,7 +293,7 @@ def test_unidentified_ticket_page_names_the_sender_with_bounded_queries(
                 message_id=f"<s{n}@x>",
             )
         )
-    from tickets.intake.models import InboundMessage as Log
+    from intake.models import InboundMessage as Log
 
     Log.objects.filter(outcome="flagged").update(outcome="discarded")
     from tickets import services as ticket_services

@@ -13,10 +13,10 @@ from django.conf import settings
 from django.core import mail
 
 from accounts.models import Role
+from intake.fetch import ImapSource
+from intake.models import InboundMessage, Mailbox
+from intake.services import poll_due_mailboxes, poll_mailbox
 from tests.factories import make_user
-from tickets.intake.fetch import ImapSource
-from tickets.intake.models import InboundMessage, Mailbox
-from tickets.intake.services import poll_due_mailboxes, poll_mailbox
 from tickets.models import Attachment, Ticket
 
 from .conftest import raw_message
@@ -167,7 +167,7 @@ def test_reply_with_attachment_through_imap(dovecot, client_a, make_ticket):
 # --- kill mid-poll: a real poll_mailboxes process, SIGKILLed, then polled again ---
 
 SETUP = """
-from tickets.intake.models import Mailbox
+from intake.models import Mailbox
 from tests.factories import make_user
 from accounts.models import Organization, Role
 org = Organization.objects.create(name="Alpha")

@@ -5,7 +5,7 @@ import urllib.request
 
 from django.core.mail import EmailMessage, get_connection
 
-from tickets.intake.fetch import ImapSource, Pop3Source
+from intake.fetch import ImapSource, Pop3Source
 
 
 def msg(n: int) -> bytes:

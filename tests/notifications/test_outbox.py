@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import emails
+from notifications import services
+from notifications.models import OutgoingEmail
 from tests.servers.fixtures import free_port
-from tickets.notifications import services
-from tickets.notifications.models import OutgoingEmail
 
 pytestmark = pytest.mark.django_db
 

@@ -11,11 +11,11 @@ from django.urls import reverse
 
 from accounts.emails import send_to_user
 from accounts.models import Notice
+from notifications import chat
+from notifications.models import ChatWebhook, DeliveryStatus, OutgoingEmail, WebhookPost
 from tests.servers.fixtures import free_port
 from tests.tickets.conftest import _english  # noqa: F401
 from tickets import services as ticket_services
-from tickets.notifications import chat
-from tickets.notifications.models import ChatWebhook, DeliveryStatus, OutgoingEmail, WebhookPost
 
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
 SECRET = "T0ABC/B0DEF/s3cretT0kenVALUE9876"

@@ -6,10 +6,10 @@ from email import message_from_bytes, policy
 
 import pytest
 
+from intake.models import Mailbox
+from intake.services import ingest_message
 from tests.intake.conftest import raw_message
 from tickets import services
-from tickets.intake.models import Mailbox
-from tickets.intake.services import ingest_message
 from tickets.message_ids import ticket_number_from_ids
 from tickets.models import Ticket
 

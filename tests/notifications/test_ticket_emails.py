@@ -5,9 +5,9 @@ import pytest
 from django.core import mail
 
 from accounts.models import Notice
+from notifications.models import NotificationJob, OutgoingEmail
 from tickets import services
 from tickets.models import Status, Ticket
-from tickets.notifications.models import NotificationJob, OutgoingEmail
 
 from .conftest import kinds_to, sent_to
 
@@ -177,7 +177,7 @@ def test_auto_close_warns_then_tells_the_client(ticket, agent, client_a, ref, co
 
 
 def test_running_a_notification_job_again_sends_nothing_twice(ticket, agent, commit):
-    from tickets.notifications import notify
+    from notifications import notify
 
     with commit():
         services.reply(actor=agent, ticket=ticket, body="Once")

@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from notifications import notify
+from notifications import services as delivery
+from notifications.models import ChatWebhook, NotificationJob, WebhookPost
 from tests.servers.fixtures import free_port
 from tickets import services
 from tickets.models import Ticket
-from tickets.notifications import notify
-from tickets.notifications import services as delivery
-from tickets.notifications.models import ChatWebhook, NotificationJob, WebhookPost
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def test_a_job_the_broker_lost_is_picked_up_by_the_periodic_job(
 
 
 def test_a_test_post_can_be_sent(hook, http_sink, commit):
-    from tickets.notifications import chat
+    from notifications import chat
 
     with commit():
         chat.send_test(hook)

@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from tickets.files import file_response, make_thumbnail, safe_filename, validate_upload
+from core.files import file_response, make_thumbnail, safe_filename, validate_upload
 
 
 def png_bytes(size=(40, 30)) -> bytes:

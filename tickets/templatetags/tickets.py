@@ -1,4 +1,4 @@
-"""{% load tickets %}: Markdown rendering (sanitized in tickets.markdown), small formatters, the
+"""{% load tickets %}: Markdown rendering (sanitized in core.html), small formatters, the
 queue's rows and the ticket page's timeline."""
 
 import functools
@@ -16,8 +16,8 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from tickets.intake.quotes import split_quoted
-from tickets.markdown import render_markdown
+from core.html import render_markdown
+from intake.quotes import split_quoted
 from tickets.models import Event
 from tickets.selectors import COUNTER_CAP
 

@@ -50,6 +50,7 @@ INLINE_TYPES = IMAGE_TYPES | {"application/pdf"}
 _PIL_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 _PIL_FORMATS["BMP"] = "image/bmp"
 THUMBNAIL_SIZE = (320, 320)
+MAX_FILENAME_LENGTH = 150
 # Pillow refuses decompression bombs above this many pixels (a 25 MB PNG stays well below).
 Image.MAX_IMAGE_PIXELS = 80_000_000
 
@@ -66,9 +67,27 @@ def max_upload_bytes() -> int:
     return int(getattr(settings, "HELPDESK_MAX_UPLOAD_MB", 25)) * 1024 * 1024
 
 
+def original_filename(name: str | None, default: str = "attachment") -> str:
+    """The name as its sender wrote it, for display: without path parts or control characters,
+    capped in length with its extension kept."""
+    name = unicodedata.normalize("NFC", str(name or ""))
+    name = re.split(r"[\\/]", name)[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip().strip(".")
+    name = name.replace(":", "_")
+    if not name:
+        return default
+    if len(name) > MAX_FILENAME_LENGTH:
+        stem, dot, ext = name.rpartition(".")
+        ext = ext[:10] if dot else ""
+        keep = MAX_FILENAME_LENGTH - len(ext) - (1 if ext else 0)
+        name = (stem if dot else name)[:keep] + ("." + ext if ext else "")
+    return name
+
+
 def safe_filename(name: str, *, default: str = "file") -> str:
-    """A name safe in paths and headers: no directories, controls, quotes or markup characters."""
-    name = os.path.basename(str(name or "").replace("\\", "/"))
+    """A name safe in paths and headers: the original name reduced to ASCII letters, digits
+    and a few marks (no directories, controls, quotes or markup characters)."""
+    name = original_filename(name, default="")
     name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     name = re.sub(r"[^A-Za-z0-9._ -]+", "_", name).strip(" ._")
     name = re.sub(r"_+", "_", name)

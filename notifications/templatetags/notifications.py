@@ -5,8 +5,8 @@ import re
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from tickets.notifications import selectors
-from tickets.notifications.models import ChatWebhook
+from notifications import selectors
+from notifications.models import ChatWebhook
 
 register = template.Library()
 

@@ -3,31 +3,23 @@
 from __future__ import annotations
 
 import hashlib
-import html
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
-import nh3
+from core.files import original_filename
+from core.html import html_to_text, sanitize_html
 
 from .loops import is_auto_generated
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
-MAX_FILENAME_LENGTH = 150
 _TICKET_RE = re.compile(r"\[#(\d{1,12})\]")
-ALLOWED_TAGS = {
-    "a", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "hr", "i",
-    "img", "li", "ol", "p", "pre", "span", "strong", "table", "tbody", "td", "th", "thead",
-    "tr", "u", "ul",
-}  # fmt: skip
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt"}, "td": {"colspan"}}
 
 
 class UnparseableMessage(Exception):
@@ -71,44 +63,6 @@ def ticket_number_from_subject(subject: str) -> int | None:
     """Return N from the first "[#N]" in subject, or None."""
     match = _TICKET_RE.search(subject or "")
     return int(match.group(1)) if match else None
-
-
-def sanitize_filename(name: str | None, default: str = "attachment") -> str:
-    """Drop path parts and control characters; cap the length, keeping the extension."""
-    name = unicodedata.normalize("NFC", str(name or ""))
-    name = re.split(r"[\\/]", name)[-1]
-    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip().strip(".")
-    name = name.replace(":", "_")
-    if not name:
-        return default
-    if len(name) > MAX_FILENAME_LENGTH:
-        stem, dot, ext = name.rpartition(".")
-        ext = ext[:10] if dot else ""
-        keep = MAX_FILENAME_LENGTH - len(ext) - (1 if ext else 0)
-        name = (stem if dot else name)[:keep] + ("." + ext if ext else "")
-    return name
-
-
-def sanitize_html(value: str) -> str:
-    """Conservative HTML allow-list: no script/style, no on* handlers, no javascript: URLs."""
-    return nh3.clean(
-        value,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto", "cid"},
-        clean_content_tags={"script", "style"},
-    )
-
-
-def html_to_text(value: str) -> str:
-    value = re.sub(r"(?is)<(script|style|head)\b.*?</\1\s*>", "", value)
-    value = re.sub(r"(?i)<br\s*/?>", "\n", value)
-    value = re.sub(r"(?i)</(p|div|tr|li|h\d|table|blockquote)\s*>", "\n", value)
-    value = re.sub(r"(?s)<[^>]*>", "", value)
-    value = html.unescape(value)
-    value = re.sub(r"[ \t\r\f\v]+", " ", value)
-    value = re.sub(r"\n\s*\n\s*\n+", "\n\n", value)
-    return "\n".join(line.strip() for line in value.split("\n")).strip()
 
 
 def _safe_header(msg: Message, name: str) -> str:
@@ -223,14 +177,14 @@ def _parse(raw: bytes, max_bytes: int, own: frozenset[str] | set[str]) -> Parsed
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes):
             payload = b"" if payload is None else str(payload).encode("utf-8", "replace")
-        name = sanitize_filename(filename, default=_default_name(ctype))
+        name = original_filename(filename, default=_default_name(ctype))
         if len(payload) > max_bytes:
             skipped.append((name, f"too large: {len(payload)} bytes > {max_bytes}"))
             continue
         inline = disposition == "inline" or (content_id is not None and disposition is None)
         attachments.append(ParsedAttachment(name, ctype, payload, content_id, inline))
     text = "\n\n".join(t.strip("\n") for t in texts if t.strip())
-    clean_html = sanitize_html("\n".join(htmls)) if htmls else ""
+    clean_html = sanitize_html("\n".join(htmls), email=True) if htmls else ""
     if not text and htmls:
         text = html_to_text("\n".join(htmls))
     return ParsedMessage(

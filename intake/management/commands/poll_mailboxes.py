@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from tickets.intake.services import poll_due_mailboxes
+from intake.services import poll_due_mailboxes
 
 
 class Command(BaseCommand):

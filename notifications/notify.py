@@ -263,7 +263,7 @@ PLANS = {
 
 
 def _own_addresses() -> frozenset[str]:
-    from tickets.intake.services import own_addresses
+    from intake.services import own_addresses
 
     return own_addresses() | {_address(noreply_email())}
 
@@ -311,7 +311,7 @@ class _Thread:
 
 
 def _default_mailbox() -> str:
-    from tickets.intake.models import Mailbox
+    from intake.models import Mailbox
 
     return (
         Mailbox.objects.filter(is_active=True)

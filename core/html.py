@@ -1,8 +1,11 @@
-"""The one place where user-written Markdown (and any HTML in it) becomes safe HTML."""
+"""The one place where HTML written by someone else (Markdown output, the HTML part of an
+email) becomes safe HTML, and where HTML becomes plain text."""
 
 from __future__ import annotations
 
 import functools
+import html as html_lib
+import re
 import threading
 
 import markdown as md
@@ -14,20 +17,39 @@ ALLOWED_TAGS = {
     "ul", "ol", "li", "a", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
     "table", "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align", "colspan"}}
 URL_SCHEMES = {"http", "https", "mailto"}
+# An email's HTML part also keeps its layout blocks and its inline images (cid: parts).
+EMAIL_TAGS = ALLOWED_TAGS | {"div", "span", "img"}
+EMAIL_ATTRIBUTES = ALLOWED_ATTRIBUTES | {"img": {"src", "alt"}}
+EMAIL_URL_SCHEMES = URL_SCHEMES | {"cid"}
 
 
-def sanitize_html(html: str) -> SafeString:
+def sanitize_html(html: str, *, email: bool = False) -> SafeString:
+    """Allow-listed HTML: no script or style (content dropped too), no on* handlers, no
+    style attributes, no javascript: links; links open without the referrer."""
     cleaned = nh3.clean(
         html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
+        tags=EMAIL_TAGS if email else ALLOWED_TAGS,
+        attributes=EMAIL_ATTRIBUTES if email else ALLOWED_ATTRIBUTES,
+        url_schemes=EMAIL_URL_SCHEMES if email else URL_SCHEMES,
+        clean_content_tags={"script", "style"},
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
     return mark_safe(cleaned)  # noqa: S308 - nh3 output
+
+
+def html_to_text(value: str) -> str:
+    """Readable text of an HTML document (an email without a text part)."""
+    value = re.sub(r"(?is)<(script|style|head)\b.*?</\1\s*>", "", value)
+    value = re.sub(r"(?i)<br\s*/?>", "\n", value)
+    value = re.sub(r"(?i)</(p|div|tr|li|h\d|table|blockquote)\s*>", "\n", value)
+    value = re.sub(r"(?s)<[^>]*>", "", value)
+    value = html_lib.unescape(value)
+    value = re.sub(r"[ \t\r\f\v]+", " ", value)
+    value = re.sub(r"\n\s*\n\s*\n+", "\n\n", value)
+    return "\n".join(line.strip() for line in value.split("\n")).strip()
 
 
 def render_markdown(text: str) -> SafeString:

@@ -26,10 +26,10 @@ from django.utils.translation import gettext as _
 
 from accounts import emails, roles
 from accounts.models import Organization, Role, User
+from core.files import max_upload_bytes, validate_upload
 from tickets import access as ticket_access
 from tickets import services as ticket_services
 from tickets.errors import InvalidInput
-from tickets.files import max_upload_bytes, validate_upload
 from tickets.message_ids import ticket_number_from_ids
 from tickets.models import Event, Ticket
 

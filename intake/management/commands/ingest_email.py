@@ -4,7 +4,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tickets.intake.services import ingest_message
+from intake.services import ingest_message
 
 
 class Command(BaseCommand):

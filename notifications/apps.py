@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class NotificationsConfig(AppConfig):
-    name = "tickets.notifications"
+    name = "notifications"
     label = "notifications"
     verbose_name = _("Notifications")
 

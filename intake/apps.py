@@ -3,6 +3,6 @@ from django.utils.translation import gettext_lazy as _
 
 
 class IntakeConfig(AppConfig):
-    name = "tickets.intake"
+    name = "intake"
     label = "intake"
     verbose_name = _("Email intake")

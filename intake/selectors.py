@@ -1,4 +1,4 @@
-"""Page-shaped reads for the intake pages, each starting from tickets.intake.access."""
+"""Page-shaped reads for the intake pages, each starting from intake.access."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Pages under /mail/ for admins: the outbox log (every email sent or waiting, with retry) and
-the chat webhooks with their posts. Every view asks tickets.notifications.access; hidden is 404."""
+the chat webhooks with their posts. Every view asks notifications.access; hidden is 404."""
 
 from __future__ import annotations
 

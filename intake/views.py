@@ -1,5 +1,5 @@
 """Intake pages under /mail/: mailboxes (admins), unidentified senders (admins, agents),
-quarantine (admins). Every view asks tickets.intake.access; hidden answers 404."""
+quarantine (admins). Every view asks intake.access; hidden answers 404."""
 
 from __future__ import annotations
 
