@@ -9,8 +9,11 @@ RUN useradd --create-home --uid 1000 helpdesk
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY helpdesk ./helpdesk
+COPY core ./core
+COPY notifications ./notifications
 COPY accounts ./accounts
 COPY tickets ./tickets
+COPY intake ./intake
 COPY cdc ./cdc
 COPY reports ./reports
 COPY wiki ./wiki
