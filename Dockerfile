@@ -17,6 +17,7 @@ COPY intake ./intake
 COPY cdc ./cdc
 COPY reports ./reports
 COPY wiki ./wiki
+COPY administration ./administration
 RUN pip install .
 COPY . .
 # collectstatic needs a key to import settings; the real one comes from the environment at run time.

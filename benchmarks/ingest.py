@@ -158,7 +158,7 @@ def notifications(settings) -> None:
     from aiosmtpd.controller import Controller
 
     from helpdesk.celery import app
-    from notifications import notify
+    from notifications import jobs
     from notifications import services as outbox
     from notifications.models import NotificationJob, OutgoingEmail
     from tests.servers.fixtures import SmtpSink, _Recorder, free_port
@@ -175,7 +175,7 @@ def notifications(settings) -> None:
         jobs = list(NotificationJob.objects.filter(done_at=None).values_list("pk", flat=True))
         start = time.perf_counter()
         for pk in jobs:
-            notify.run_job(pk)
+            jobs.run_job(pk)
         took = time.perf_counter() - start
         emails = list(OutgoingEmail.objects.filter(status="pending").values_list("pk", flat=True))
         print(f"notification jobs: {len(jobs) / took:.1f} jobs/s, {len(emails)} emails written")

@@ -1,13 +1,14 @@
-"""Step emails: hotline addresses and the requester at each step; the DPO only at its step."""
+"""Step emails: hotline addresses and the requester at each step; the DPO only at its step.
+Written by notifications.mail, with an absolute link to the change request."""
 
 from __future__ import annotations
 
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
-from django.utils import translation
+
+from accounts import roles
+from notifications import mail
 
 from .models import Attachment, HistoryEntry
 from .workflow import DPO_NOTIFIED_STATES, State
@@ -16,8 +17,6 @@ logger = logging.getLogger(__name__)
 
 
 def _dpo_addresses() -> list[str]:
-    from accounts import roles
-
     return list(roles.users_with_role(roles.Code.DPO).values_list("email", flat=True))
 
 
@@ -36,25 +35,31 @@ def recipients_for(entry: HistoryEntry) -> list[tuple[str, str]]:
     return unique
 
 
-def send_step_email(entry: HistoryEntry, base_url: str = "") -> int:
-    cr = entry.change_request
+def _client_files(entry: HistoryEntry) -> list[tuple[str, bytes, str]]:
+    """The client's files go with the email that starts the analysis."""
+    if entry.to_state != State.ANALYSIS:
+        return []
     files = []
-    if entry.to_state == State.ANALYSIS:
-        files = list(cr.attachments.filter(side=Attachment.Side.CLIENT))
+    for attachment in entry.change_request.attachments.filter(side=Attachment.Side.CLIENT):
+        with attachment.file.open("rb") as fh:
+            files.append((attachment.filename, fh.read(), attachment.content_type))
+    return files
+
+
+def send_step_email(entry: HistoryEntry) -> int:
+    """Email everyone concerned by the step entry reached; returns the emails queued."""
+    cr = entry.change_request
+    context = {"cr": cr, "entry": entry, "url": mail.absolute_url(cr.get_absolute_url())}
+    files = _client_files(entry)
     sent = 0
     for address, language in recipients_for(entry):
-        with translation.override(language):
-            context = {"cr": cr, "entry": entry, "url": base_url + cr.get_absolute_url()}
-            subject = render_to_string("emails/cdc/step/subject.txt", context).strip()
-            text = render_to_string("emails/cdc/step/body.txt", context)
-            html = render_to_string("emails/cdc/step/body.html", context)
-        # A notification (not an account email): the outbox log may show its content.
-        headers = {"X-Helpdesk-Notification": "cdc_step"}
-        message = EmailMultiAlternatives(subject, text, to=[address], headers=headers)
-        message.attach_alternative(html, "text/html")
-        for attachment in files:
-            with attachment.file.open("rb") as fh:
-                message.attach(attachment.filename, fh.read(), attachment.content_type)
-        message.send()
-        sent += 1
+        sent += mail.send(
+            "cdc/step",
+            to=address,
+            context=context,
+            language=language,
+            attachments=files,
+            # A notification (not an account email): the outbox log may show its content.
+            kind="cdc_step",
+        )
     return sent

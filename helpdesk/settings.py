@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "cdc",
     "reports",
     "wiki",
+    "administration",
 ]
 
 MIDDLEWARE = [

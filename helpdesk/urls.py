@@ -16,6 +16,6 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("cdc/", include("cdc.urls")),
     path("mail/", include("intake.urls")),
-    path("mail/", include("notifications.urls")),
+    path("", include("administration.urls")),
     path("django-admin/", admin.site.urls),
 ]

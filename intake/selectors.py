@@ -72,3 +72,14 @@ def failing_mailboxes(user) -> list[Mailbox]:
 
 def quarantine_count(user) -> int:
     return quarantined_messages(user).count() if access.can_manage_quarantine(user) else 0
+
+
+def default_reply_to() -> str:
+    """The address clients answer to when a ticket came from no mailbox: the first active one."""
+    return (
+        Mailbox.objects.filter(is_active=True)
+        .order_by("pk")
+        .values_list("email_address", flat=True)
+        .first()
+        or ""
+    )

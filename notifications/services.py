@@ -5,7 +5,8 @@ never send the same row; it sends, then records the outcome. A failure is retrie
 growing delay (RETRY_DELAYS), up to settings.OUTBOX_MAX_ATTEMPTS attempts; a permanent refusal
 (recipient refused, 4xx from a webhook other than 429) fails at once. Admins retry by hand.
 The periodic job requeues rows that are due, queued but never picked up (broker lost), or
-claimed by a worker that died.
+claimed by a worker that died. Who may send a row again is decided by the page that offers it
+(administration); these functions trust their caller.
 """
 
 from __future__ import annotations
@@ -18,15 +19,13 @@ import urllib.error
 import urllib.request
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import access
 from .backend import StoredEmail
-from .models import DeliveryStatus, OutgoingEmail, WebhookPost
+from .models import ChatWebhook, DeliveryStatus, OutgoingEmail, WebhookPost
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +40,10 @@ LOST_PENDING = dt.timedelta(minutes=5)
 
 class PermanentFailure(Exception):
     """The other side refused for good: retrying would not help."""
+
+
+class NotWaiting(Exception):
+    """Sending again was asked for a row that is neither failed nor waiting for a retry."""
 
 
 def max_attempts() -> int:
@@ -199,29 +202,30 @@ def _send_again(row, actor, task) -> None:
         .update(status=Status.PENDING, next_attempt_at=None, claimed_at=None)
     )
     if not reset:
-        raise PermissionDenied
+        raise NotWaiting
     logger.info("user %s sends %s %s again", actor.pk, type(row).__name__, row.pk)
     transaction.on_commit(lambda: task.delay(row.pk), robust=True)
 
 
 @transaction.atomic
-def retry_email(*, actor, email: OutgoingEmail) -> None:
-    """Admins send a failed (or waiting) email again now."""
+def send_email_again(*, actor, email: OutgoingEmail) -> None:
+    """A failed (or waiting) email is sent again now; raises NotWaiting otherwise."""
     from . import tasks
 
-    if not access.can_view_outbox(actor):
-        raise PermissionDenied
     _send_again(email, actor, tasks.deliver_email)
 
 
 @transaction.atomic
-def retry_post(*, actor, post: WebhookPost) -> None:
-    """Admins post a failed (or waiting) webhook message again now."""
+def send_post_again(*, actor, post: WebhookPost) -> None:
+    """A failed (or waiting) webhook post is sent again now; raises NotWaiting otherwise."""
     from . import tasks
 
-    if not access.can_manage_webhooks(actor):
-        raise PermissionDenied
     _send_again(post, actor, tasks.deliver_post)
+
+
+@transaction.atomic
+def set_webhook_active(*, webhook: ChatWebhook, active: bool) -> None:
+    ChatWebhook.objects.filter(pk=webhook.pk).update(is_active=active)
 
 
 def purge_old(*, now: dt.datetime | None = None) -> int:

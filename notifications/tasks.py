@@ -6,15 +6,16 @@ import logging
 
 from celery import shared_task
 
-from . import notify, services
+from . import jobs, services
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
-def notify_ticket_event(job_id: int) -> int:
-    """Emails and webhook posts for one ticket event; running it twice queues nothing twice."""
-    return notify.run_job(job_id)
+def run_notification_job(job_id: int) -> int:
+    """Emails and webhook posts of one event, written by the handler its app registered
+    (notifications.jobs); running it twice queues nothing twice."""
+    return jobs.run_job(job_id)
 
 
 @shared_task(acks_late=True)
@@ -32,7 +33,7 @@ def send_due() -> dict:
     """Every minute: retries that are due, rows lost by the broker, stale claims; and the raw
     bytes of old sent emails erased."""
     counts = services.queue_due()
-    counts["jobs"] = notify.queue_lost_jobs()
+    counts["jobs"] = jobs.queue_lost_jobs()
     counts["purged"] = services.purge_old()
     if any(counts.values()):
         logger.info("send_due: %s", counts)

@@ -16,3 +16,8 @@ class TicketsConfig(AppConfig):
         # SQLite only: the triggers behind Ticket.is_assigned (see tickets/assigned_flag.py).
         pre_migrate.connect(assigned_flag.before_migrate, sender=self)
         post_migrate.connect(assigned_flag.after_migrate, sender=self)
+
+        # Ticket events become notification jobs (emails and chat posts): tickets/notify.py.
+        from . import notify
+
+        notify.connect()

@@ -177,12 +177,12 @@ def test_auto_close_warns_then_tells_the_client(ticket, agent, client_a, ref, co
 
 
 def test_running_a_notification_job_again_sends_nothing_twice(ticket, agent, commit):
-    from notifications import notify
+    from notifications import jobs
 
     with commit():
         services.reply(actor=agent, ticket=ticket, body="Once")
     job = NotificationJob.objects.get(name="ticket_replied")
     assert job.done_at is not None
     with commit():
-        notify.run_job(job.pk)
+        jobs.run_job(job.pk)
     assert len(sent_to(ticket.requester.email)) == 1

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from notifications import notify
+from notifications import jobs
 from notifications import services as delivery
 from notifications.models import ChatWebhook, NotificationJob, WebhookPost
 from tests.servers.fixtures import free_port
@@ -112,7 +112,7 @@ def test_a_notification_job_run_twice_posts_once(hook, http_sink, make_ticket, c
         make_ticket(client_a)
     job = NotificationJob.objects.get(name="ticket_created")
     with commit():
-        notify.run_job(job.pk)
+        jobs.run_job(job.pk)
     assert len(http_sink.requests) == 1
 
 
@@ -129,14 +129,14 @@ def test_a_job_the_broker_lost_is_picked_up_by_the_periodic_job(
         created_at=timezone.now() - dt.timedelta(minutes=5),
     )
     with commit():
-        assert notify.queue_lost_jobs() == 1
+        assert jobs.queue_lost_jobs() == 1
     assert len(http_sink.requests) == 1
     assert NotificationJob.objects.get().done_at is not None
 
 
 def test_a_test_post_can_be_sent(hook, http_sink, commit):
-    from notifications import chat
+    from notifications import webhooks
 
     with commit():
-        chat.send_test(hook)
+        webhooks.send_test(hook)
     assert "helpdesk" in texts(http_sink)[0].lower()

@@ -1,12 +1,11 @@
 """Pages under /mail/ for admins: the outbox log (every email sent or waiting, with retry) and
-the chat webhooks with their posts. Every view asks notifications.access; hidden is 404."""
+the chat webhooks with their posts. Every view asks administration.access; hidden is 404."""
 
 from __future__ import annotations
 
 from email import message_from_bytes, policy
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,9 +14,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import access, chat, selectors, services
+from notifications.services import NotWaiting
+
+from . import access, selectors, services
 from .forms import ChatWebhookForm, OutboxFilterForm
-from .models import ChatWebhook
 
 PAGE_SIZE = 50
 
@@ -45,7 +45,7 @@ def outbox(request):
         "query": query.urlencode(),
         "nav_active": "mail",
     }
-    return render(request, "notifications/outbox.html", context)
+    return render(request, "administration/outbox.html", context)
 
 
 def _email_or_404(request, pk):
@@ -72,7 +72,7 @@ def outbox_detail(request, pk):
         headers = [(name, str(parsed[name])) for name in names if parsed[name]]
         headers += [("References", str(parsed["References"]))] if parsed["References"] else []
     context = {"email": email, "headers": headers, "text": text, "html": html, "nav_active": "mail"}
-    return render(request, "notifications/outbox_detail.html", context)
+    return render(request, "administration/outbox_detail.html", context)
 
 
 def outbox_raw(request, pk):
@@ -90,13 +90,13 @@ def outbox_retry(request, pk):
     email = _email_or_404(request, pk)
     try:
         services.retry_email(actor=request.user, email=email)
-    except PermissionDenied:
+    except NotWaiting:
         messages.error(request, _("This email is not waiting to be sent again."))
     else:
         messages.success(request, _("The email is being sent again."))
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
-        back = reverse("notifications:outbox")
+        back = reverse("administration:outbox")
     return redirect(back)
 
 
@@ -110,7 +110,7 @@ def webhook_list(request):
         "posts": list(selectors.webhook_posts(request.user)[:50]),
         "nav_active": "mail",
     }
-    return render(request, "notifications/webhook_list.html", context)
+    return render(request, "administration/webhook_list.html", context)
 
 
 def webhook_edit(request, pk=None):
@@ -121,29 +121,29 @@ def webhook_edit(request, pk=None):
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Webhook saved."))
-        return redirect("notifications:webhook-list")
+        return redirect("administration:webhook-list")
     context = {"form": form, "webhook": webhook, "nav_active": "mail"}
-    return render(request, "notifications/webhook_form.html", context)
+    return render(request, "administration/webhook_form.html", context)
 
 
 @require_POST
 def webhook_test(request, pk):
     access.require(access.can_manage_webhooks(request.user))
     webhook = get_object_or_404(selectors.webhooks(request.user), pk=pk)
-    chat.send_test(webhook)
+    services.send_test_post(actor=request.user, webhook=webhook)
     messages.success(
         request,
         _("A test message is on its way to %(name)s: see its line below.") % {"name": webhook},
     )
-    return redirect("notifications:webhook-list")
+    return redirect("administration:webhook-list")
 
 
 @require_POST
 def webhook_toggle(request, pk):
     access.require(access.can_manage_webhooks(request.user))
     webhook = get_object_or_404(selectors.webhooks(request.user), pk=pk)
-    ChatWebhook.objects.filter(pk=webhook.pk).update(is_active=not webhook.is_active)
-    return redirect("notifications:webhook-list")
+    services.toggle_webhook(actor=request.user, webhook=webhook)
+    return redirect("administration:webhook-list")
 
 
 @require_POST
@@ -152,8 +152,8 @@ def post_retry(request, pk):
     post = get_object_or_404(selectors.webhook_posts(request.user), pk=pk)
     try:
         services.retry_post(actor=request.user, post=post)
-    except PermissionDenied:
+    except NotWaiting:
         messages.error(request, _("This post is not waiting to be sent again."))
     else:
         messages.success(request, _("The post is being sent again."))
-    return redirect("notifications:webhook-list")
+    return redirect("administration:webhook-list")

@@ -1,4 +1,4 @@
-"""Forms of the notification pages: they validate and keep what was typed."""
+"""Forms of the outbox and webhook pages: they validate and keep what was typed."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
-from .models import ChatWebhook, DeliveryStatus
+from notifications.models import ChatWebhook, DeliveryStatus
 
 
 class OutboxFilterForm(forms.Form):

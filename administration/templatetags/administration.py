@@ -1,11 +1,11 @@
-"""{% load notifications %}: labels of the outbox log and the admins' dashboard alert."""
+"""{% load administration %}: labels of the outbox log and the admins' dashboard alert."""
 
 import re
 
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from notifications import selectors
+from administration import selectors
 from notifications.models import ChatWebhook
 
 register = template.Library()
@@ -48,7 +48,7 @@ def chat_text(text):
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-@register.inclusion_tag("notifications/_dashboard_alerts.html", takes_context=True)
+@register.inclusion_tag("administration/_dashboard_alerts.html", takes_context=True)
 def outbox_alerts(context):
     user = context.get("user")
     if user is None or not user.is_authenticated:

@@ -1,6 +1,6 @@
-"""Who sees what the helpdesk sends. The outbox log (every email, its recipients and errors;
-the content of ticket notifications) and the chat webhooks (their URLs are secrets) are for
-admins only; for anyone else these pages do not exist (404)."""
+"""Who sees the admins' pages. The outbox log (every email, its recipients and errors; the
+content of ticket notifications) and the chat webhooks (their URLs are secrets) are for admins
+only; for anyone else these pages do not exist (404)."""
 
 from __future__ import annotations
 

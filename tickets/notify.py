@@ -17,6 +17,9 @@ Each person gets only what tickets.access lets them see, in their language, exce
 they turned off (User.muted_notices). Client emails come from the support address with a
 Reply-To of the ticket's mailbox, so that answering lands on the ticket; staff emails come from
 the no-reply address (an agent's email answer to a note would otherwise become a public reply).
+
+Wiring (tickets/apps.py): each ticket event (tickets.events, after commit) becomes a
+notifications job whose handler is notify_event; the emails go through notifications.mail.send.
 """
 
 from __future__ import annotations
@@ -24,22 +27,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from email.utils import formataddr, make_msgid, parseaddr
+from email.utils import make_msgid
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import translation
 
 from accounts import roles
 from accounts.models import Notice, User
-from tickets import access
-from tickets.message_ids import make_message_id, thread_id
-from tickets.models import Event, Status, Ticket
+from notifications import addresses, jobs, mail
 
-from . import backend, chat
-from .models import NotificationJob
+from . import access, chat, events
+from .message_ids import make_message_id, thread_id
+from .models import Event, Status, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -72,31 +71,16 @@ class Letter:
 # --- jobs ---
 
 
-def run_job(job_id: int) -> int:
-    job = NotificationJob.objects.filter(pk=job_id).first()
-    if job is None:
-        return 0
-    sent = notify_event(job.name, ticket_id=job.ticket_id, event_id=job.event_id)
-    NotificationJob.objects.filter(pk=job.pk).update(done_at=timezone.now())
-    return sent
+def connect() -> None:
+    """Called once from TicketsConfig.ready(): every ticket event, once committed, becomes a
+    notification job (run at once, or by the periodic job if the broker lost it) whose handler
+    is notify_event."""
+    for name in sorted(events.NAMES):
+        events.subscribe(name, jobs.queue_job)
+        jobs.register_handler(name, notify_event)
 
 
-def queue_lost_jobs(*, now: dt.datetime | None = None) -> int:
-    """Requeue jobs the broker never ran (older than two minutes); forget done ones after a week."""
-    from . import tasks
-
-    now = now or timezone.now()
-    NotificationJob.objects.filter(done_at__lt=now - dt.timedelta(days=7)).delete()
-    lost = NotificationJob.objects.filter(
-        done_at__isnull=True, created_at__lt=now - dt.timedelta(minutes=2)
-    ).order_by("pk")
-    ids = list(lost.values_list("pk", flat=True)[:500])
-    for pk in ids:
-        tasks.notify_ticket_event.delay(pk)
-    return len(ids)
-
-
-def notify_event(name: str, *, ticket_id: int, event_id: int) -> int:
+def notify_event(*, name: str, ticket_id: int, event_id: int) -> int:
     """Write the emails and chat posts of one ticket event. Returns the emails queued."""
     ticket = (
         Ticket.objects.select_related("status", "requester", "reporter", "organization")
@@ -130,7 +114,7 @@ def _people(
     actor = event.actor
     actor_address = (actor.email if actor else event.data.get("from", "")).lower()
     seen: set[str] = {actor_address} if actor_address and not author_too else set()
-    seen |= _own_addresses()
+    seen |= addresses.own_addresses()
     chosen = []
     for person in candidates:
         if person is None or person == "":
@@ -195,7 +179,7 @@ def _replied(ticket: Ticket, event: Event) -> list[Letter]:
         return []
     people = _people(ticket, event, _taking_part(ticket), Notice.REPLY)
     if event.actor is not None and access.sees_internal(event.actor):
-        copied = [a for a in ticket.cc_addresses if a.lower() not in _own_addresses()]
+        copied = [a for a in ticket.cc_addresses if a.lower() not in addresses.own_addresses()]
         for recipient in people:
             if not recipient.staff and copied:
                 recipient.cc = [a for a in copied if a.lower() != recipient.address.lower()]
@@ -262,25 +246,6 @@ PLANS = {
 # --- what ---
 
 
-def _own_addresses() -> frozenset[str]:
-    from intake.services import own_addresses
-
-    return own_addresses() | {_address(noreply_email())}
-
-
-def _address(value: str) -> str:
-    return parseaddr(value or "")[1].lower()
-
-
-def noreply_email() -> str:
-    """The sender of staff notifications (answers to it reach nobody)."""
-    configured = getattr(settings, "NOTIFICATIONS_NOREPLY_EMAIL", "")
-    if configured:
-        return configured
-    domain = _address(settings.DEFAULT_FROM_EMAIL).rpartition("@")[2] or "helpdesk.localhost"
-    return formataddr((str(_("Helpdesk notifications")), f"noreply@{domain}"))
-
-
 class _Thread:
     """Threading headers and the reply address shared by the emails of one event."""
 
@@ -293,14 +258,15 @@ class _Thread:
         origin = (created.data if created else {}) or {}
         self.root = thread_id(ticket.number)
         self.original = origin.get("message_id", "")
-        mailbox = event.data.get("mailbox") or origin.get("mailbox") or _default_mailbox()
+        mailbox = event.data.get("mailbox") or origin.get("mailbox") or addresses.default_reply_to()
         self.reply_to = mailbox or ""
 
     def headers(self, ticket: Ticket, staff: bool) -> dict[str, str]:
         references = " ".join(r for r in [self.original, self.root] if r)
         if staff:
             # Not one of our signed ids: an answer to it is not taken as a ticket reply.
-            message_id = make_msgid(domain=_address(noreply_email()).rpartition("@")[2])
+            noreply = addresses.address(addresses.noreply_email())
+            message_id = make_msgid(domain=noreply.rpartition("@")[2])
         else:
             message_id = make_message_id(ticket.number)
         return {
@@ -308,18 +274,6 @@ class _Thread:
             "In-Reply-To": self.original or self.root,
             "References": references,
         }
-
-
-def _default_mailbox() -> str:
-    from intake.models import Mailbox
-
-    return (
-        Mailbox.objects.filter(is_active=True)
-        .order_by("pk")
-        .values_list("email_address", flat=True)
-        .first()
-        or ""
-    )
 
 
 def _context(letter: Letter, recipient: Recipient, ticket: Ticket, event: Event) -> dict:
@@ -331,14 +285,13 @@ def _context(letter: Letter, recipient: Recipient, ticket: Ticket, event: Event)
             .order_by("id")
             .first()
         )
-    base = settings.HELPDESK_BASE_URL.rstrip("/")
     return {
         "ticket": ticket,
         "event": event,
         "recipient": recipient,
         "actor_name": str(event.actor) if event.actor else "",
-        "url": base + ticket.get_absolute_url() if recipient.user else "",
-        "profile_url": base + "/profile/#notifications" if recipient.user else "",
+        "url": mail.absolute_url(ticket.get_absolute_url()) if recipient.user else "",
+        "profile_url": mail.absolute_url("/profile/#notifications") if recipient.user else "",
         "staff": recipient.staff,
         "old_status": _status_name(data.get("old")),
         "new_status": _status_name(data.get("new")) or ticket.status.name,
@@ -365,34 +318,26 @@ def _date(value):
 def _write(letter: Letter, recipient: Recipient, ticket: Ticket, event: Event, thread) -> int:
     with translation.override(recipient.language):
         context = _context(letter, recipient, ticket, event)
-        subject = render_to_string(f"emails/{letter.template}/subject.txt", context)
-        text = render_to_string(f"emails/{letter.template}/body.txt", context)
-        html = render_to_string(f"emails/{letter.template}/body.html", context)
-        sender = noreply_email() if recipient.staff else settings.DEFAULT_FROM_EMAIL
+        sender = addresses.noreply_email() if recipient.staff else settings.DEFAULT_FROM_EMAIL
     headers = thread.headers(ticket, recipient.staff)
-    headers.update(
-        {
-            backend.KIND_HEADER: letter.template,
-            backend.TICKET_HEADER: str(ticket.number),
-            backend.KEY_HEADER: f"{event.pk}:{letter.template}:{recipient.address.lower()}",
-            # Ask vacation responders not to answer (Exchange), and say what we are (RFC 3834).
-            "X-Auto-Response-Suppress": "All",
-        }
-    )
+    # Ask vacation responders not to answer (Exchange), and say what we are (RFC 3834).
+    headers["X-Auto-Response-Suppress"] = "All"
     if letter.template not in ("ticket_reply", "ticket_note"):
         headers["Auto-Submitted"] = "auto-generated"
-    message = EmailMultiAlternatives(
-        " ".join(subject.split()),
-        text,
-        from_email=sender,
-        to=[recipient.address],
-        cc=recipient.cc,
-        reply_to=[thread.reply_to] if thread.reply_to and not recipient.staff else None,
-        headers=headers,
-    )
-    message.attach_alternative(html, "text/html")
     try:
-        return message.send()
+        return mail.send(
+            letter.template,
+            to=recipient.address,
+            context=context,
+            language=recipient.language,
+            from_email=sender,
+            cc=recipient.cc,
+            reply_to=[thread.reply_to] if thread.reply_to and not recipient.staff else [],
+            headers=headers,
+            kind=letter.template,
+            ticket_number=ticket.number,
+            key=f"{event.pk}:{letter.template}:{recipient.address.lower()}",
+        )
     except Exception:
         logger.exception("could not queue %s for ticket %s", letter.template, ticket.number)
         return 0

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from notifications.models import ChatWebhook, DeliveryStatus, OutgoingEmail, WebhookPost
+
 from . import access
-from .models import ChatWebhook, DeliveryStatus, OutgoingEmail, WebhookPost
 
 LIST_FIELDS = (
     "id",

@@ -1,8 +1,6 @@
-"""The admins' pages of outbound email (/mail/outbox/, /mail/webhooks/) and the profile's
-email-notification choices: who may open them, bounded queries, filters, what an account email
-hides, "Send again", hostile input, and the webhook URL kept secret."""
-
-import re
+"""The admins' pages of outbound email (/mail/outbox/, /mail/webhooks/): who may open them,
+bounded queries, filters, what an account email hides, "Send again", hostile input, and the
+webhook URL kept secret."""
 
 import pytest
 from django.core import mail
@@ -10,8 +8,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
 from accounts.emails import send_to_user
-from accounts.models import Notice
-from notifications import chat
+from notifications import webhooks
 from notifications.models import ChatWebhook, DeliveryStatus, OutgoingEmail, WebhookPost
 from tests.servers.fixtures import free_port
 from tests.tickets.conftest import _english  # noqa: F401
@@ -89,7 +86,7 @@ def failed_post(webhook, http_sink, commit):
     """A test post the chat tool refused for good (HTTP 410)."""
     http_sink.status = 410
     with commit():
-        post = chat.send_test(webhook)
+        post = webhooks.send_test(webhook)
     http_sink.status = 200
     post.refresh_from_db()
     assert post.status == DeliveryStatus.FAILED and post.last_error.startswith("HTTP 410")
@@ -108,18 +105,18 @@ def test_only_admins_reach_the_mail_pages_others_get_404(
 ):
     client = login(request.getfixturevalue(persona))
     pages = [
-        reverse("notifications:outbox"),
-        reverse("notifications:outbox-detail", args=[failed_email.pk]),
-        reverse("notifications:outbox-raw", args=[failed_email.pk]),
-        reverse("notifications:webhook-list"),
-        reverse("notifications:webhook-new"),
-        reverse("notifications:webhook-edit", args=[webhook.pk]),
+        reverse("administration:outbox"),
+        reverse("administration:outbox-detail", args=[failed_email.pk]),
+        reverse("administration:outbox-raw", args=[failed_email.pk]),
+        reverse("administration:webhook-list"),
+        reverse("administration:webhook-new"),
+        reverse("administration:webhook-edit", args=[webhook.pk]),
     ]
     actions = [
-        reverse("notifications:outbox-retry", args=[failed_email.pk]),
-        reverse("notifications:webhook-test", args=[webhook.pk]),
-        reverse("notifications:webhook-toggle", args=[webhook.pk]),
-        reverse("notifications:post-retry", args=[failed_post.pk]),
+        reverse("administration:outbox-retry", args=[failed_email.pk]),
+        reverse("administration:webhook-test", args=[webhook.pk]),
+        reverse("administration:webhook-toggle", args=[webhook.pk]),
+        reverse("administration:post-retry", args=[failed_post.pk]),
     ]
     allowed = persona == "admin"
     for url in pages:
@@ -138,16 +135,16 @@ def test_only_admins_reach_the_mail_pages_others_get_404(
 
 
 def test_anonymous_visitor_is_sent_to_login(client, failed_email):
-    response = client.get(reverse("notifications:outbox-detail", args=[failed_email.pk]))
+    response = client.get(reverse("administration:outbox-detail", args=[failed_email.pk]))
     assert response.status_code == 302 and "/login" in response["Location"]
 
 
 def test_the_email_tabs_lead_admins_to_the_outbox_and_chat_pages(login, admin, agent):
     page = login(admin).get(reverse("intake:unidentified")).content.decode()
-    assert reverse("notifications:outbox") in page
-    assert reverse("notifications:webhook-list") in page
+    assert reverse("administration:outbox") in page
+    assert reverse("administration:webhook-list") in page
     page = login(agent).get(reverse("intake:unidentified")).content.decode()
-    assert reverse("notifications:outbox") not in page
+    assert reverse("administration:outbox") not in page
 
 
 # --- queries do not grow with rows ---
@@ -170,11 +167,11 @@ def test_outbox_list_queries_do_not_grow_with_rows(
     client = login(admin)
     fill_outbox(commit, 3)
     with django_assert_max_num_queries(OUTBOX_QUERIES) as few:
-        page = client.get(reverse("notifications:outbox")).content.decode()
+        page = client.get(reverse("administration:outbox")).content.decode()
     assert page.count('class="outbox-row') == 3
     fill_outbox(commit, 37, start=3)
     with django_assert_max_num_queries(OUTBOX_QUERIES) as many:
-        page = client.get(reverse("notifications:outbox")).content.decode()
+        page = client.get(reverse("administration:outbox")).content.decode()
     assert page.count('class="outbox-row') == 40
     assert len(many.captured_queries) <= len(few.captured_queries)
 
@@ -186,11 +183,11 @@ def test_outbox_detail_queries_do_not_grow_with_rows_or_recipients(
     fill_outbox(commit, 3)
     small = send_notification(commit, to=[f"r{i}@alpha.test" for i in range(3)])
     with django_assert_max_num_queries(OUTBOX_QUERIES) as few:
-        client.get(reverse("notifications:outbox-detail", args=[small.pk]))
+        client.get(reverse("administration:outbox-detail", args=[small.pk]))
     fill_outbox(commit, 37, start=3)
     big = send_notification(commit, to=[f"r{i}@alpha.test" for i in range(40)])
     with django_assert_max_num_queries(OUTBOX_QUERIES) as many:
-        page = client.get(reverse("notifications:outbox-detail", args=[big.pk])).content.decode()
+        page = client.get(reverse("administration:outbox-detail", args=[big.pk])).content.decode()
     assert "r39@alpha.test" in page
     assert len(many.captured_queries) <= len(few.captured_queries)
 
@@ -209,11 +206,11 @@ def test_webhook_list_queries_do_not_grow_with_rows(login, admin, django_assert_
     client = login(admin)
     fill_webhooks(3)
     with django_assert_max_num_queries(OUTBOX_QUERIES) as few:
-        page = client.get(reverse("notifications:webhook-list")).content.decode()
+        page = client.get(reverse("administration:webhook-list")).content.decode()
     assert page.count('class="webhook-row') == 3 and page.count('class="post-row') == 3
     fill_webhooks(37, start=3)
     with django_assert_max_num_queries(OUTBOX_QUERIES) as many:
-        page = client.get(reverse("notifications:webhook-list")).content.decode()
+        page = client.get(reverse("administration:webhook-list")).content.decode()
     assert page.count('class="webhook-row') == 40 and page.count('class="post-row') == 40
     assert len(many.captured_queries) <= len(few.captured_queries)
 
@@ -229,7 +226,7 @@ def test_filters_by_status_recipient_or_subject_and_ticket(login, admin, commit,
     send_notification(commit, subject="[#7] Printer fixed", to=["boss@alpha.test"], ticket=7)
     send_notification(commit, subject="[#8] Invoice ready", to=["accounting@beta.test"], ticket=8)
     client = login(admin)
-    url = reverse("notifications:outbox")
+    url = reverse("administration:outbox")
     assert rows_of(client.get(url).content.decode()) == 3
     failed = client.get(url, {"status": "failed"}).content.decode()
     assert rows_of(failed) == 1 and "Could not be delivered" in failed
@@ -249,7 +246,7 @@ def test_filters_by_status_recipient_or_subject_and_ticket(login, admin, commit,
 def test_bad_filter_input_shows_the_page_with_a_form_error(login, admin, commit):
     send_notification(commit)
     client = login(admin)
-    url = reverse("notifications:outbox")
+    url = reverse("administration:outbox")
     response = client.get(url, {"ticket": "abc"})
     assert response.status_code == 200
     page = response.content.decode()
@@ -266,7 +263,7 @@ def test_bad_filter_input_shows_the_page_with_a_form_error(login, admin, commit)
 def test_a_filter_in_error_leaves_the_other_filters_applied(login, admin, commit):
     send_notification(commit, subject="[#7] Printer fixed", ticket=7)
     send_notification(commit, subject="[#8] Invoice ready", ticket=8)
-    page = login(admin).get(reverse("notifications:outbox"), {"q": "invoice", "ticket": "abc"})
+    page = login(admin).get(reverse("administration:outbox"), {"q": "invoice", "ticket": "abc"})
     page = page.content.decode()
     assert 'id="id_ticket_error"' in page and 'value="invoice"' in page
     assert rows_of(page) == 1 and "Printer fixed" not in page  # what the form shows is applied
@@ -275,8 +272,8 @@ def test_a_filter_in_error_leaves_the_other_filters_applied(login, admin, commit
 def test_accented_subjects_are_shown_and_found_as_written(login, admin, commit):
     row = send_notification(commit, subject="[#9] Demande reçue : Accès VPN refusé")
     client = login(admin)
-    listing = client.get(reverse("notifications:outbox"), {"q": "reçue"}).content.decode()
-    detail = client.get(reverse("notifications:outbox-detail", args=[row.pk])).content.decode()
+    listing = client.get(reverse("administration:outbox"), {"q": "reçue"}).content.decode()
+    detail = client.get(reverse("administration:outbox-detail", args=[row.pk])).content.decode()
     assert "=?utf-8?" not in listing + detail
     assert rows_of(listing) == 1 and "Demande reçue : Accès VPN refusé" in listing
     assert '<h1 class="text-break">[#9] Demande reçue : Accès VPN refusé</h1>' in detail
@@ -287,10 +284,10 @@ def test_pages_of_a_filtered_outbox_keep_the_filter(login, admin, commit):
         send_notification(commit, subject=f"Reply {i}", to=[f"c{i}@alpha.test"], ticket=5)
     send_notification(commit, subject="Another ticket", ticket=6)
     client = login(admin)
-    first = client.get(reverse("notifications:outbox"), {"ticket": "5"}).content.decode()
+    first = client.get(reverse("administration:outbox"), {"ticket": "5"}).content.decode()
     assert rows_of(first) == 50 and "Page 1 of 2" in first
     assert 'href="?ticket=5&amp;page=2"' in first
-    second = client.get(reverse("notifications:outbox"), {"ticket": "5", "page": "2"})
+    second = client.get(reverse("administration:outbox"), {"ticket": "5", "page": "2"})
     page = second.content.decode()
     assert rows_of(page) == 2 and "Another ticket" not in page
     assert "Reply 0" in page and "Reply 1" in page  # oldest last
@@ -305,12 +302,12 @@ def test_account_email_content_is_never_shown_nor_downloadable(login, admin, cli
     row = OutgoingEmail.objects.get()
     assert row.kind == "account" and row.raw is not None  # not sent yet: the bytes are kept
     client = login(admin)
-    page = client.get(reverse("notifications:outbox-detail", args=[row.pk])).content.decode()
+    page = client.get(reverse("administration:outbox-detail", args=[row.pk])).content.decode()
     assert 'id="outbox-content-hidden"' in page and client_a.email in page
     assert "Zq9-SECRET-TOKEN" not in page and 'id="outbox-text"' not in page
-    assert reverse("notifications:outbox-raw", args=[row.pk]) not in page
-    assert client.get(reverse("notifications:outbox-raw", args=[row.pk])).status_code == 404
-    listing = client.get(reverse("notifications:outbox")).content.decode()
+    assert reverse("administration:outbox-raw", args=[row.pk]) not in page
+    assert client.get(reverse("administration:outbox-raw", args=[row.pk])).status_code == 404
+    listing = client.get(reverse("administration:outbox")).content.decode()
     assert "Zq9-SECRET-TOKEN" not in listing
 
 
@@ -325,18 +322,18 @@ def test_ticket_notification_shows_its_text_and_offers_the_eml(
     row = OutgoingEmail.objects.get(kind="ticket_reply", recipients=client_a.email)
     assert row.status == DeliveryStatus.SENT and row.ticket_number == ticket.number
     client = login(admin)
-    page = client.get(reverse("notifications:outbox-detail", args=[row.pk])).content.decode()
+    page = client.get(reverse("administration:outbox-detail", args=[row.pk])).content.decode()
     assert "Restart the print spooler." in page and 'id="outbox-text"' in page
     assert '<iframe class="outbox-html" sandbox ' in page  # no allow-scripts, no same-origin
     assert f'href="{reverse("tickets:detail", args=[ticket.number])}"' in page
-    raw_url = reverse("notifications:outbox-raw", args=[row.pk])
+    raw_url = reverse("administration:outbox-raw", args=[row.pk])
     assert f'href="{raw_url}"' in page
     response = client.get(raw_url)
     assert response["Content-Type"] == "message/rfc822"
     assert response["Content-Disposition"] == f'attachment; filename="outbox-{row.pk}.eml"'
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response.content == bytes(row.raw)
-    listing = client.get(reverse("notifications:outbox"), {"ticket": ticket.number})
+    listing = client.get(reverse("administration:outbox"), {"ticket": ticket.number})
     assert client_a.email in listing.content.decode()
 
 
@@ -345,8 +342,8 @@ def test_ticket_notification_shows_its_text_and_offers_the_eml(
 
 def test_send_again_delivers_a_failed_email(login, admin, commit, failed_email):
     client = login(admin)
-    url = reverse("notifications:outbox-retry", args=[failed_email.pk])
-    back = reverse("notifications:outbox") + "?status=failed"
+    url = reverse("administration:outbox-retry", args=[failed_email.pk])
+    back = reverse("administration:outbox") + "?status=failed"
     with commit():
         response = client.post(url, {"next": back})
     assert response.status_code == 302 and response["Location"] == back
@@ -361,7 +358,7 @@ def test_send_again_delivers_a_failed_email(login, admin, commit, failed_email):
 
 def test_send_again_sets_a_failed_email_back_to_pending(login, admin, failed_email):
     # Before the commit (the delivery job runs after it), the row is queued again.
-    login(admin).post(reverse("notifications:outbox-retry", args=[failed_email.pk]))
+    login(admin).post(reverse("administration:outbox-retry", args=[failed_email.pk]))
     failed_email.refresh_from_db()
     assert failed_email.status == DeliveryStatus.PENDING and failed_email.next_attempt_at is None
 
@@ -371,7 +368,7 @@ def test_send_again_on_a_sent_email_is_refused_and_sends_nothing(login, admin, c
     assert row.status == DeliveryStatus.SENT and len(mail.outbox) == 1
     client = login(admin)
     with commit():
-        response = client.post(reverse("notifications:outbox-retry", args=[row.pk]), follow=True)
+        response = client.post(reverse("administration:outbox-retry", args=[row.pk]), follow=True)
     assert "This email is not waiting to be sent again." in response.content.decode()
     assert len(mail.outbox) == 1
     row.refresh_from_db()
@@ -382,15 +379,15 @@ def test_send_again_on_a_sent_email_is_refused_and_sends_nothing(login, admin, c
     "target", ["https://evil.test/phish", "//evil.test/phish", "javascript:alert(1)"]
 )
 def test_send_again_does_not_follow_next_to_another_host(login, admin, failed_email, target):
-    url = reverse("notifications:outbox-retry", args=[failed_email.pk])
+    url = reverse("administration:outbox-retry", args=[failed_email.pk])
     response = login(admin).post(url, {"next": target})
-    assert response.status_code == 302 and response["Location"] == reverse("notifications:outbox")
+    assert response.status_code == 302 and response["Location"] == reverse("administration:outbox")
 
 
 def test_a_failed_webhook_post_can_be_sent_again(login, admin, commit, http_sink, failed_post):
     client = login(admin)
     with commit():
-        client.post(reverse("notifications:post-retry", args=[failed_post.pk]))
+        client.post(reverse("administration:post-retry", args=[failed_post.pk]))
     failed_post.refresh_from_db()
     assert failed_post.status == DeliveryStatus.SENT and failed_post.response_code == 200
     assert len(http_sink.requests) == 2  # refused, then accepted
@@ -398,7 +395,7 @@ def test_a_failed_webhook_post_can_be_sent_again(login, admin, commit, http_sink
     assert http_sink.requests[1]["path"].endswith("s3cretT0kenVALUE9876")
     with commit():
         response = client.post(
-            reverse("notifications:post-retry", args=[failed_post.pk]), follow=True
+            reverse("administration:post-retry", args=[failed_post.pk]), follow=True
         )
     assert "This post is not waiting to be sent again." in response.content.decode()
     assert len(http_sink.requests) == 2
@@ -414,8 +411,8 @@ def test_a_script_in_a_subject_is_shown_as_text(login, admin, commit):
         html="<p>Hi</p><script>alert(2)</script><img src=x onerror=alert(3)>",
     )
     client = login(admin)
-    listing = client.get(reverse("notifications:outbox")).content.decode()
-    detail = client.get(reverse("notifications:outbox-detail", args=[row.pk])).content.decode()
+    listing = client.get(reverse("administration:outbox")).content.decode()
+    detail = client.get(reverse("administration:outbox-detail", args=[row.pk])).content.decode()
     for page in (listing, detail):
         assert "<script>alert(1)</script>" not in page
         assert "&lt;script&gt;alert(1)&lt;/script&gt; Invoice" in page
@@ -431,21 +428,23 @@ def test_forged_or_missing_ids_give_404(login, admin, commit, webhook, failed_po
     client = login(admin)
     missing = 10**6 + notice.pk + failed_post.pk + webhook.pk
     for name in ("outbox-detail", "outbox-raw"):
-        assert client.get(reverse(f"notifications:{name}", args=[missing])).status_code == 404
-    assert client.get(reverse("notifications:webhook-edit", args=[missing])).status_code == 404
+        assert client.get(reverse(f"administration:{name}", args=[missing])).status_code == 404
+    assert client.get(reverse("administration:webhook-edit", args=[missing])).status_code == 404
     for name in ("outbox-retry", "webhook-test", "webhook-toggle", "post-retry"):
-        assert client.post(reverse(f"notifications:{name}", args=[missing])).status_code == 404
-    assert client.get(reverse("notifications:outbox-raw", args=[account.pk])).status_code == 404
+        assert client.post(reverse(f"administration:{name}", args=[missing])).status_code == 404
+    assert client.get(reverse("administration:outbox-raw", args=[account.pk])).status_code == 404
     for forged in ("/mail/outbox/abc/", "/mail/outbox/-1/", "/mail/webhooks/1e3/"):
         assert client.get(forged).status_code == 404
     # Id 0 is no webhook: not the new-webhook form, and posting there creates nothing.
-    zero = reverse("notifications:webhook-edit", args=[0])
+    zero = reverse("administration:webhook-edit", args=[0])
     assert client.get(zero).status_code == 404
     data = {"name": "Sneaky", "url": HOOK_URL, "events": ["ticket_created"], "language": "en"}
     assert client.post(zero, data).status_code == 404
     assert list(ChatWebhook.objects.values_list("name", flat=True)) == ["Support channel"]
     # GET on a write is not allowed; nothing changed.
-    assert client.get(reverse("notifications:webhook-toggle", args=[webhook.pk])).status_code == 405
+    assert (
+        client.get(reverse("administration:webhook-toggle", args=[webhook.pk])).status_code == 405
+    )
     webhook.refresh_from_db()
     assert webhook.is_active
 
@@ -453,7 +452,7 @@ def test_forged_or_missing_ids_give_404(login, admin, commit, webhook, failed_po
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://files.chat.test/hook"])
 def test_webhook_form_refuses_other_schemes_and_keeps_what_was_typed(login, admin, url):
     data = {"name": "Équipe N1", "url": url, "events": ["ticket_created"], "language": "en"}
-    response = login(admin).post(reverse("notifications:webhook-new"), data)
+    response = login(admin).post(reverse("administration:webhook-new"), data)
     assert response.status_code == 200
     page = response.content.decode()
     assert 'id="id_url_error"' in page
@@ -464,7 +463,7 @@ def test_webhook_form_refuses_other_schemes_and_keeps_what_was_typed(login, admi
 def test_new_webhook_is_saved_and_its_url_shown_masked(login, admin):
     data = {"name": "Support", "url": HOOK_URL, "events": ["ticket_created"], "language": "en"}
     client = login(admin)
-    response = client.post(reverse("notifications:webhook-new"), data, follow=True)
+    response = client.post(reverse("administration:webhook-new"), data, follow=True)
     hook = ChatWebhook.objects.get()
     assert (hook.url, hook.events, hook.is_active) == (HOOK_URL, ["ticket_created"], False)
     page = response.content.decode()
@@ -476,10 +475,10 @@ def test_editing_a_webhook_with_an_empty_url_keeps_it_and_never_shows_it(
     login, admin, webhook, http_sink
 ):
     client = login(admin)
-    url = reverse("notifications:webhook-edit", args=[webhook.pk])
+    url = reverse("administration:webhook-edit", args=[webhook.pk])
     for page in (
         client.get(url).content.decode(),
-        client.get(reverse("notifications:webhook-list")).content.decode(),
+        client.get(reverse("administration:webhook-list")).content.decode(),
     ):
         assert "s3cretT0ken" not in page and webhook.masked_url in page
         assert webhook.masked_url.endswith("/…9876")
@@ -504,91 +503,5 @@ def test_editing_a_webhook_with_an_empty_url_keeps_it_and_never_shows_it(
 
 def test_the_masked_address_in_the_edit_form_is_escaped(login, admin):
     hook = ChatWebhook.objects.create(name="Odd", url="https://chat.test/hook/a<i>", events=[])
-    page = login(admin).get(reverse("notifications:webhook-edit", args=[hook.pk])).content
+    page = login(admin).get(reverse("administration:webhook-edit", args=[hook.pk])).content
     assert b"https://chat.test/\xe2\x80\xa6a&lt;i&gt;" in page and b"a<i>" not in page
-
-
-# --- the profile's email notifications ---
-
-
-def ticked(page: str) -> set[str]:
-    """The email notices ticked on a profile page."""
-    boxes = re.findall(r'<input type="checkbox" name="email_notices"[^>]*>', page)
-    assert boxes, "no notification checkbox on the page"
-    return {re.search(r'value="(\w+)"', box).group(1) for box in boxes if " checked" in box}
-
-
-def profile_data(user, **changes):
-    data = {
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "phone": user.phone,
-        "job_title": user.job_title,
-        "language": user.language,
-    }
-    data.update(changes)
-    return data
-
-
-def test_client_turns_off_status_change_emails_and_saves_the_profile(login, client_a):
-    client = login(client_a)
-    page = client.get(reverse("accounts:profile")).content.decode()
-    offered = [Notice.CREATED, Notice.REPLY, Notice.STATUS, Notice.AUTO_CLOSE]
-    for code in offered:
-        assert f'value="{code}"' in page
-    assert 'value="note"' not in page and 'value="assigned"' not in page
-    assert str(Notice.STATUS.label) in page
-    data = profile_data(
-        client_a,
-        first_name="Chloé-Anne",
-        phone="+33 1 23 45 67 89",
-        job_title="Comptable",
-        language="en",
-        email_notices=[Notice.CREATED, Notice.REPLY, Notice.AUTO_CLOSE],
-    )
-    response = client.post(reverse("accounts:profile"), data)
-    assert response.status_code == 302
-    client_a.refresh_from_db()
-    assert client_a.muted_notices == ["status"]
-    assert (client_a.first_name, client_a.phone, client_a.job_title, client_a.language) == (
-        "Chloé-Anne",
-        "+33 1 23 45 67 89",
-        "Comptable",
-        "en",
-    )
-    assert not client_a.wants_email(Notice.STATUS) and client_a.wants_email(Notice.REPLY)
-    page = client.get(reverse("accounts:profile")).content.decode()
-    assert ticked(page) == {"created", "reply", "auto_close"}
-
-
-def test_staff_agent_is_offered_reply_note_status_and_assignment_emails(login, agent):
-    page = login(agent).get(reverse("accounts:profile")).content.decode()
-    for code in (Notice.REPLY, Notice.NOTE, Notice.STATUS, Notice.ASSIGNED):
-        assert f'name="email_notices" value="{code}"' in page
-    for code in (Notice.CREATED, Notice.AUTO_CLOSE):
-        assert f'name="email_notices" value="{code}"' not in page
-
-
-def test_dpo_is_told_their_role_gets_no_ticket_emails(login, dpo):
-    page = login(dpo).get(reverse("accounts:profile")).content.decode()
-    assert "Your role receives no ticket emails" in page
-    assert 'name="email_notices"' not in page
-
-
-def test_profile_with_an_error_keeps_the_names_and_choices_typed(login, client_a):
-    client = login(client_a)
-    data = profile_data(
-        client_a,
-        first_name="Chloé-Marie",
-        last_name="Alpha-Omega",
-        language="klingon",
-        email_notices=[Notice.REPLY],
-    )
-    response = client.post(reverse("accounts:profile"), data)
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert 'id="id_language_error"' in page
-    assert 'value="Chloé-Marie"' in page and 'value="Alpha-Omega"' in page
-    assert ticked(page) == {"reply"}
-    client_a.refresh_from_db()
-    assert client_a.first_name == "Chloé" and client_a.muted_notices == []

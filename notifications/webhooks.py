@@ -1,0 +1,80 @@
+"""Chat webhooks (seed 001): a Slack-style JSON post to each active webhook that ticked an event.
+The app that has the event writes the text (in the webhook's language); this module queues one
+post per webhook and event, sent by a Celery task after the commit and retried; a failing chat
+tool never blocks anyone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .models import ChatWebhook, WebhookPost
+
+logger = logging.getLogger(__name__)
+
+
+def escape(text: str) -> str:
+    """Slack's mrkdwn control characters."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link(url: str, label: str) -> str:
+    """A Slack-style link: <url|label>."""
+    return f"<{url}|{escape(label)}>"
+
+
+def payload(text: str) -> dict:
+    """Slack's incoming-webhook format (Mattermost and Rocket.Chat read the same)."""
+    return {"text": text, "unfurl_links": False}
+
+
+def post_event(
+    name: str,
+    *,
+    event_id: int,
+    text: Callable[[], str | None],
+    ticket_number: int | None = None,
+) -> int:
+    """One WebhookPost per active webhook subscribed to name, queued after the commit.
+    text() is called in each webhook's language; None means this event is not posted."""
+    from . import tasks
+
+    posts = 0
+    for webhook in ChatWebhook.objects.filter(is_active=True).order_by("pk"):
+        if name not in (webhook.events or []):
+            continue
+        with translation.override(webhook.language or settings.LANGUAGE_CODE):
+            message = text()
+        if message is None:
+            continue
+        try:
+            with transaction.atomic():
+                post = WebhookPost.objects.create(
+                    webhook=webhook,
+                    event_name=name,
+                    event_id=event_id,
+                    ticket_number=ticket_number,
+                    payload=payload(message),
+                )
+        except IntegrityError:
+            continue  # posted already: this job ran before
+        transaction.on_commit(lambda pk=post.pk: tasks.deliver_post.delay(pk), robust=True)
+        posts += 1
+    return posts
+
+
+def send_test(webhook: ChatWebhook) -> WebhookPost:
+    """A test post queued like the others (admins check a new webhook)."""
+    from . import tasks
+
+    with translation.override(webhook.language or settings.LANGUAGE_CODE):
+        text = _("Test message from the helpdesk: this channel will receive ticket notifications.")
+    post = WebhookPost.objects.create(webhook=webhook, event_name="test", payload=payload(text))
+    transaction.on_commit(lambda: tasks.deliver_post.delay(post.pk), robust=True)
+    return post
