@@ -13,7 +13,7 @@ from . import access
 
 
 def retry_email(*, actor, email: OutgoingEmail) -> None:
-    """Admins send a failed (or waiting) email again now; notifications.services.NotWaiting
+    """Admins send a failed (or waiting) email again now; notifications.errors.NotWaiting
     when it is neither."""
     if not access.can_view_outbox(actor):
         raise PermissionDenied

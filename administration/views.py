@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from notifications.services import NotWaiting
+from notifications.errors import NotWaiting
 
 from . import access, selectors, services
 from .forms import ChatWebhookForm, OutboxFilterForm

@@ -3,8 +3,9 @@
 Every email any app sends (tickets, change requests, accounts, allauth, error reports) is
 stored here with its raw bytes, then sent by a Celery task (tasks.deliver_email) through
 settings.EMAIL_DELIVERY_BACKEND (SMTP, console...), retried with backoff when it fails, and
-listed in the outbox log. Apps need not import anything: they send mail as usual, and may add
-these headers, which the outbox reads and removes before storing:
+listed in the outbox log. Apps write their emails with notifications.mail.send(...), which sets
+these headers from its arguments; any other mail (allauth, error reports) comes here as usual.
+The outbox reads the headers and removes them before storing (all but the first):
 
     X-Helpdesk-Notification: <kind>   a ticket or change-request notification (content may be
                                       shown to admins; account emails never are)

@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .backend import StoredEmail
+from .errors import NotWaiting
 from .models import ChatWebhook, DeliveryStatus, OutgoingEmail, WebhookPost
 
 logger = logging.getLogger(__name__)
@@ -40,10 +41,6 @@ LOST_PENDING = dt.timedelta(minutes=5)
 
 class PermanentFailure(Exception):
     """The other side refused for good: retrying would not help."""
-
-
-class NotWaiting(Exception):
-    """Sending again was asked for a row that is neither failed nor waiting for a retry."""
 
 
 def max_attempts() -> int:
