@@ -155,13 +155,13 @@ def test_queue_rows_are_written_as_the_template_wrote_them(
             assert ("Non identifié" if language == "fr" else "Unidentified") in written
 
 
-def test_a_renamed_status_shows_on_the_list_at_once(login, agent, queue, ref):
-    """Rows take their status from the cached reference data; renaming one drops the cache."""
+def test_a_renamed_status_shows_on_the_list_at_once(login, agent, queue, ref, django_admin):
+    """Rows take their status from the cached reference data; renaming one (in the Django
+    admin, where statuses are edited) drops the cache."""
     client = login(agent)
     assert "Sur le feu" not in client.get(reverse("tickets:list")).content.decode()
     status = queue["mine"].status
-    status.name_fr = status.name_en = "Sur le feu"
-    status.save()
+    django_admin(Status, status.pk, name_fr="Sur le feu", name_en="Sur le feu")
     page = client.get(reverse("tickets:list")).content.decode()
     assert "Sur le feu" in page
 
@@ -172,16 +172,16 @@ def test_each_process_keeps_the_reference_rows_until_their_version_moves(
     """Pages read the rows from this process's copy (no query); a save anywhere moves the
     shared version, and the next read reloads. A write no signal announces (update()) shows
     once the version moves or the copy expires."""
-    from tickets import reference
+    from tickets import caching
 
-    copy = reference.get()
+    copy = caching.reference()
     with django_assert_num_queries(0):
-        assert reference.get() is copy
+        assert caching.reference() is copy
     status = next(iter(ref.status.values()))
     Status.objects.filter(pk=status.pk).update(name_fr="Sur le feu", name_en="Sur le feu")
-    assert reference.get().statuses[status.pk].name_fr != "Sur le feu"
-    reference.changed()  # what saving a status does, in this process or another one
-    assert reference.get().statuses[status.pk].name_fr == "Sur le feu"
+    assert caching.reference().statuses[status.pk].name_fr != "Sur le feu"
+    caching.reference_changed()  # what saving a status does, in this process or another one
+    assert caching.reference().statuses[status.pk].name_fr == "Sur le feu"
 
 
 def test_status_priority_and_type_filters_show_their_options_without_a_query(
@@ -242,8 +242,12 @@ def test_page_links_keep_every_value_of_every_filter(login, agent, client_a, mak
 
 
 def test_unassigned_follows_every_way_the_assignees_change(login, agent, admin, queue):
-    """The database keeps the "assigned" flag behind the Unassigned view and counter, whatever
-    writes the assignees: services, a direct write (an import, the admin), a deleted user."""
+    """The services keep the "assigned" flag behind the Unassigned view and counter with the
+    assignees, whatever verb changes them; a person holding a ticket cannot be deleted from
+    under it, and the admin shows the assignees read-only (tests/tickets/test_assigned_flag.py
+    goes through every path)."""
+    from django.db.models import ProtectedError
+
     ticket = queue["unassigned"]
 
     def unassigned():
@@ -258,13 +262,16 @@ def test_unassigned_follows_every_way_the_assignees_change(login, agent, admin, 
     services.escalate(actor=agent, ticket=ticket, reason="Niveau 2")
     assert ticket.number in unassigned() and not flag()
     services.assign(actor=admin, ticket=ticket, assignees=[agent, admin])
-    ticket.assignees.remove(agent)  # one of two removed: still assigned
+    services.assign(actor=admin, ticket=ticket, assignees=[admin])  # one of two removed
     assert flag()
-    ticket.assignees.remove(admin)
+    services.assign(actor=admin, ticket=ticket, assignees=[])
     assert not flag()
-    ticket.assignees.add(admin)
+    services.assign(actor=admin, ticket=ticket, assignees=[admin])
     assert flag() and ticket.number not in unassigned()
-    admin.delete()  # the last assignee's rows go with them
+    with pytest.raises(ProtectedError):
+        admin.delete()  # the last assignee: refused, the ticket keeps them
+    assert flag() and ticket.number not in unassigned()
+    services.assign(actor=agent, ticket=ticket, assignees=[])
     assert not flag() and ticket.number in unassigned()
     # "Anyone" is the complement.
     anyone = numbers(login(agent).get(reverse("tickets:list"), {"assignee": "any"}))
