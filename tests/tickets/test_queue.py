@@ -278,6 +278,17 @@ def test_unassigned_follows_every_way_the_assignees_change(login, agent, admin, 
     assert anyone == [queue["mine"].number]
 
 
+def test_organizations_renamed_in_the_django_admin_show_in_the_client_filter_at_once(
+    org_a, django_admin, django_capture_on_commit_callbacks
+):
+    from accounts.selectors import organization_names
+
+    assert (org_a.pk, "Alpha Industries") in organization_names()  # now in the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        django_admin(Organization, org_a.pk, name="Alpha Renommée")
+    assert (org_a.pk, "Alpha Renommée") in organization_names()
+
+
 def test_a_saved_view_keeps_its_rows_first_and_yields_to_the_filters_set(login, agent, queue):
     client = login(agent)
     unassigned = client.get(reverse("tickets:list"), {"view": "unassigned"})
@@ -303,6 +314,7 @@ def test_a_date_range_filters_on_its_own(login, agent, queue):
 
 def test_the_client_filter_of_staff_lists_every_organization_from_the_cache(
     login,
+    admin,
     agent,
     client_a,
     org_a,
@@ -312,7 +324,9 @@ def test_the_client_filter_of_staff_lists_every_organization_from_the_cache(
     django_capture_on_commit_callbacks,
 ):
     """Hundreds of client organizations must not weigh on every queue page: the names come
-    from the cache, renamed or added organizations show at once, a client still sees theirs."""
+    from the cache, organizations renamed or added (accounts.services) show at once, a client
+    still sees theirs."""
+    from accounts import services as account_services
     from tests.factories import OrganizationFactory
 
     client = login(agent)
@@ -321,9 +335,10 @@ def test_the_client_filter_of_staff_lists_every_organization_from_the_cache(
         client.get(reverse("tickets:list"))
     bound = len(few.captured_queries)  # read now: the next request resets the query log
     with django_capture_on_commit_callbacks(execute=True):
-        OrganizationFactory.create_batch(40)
+        for organization in OrganizationFactory.build_batch(40):
+            account_services.save_organization(actor=admin, organization=organization)
         org_b.name = "Beta <Renommée> & Cie"
-        org_b.save()
+        account_services.save_organization(actor=admin, organization=org_b)
     client.get(reverse("tickets:list"))  # the list changed: read once
     with django_assert_max_num_queries(bound) as cached:
         html = client.get(reverse("tickets:list")).content.decode()
