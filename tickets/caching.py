@@ -6,6 +6,8 @@ a change, and nothing else clears these caches (no signals, nothing wired at imp
   which this moves on; each value is also kept at most HELPDESK_COUNTERS_CACHE_SECONDS.
 - reference_changed(): a status, priority, ticket type, the calendar, a holiday or a canned reply
   was saved or deleted (the Django admin is where they are edited: tickets.admin).
+- saved_filters_changed(user): the person saved or deleted one of their saved queue filters
+  (the tabs read on every queue page).
 
 Reference rows (statuses, priorities, types on every row of every list; the calendar and the
 canned replies on every ticket page) are a handful each. Joining them into the rows query costs
