@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from . import caching
 from .models import Organization, Role, User, UserRole
 
 
@@ -28,6 +29,19 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_select_related = ["parent"]
     search_fields = ["name", "external_id"]
     filter_horizontal = ["sales_reps"]
+
+    # The cached organization names (accounts.caching), as accounts.services.save_organization.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        caching.organizations_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        caching.organizations_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        caching.organizations_changed()
 
 
 @admin.register(Role)

@@ -6,7 +6,7 @@ Idempotent: running it again updates the same rows.
 from allauth.account.models import EmailAddress
 from django.db import transaction
 
-from . import roles
+from . import caching, roles
 from .models import Organization, Role, User
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - documented demo credential
@@ -99,6 +99,7 @@ def seed_accounts() -> dict[str, User]:
             },
         )
         orgs[key] = org
+    caching.organizations_changed()
     users: dict[str, User] = {}
     for email, first, last, title, org_key, codes, level in USERS:
         user = User.objects.filter(email__iexact=email).first() or User(email=email)

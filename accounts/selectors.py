@@ -1,32 +1,21 @@
 """Page-shaped reads for the accounts pages; they start from accounts.access."""
 
-from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 
-from core.cache import stale
-
-from . import access
+from . import access, caching
 from .models import Organization, User, UserRole
-
-ORGANIZATION_NAMES_KEY = "accounts:organization-names"
-# Bulk updates send no signal: the list is read again after this long in any case.
-ORGANIZATION_NAMES_SECONDS = 300
 
 
 def organization_names() -> list[tuple[int, str]]:
     """(id, name) of every organization, by name: the client picker of people who see them
-    all (the queue's filter, on every queue page). Kept in the cache until an organization is
-    saved or deleted: a service company has hundreds of clients, and building hundreds of
-    model instances for the options doubled the cost of a queue page."""
-    rows = cache.get(ORGANIZATION_NAMES_KEY)
-    if rows is None:
-        rows = list(Organization.objects.order_by("name", "pk").values_list("pk", "name"))
-        cache.set(ORGANIZATION_NAMES_KEY, rows, ORGANIZATION_NAMES_SECONDS)
-    return rows
+    all (the queue's filter, on every queue page). Cached (accounts.caching): a service company
+    has hundreds of clients, and building hundreds of model instances for the options doubled
+    the cost of a queue page."""
 
+    def rows():
+        return list(Organization.objects.order_by("name", "pk").values_list("pk", "name"))
 
-def organizations_changed(**kwargs) -> None:
-    stale(lambda: cache.delete(ORGANIZATION_NAMES_KEY))
+    return caching.organization_names(rows)
 
 
 def _with_roles(users):

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import access, emails, roles, twofactor
+from . import access, caching, emails, roles, twofactor
 from .errors import AccountError
 from .models import Organization, Role, User
 
@@ -256,4 +256,5 @@ def save_organization(
         if any(rep.pk not in allowed for rep in sales_reps):
             raise AccountError(_("Only sales reps can be assigned to an organization."))
         organization.sales_reps.set(sales_reps)
+    caching.organizations_changed()
     return organization

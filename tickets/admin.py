@@ -1,9 +1,11 @@
 """Django admin: reference data (types, statuses, priorities/SLA, components, canned replies,
-calendar), per-organization equipment and projects, and read-mostly tickets."""
+calendar), per-organization equipment and projects, and read-only tickets (people change them,
+their assignees included, through the ticket pages: tickets.services)."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from . import caching
 from .models import (
     Asset,
     BusinessCalendar,
@@ -18,7 +20,28 @@ from .models import (
 )
 
 
-class ReferenceAdmin(admin.ModelAdmin):
+class CachedReferenceAdmin(admin.ModelAdmin):
+    """Rows that pages read from tickets.caching's reference copy: every save or delete made
+    here (change form, list edits, inlines, bulk delete) tells it."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        caching.reference_changed()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        caching.reference_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        caching.reference_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        caching.reference_changed()
+
+
+class ReferenceAdmin(CachedReferenceAdmin):
     list_display = ("name_fr", "name_en", "code", "order", "is_active")
     list_editable = ("order", "is_active")
     search_fields = ("name_fr", "name_en", "code")
@@ -62,7 +85,7 @@ class ComponentAdmin(ReferenceAdmin):
 
 
 @admin.register(CannedReply)
-class CannedReplyAdmin(admin.ModelAdmin):
+class CannedReplyAdmin(CachedReferenceAdmin):
     list_display = ("title", "order", "is_active")
     list_editable = ("order", "is_active")
     search_fields = ("title", "body")
@@ -74,7 +97,7 @@ class HolidayInline(admin.TabularInline):
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(CachedReferenceAdmin):
     list_display = ("name", "working_days", "day_start", "day_end", "time_zone")
     inlines = [HolidayInline]
 
@@ -89,16 +112,25 @@ class OrganizationItemAdmin(admin.ModelAdmin):
 
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
-    """Technical access; people change tickets through the ticket pages (services)."""
+    """Technical access, read-only: people change tickets through the ticket pages (services),
+    which keep what goes with a change (the timeline, Ticket.is_assigned, the cached counters)."""
 
     list_display = ("number", "title", "organization", "status", "priority", "last_activity_at")
     list_select_related = ("organization", "status", "priority")
     search_fields = ("=number", "title")
-    readonly_fields = [f.name for f in Ticket._meta.fields]
+    readonly_fields = [f.name for f in Ticket._meta.fields] + ["assignees", "followers"]
     list_per_page = 50
 
     def has_add_permission(self, request):
         return False
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        caching.tickets_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        caching.tickets_changed()
 
     @admin.display(description=_("number"))
     def number_display(self, obj):

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Organization, User
 
+from . import caching
 from .models import Component, Event, Priority, Status, Ticket, TicketCounter, TicketType
 
 BATCH = 2000
@@ -156,7 +157,7 @@ def seed_tickets(*, count: int, seed: int = 1, stdout=None) -> int:
                 resolution_due_at=opened + timedelta(days=3),
                 resolved_at=last if status.is_final else None,
                 closed_at=last if status.is_closed else None,
-                # As the trigger on the assignees table sets it: no second write of each row.
+                # Held by the agent linked below (Ticket.is_assigned goes with the assignees).
                 is_assigned=not waiting,
             )
             tickets.append(ticket)
@@ -230,4 +231,5 @@ def seed_tickets(*, count: int, seed: int = 1, stdout=None) -> int:
         created += size
         if stdout is not None and (created % 10000 == 0 or created == count):
             stdout.write(f"  {created} tickets")
+    caching.tickets_changed()
     return created

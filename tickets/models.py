@@ -301,6 +301,7 @@ class Ticket(models.Model):
         verbose_name=_("assignees"),
         blank=True,
         related_name="assigned_tickets",
+        through="TicketAssignee",
     )
     followers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -334,8 +335,9 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     sla_paused_at = models.DateTimeField(_("SLA paused since"), null=True, blank=True)
     is_overdue = models.BooleanField(_("overdue"), default=False)
-    # Kept by the database (triggers on the assignees table, migration 0008) whatever writes
-    # the assignees: the "unassigned" counter and filter read it through a partial index.
+    # Whether anyone holds the ticket: set by the services that change the assignees (assign,
+    # claim, escalate, create_ticket) with them; the "unassigned" counter and filter read it
+    # through a partial index.
     is_assigned = models.BooleanField(_("assigned"), default=False, editable=False)
     waiting_since = models.DateTimeField(_("waiting on client since"), null=True, blank=True)
     auto_close_warned_at = models.DateTimeField(null=True, blank=True)
@@ -425,6 +427,24 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return not self.status.is_final
+
+
+class TicketAssignee(models.Model):
+    """A person holding a ticket (Ticket.assignees, the table Django made for it). Written only
+    by tickets.services, which keep Ticket.is_assigned with it. A person who holds a ticket
+    cannot be deleted, like a requester or a reporter: unassign them, or deactivate them."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+
+    class Meta:
+        db_table = "tickets_ticket_assignees"
+        unique_together = [("ticket", "user")]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+
+    def __str__(self):
+        return f"#{self.ticket.number} · {self.user}"
 
 
 class Event(models.Model):

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlencode
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 
-from . import access, reference, search
+from . import access, caching, search
 from .models import (
     Asset,
     Attachment,
@@ -29,7 +25,7 @@ from .models import (
 )
 from .paging import CAP, capped_count, rows_by_ids
 
-# Status, priority and type are attached from tickets.reference by rows_by_ids, not joined.
+# Status, priority and type are attached from tickets.caching by rows_by_ids, not joined.
 LIST_RELATED = ("organization", "requester", "last_activity_by")
 # The columns a row shows (queue, dashboard, related tickets): the rest is never read there, and
 # building 25 rows of 7 models with every column is a good part of a page's time.
@@ -70,24 +66,16 @@ class SavedTab:
     query: str
 
 
-def _saved_filters_key(user_id: int) -> str:
-    return f"tickets:saved-filters:{user_id}"
-
-
 def saved_filters(user) -> list[SavedTab]:
-    """The person's saved queue filters, by name: read on every queue page, so kept in the
-    cache until they save or delete one (saved_filters_changed)."""
+    """The person's saved queue filters, by name: read on every queue page, so kept until they
+    save or delete one (tickets.caching.saved_filters)."""
     if not access.can_use_saved_views(user):
         return []
-    rows = cache.get(_saved_filters_key(user.pk))
-    if rows is None:
-        rows = list(SavedFilter.objects.filter(owner=user).values_list("pk", "name", "query"))
-        cache.set(_saved_filters_key(user.pk), rows, None)
-    return [SavedTab(*row) for row in rows]
 
+    def rows():
+        return list(SavedFilter.objects.filter(owner=user).values_list("pk", "name", "query"))
 
-def saved_filters_changed(user_id: int) -> None:
-    cache.delete(_saved_filters_key(user_id))
+    return [SavedTab(*row) for row in caching.saved_filters(user, rows)]
 
 
 def with_assignee_names(tickets: list[Ticket]) -> list[Ticket]:
@@ -145,47 +133,16 @@ def ticket_queue(user, params, *, only=None):
 
 def _final_ids() -> list[int]:
     """Ids of the final statuses, so counters filter on the indexed status_id."""
-    return reference.get().status_ids(FINAL)
-
-
-COUNTERS_VERSION_KEY = "tickets:counters:version"
-
-
-def counters_changed() -> None:
-    """Tickets changed: the cached counters are stale (called by services on every write)."""
-    try:
-        cache.incr(COUNTERS_VERSION_KEY)
-    except ValueError:
-        cache.set(COUNTERS_VERSION_KEY, 1, None)
-
-
-def _cached_counts(scope: str, compute):
-    """Counters cached under the current tickets version: any ticket write bumps the version,
-    so a cached value is never older than the last change seen by this cache (at most
-    HELPDESK_COUNTERS_CACHE_SECONDS when several processes keep their own memory cache)."""
-    version = cache.get_or_set(COUNTERS_VERSION_KEY, 1, None)
-    key = f"tickets:counters:{version}:{scope}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, settings.HELPDESK_COUNTERS_CACHE_SECONDS)
-    return value
+    return caching.reference().status_ids(FINAL)
 
 
 def queue_found(user, params, rows) -> int:
-    """The queue's capped count for the paginator, cached like the counters (until the next
-    ticket change) for this person and these filters: the figure behind "Page 1 of 400+" on
-    every load and every refresh. A ranked search (search.RankedSearch) keeps its count and
-    its ranked block the same way: the queue refreshing itself every minute on a search, or
-    paging through its results, searches once per ticket change."""
-    shown = sorted(
-        (k, v) for k, values in params.lists() if k not in ("page", "sort") for v in values
-    )
-    digest = hashlib.sha256(urlencode(shown).encode()).hexdigest()[:32]
+    """The queue's capped count for the paginator, cached until the next ticket change
+    (tickets.caching.queue_count). A ranked search (search.RankedSearch) keeps its count and
+    its ranked block the same way (caching.ranked_search)."""
     if isinstance(rows, search.RankedSearch):
-        state = _cached_counts(f"search:user{user.pk}:{digest}", lambda: rows.ranked(CAP))
-        return rows.restore(state)
-    return _cached_counts(f"queue:user{user.pk}:{digest}", lambda: capped_count(rows))
+        return rows.restore(caching.ranked_search(user, params, lambda: rows.ranked(CAP)))
+    return caching.queue_count(user, params, lambda: capped_count(rows))
 
 
 def _scope(user) -> str:
@@ -210,7 +167,8 @@ def _my_open_count(user, final: list[int]) -> int:
 
 
 def dashboard_counts(user) -> dict[str, int]:
-    """Staff dashboard counters: indexed COUNTs, cached until the next ticket change."""
+    """Staff dashboard counters: indexed COUNTs, cached until the next ticket change
+    (tickets.caching.dashboard_counts)."""
 
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     week = today - timedelta(days=today.weekday())
@@ -218,7 +176,7 @@ def dashboard_counts(user) -> dict[str, int]:
     def shared():
         tickets = access.visible_tickets(user)
         final = _final_ids()
-        new = reference.get().status_ids([Status.Category.NEW])
+        new = caching.reference().status_ids([Status.Category.NEW])
         return {
             "new": tickets.filter(status_id__in=new).count(),
             "unassigned": tickets.filter(is_assigned=False).exclude(status_id__in=final).count(),
@@ -227,7 +185,7 @@ def dashboard_counts(user) -> dict[str, int]:
             "closed_week": tickets.filter(closed_at__gte=week).count(),
         }
 
-    counts = dict(_cached_counts(f"dashboard:{_scope(user)}:{today:%Y%m%d}", shared))
+    counts = dict(caching.dashboard_counts(_scope(user), today, shared))
     counts["mine"] = todo_count(user)
     return counts
 
@@ -239,10 +197,10 @@ def todo_count(user) -> int:
     def compute():
         if access.sees_internal(user):
             return _my_open_count(user, _final_ids())
-        waiting = reference.get().status_ids([Status.Category.WAITING_CLIENT])
+        waiting = caching.reference().status_ids([Status.Category.WAITING_CLIENT])
         return capped_count(access.visible_tickets(user).filter(status_id__in=waiting), COUNTER_CAP)
 
-    return _cached_counts(f"todo:user{user.pk}", compute)
+    return caching.todo_count(user, compute)
 
 
 def dashboard_rows(user, *, limit: int = 10) -> list[Ticket]:

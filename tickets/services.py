@@ -25,10 +25,9 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from accounts.models import Organization, Role, User
 from core import locking
-from core.cache import stale
 from core.files import make_thumbnail, validate_upload
 
-from . import access, events, selectors, sla
+from . import access, caching, events, sla
 from .errors import InvalidInput, StaleVersion, TicketError, TransitionRefused
 from .models import (
     WORKING_CATEGORIES,
@@ -113,13 +112,8 @@ def _touch(ticket: Ticket, actor: User | None, now: dt.datetime, *fields: str) -
     ticket.save(update_fields=list(dict.fromkeys(update)))
 
 
-def _counters_changed() -> None:
-    """Every ticket write makes the cached queue counters stale."""
-    stale(selectors.counters_changed)
-
-
 def _event(ticket: Ticket, actor: User | None, kind: str, **fields) -> Event:
-    _counters_changed()
+    caching.tickets_changed()
     now = timezone.now()
     fields.setdefault("action_at", now)
     return Event.objects.create(ticket=ticket, actor=actor, kind=kind, created_at=now, **fields)
@@ -417,7 +411,15 @@ def _set_assignees(ticket: Ticket, people: list[User]) -> None:
     if len(allowed) != len({p.pk for p in people}):
         raise InvalidInput(_("Only agents and admins can be assigned."))
     ticket.assignees.set(people)
-    ticket.is_assigned = bool(people)  # as the database's trigger just set it
+    _flag_assigned(ticket, bool(people))
+
+
+def _flag_assigned(ticket: Ticket, assigned: bool) -> None:
+    """Ticket.is_assigned says whether anyone holds the ticket (the Unassigned view and counter
+    read it through a partial index): every verb that changes the assignees sets it here."""
+    if ticket.is_assigned != assigned:
+        ticket.is_assigned = assigned
+        Ticket.objects.filter(pk=ticket.pk).update(is_assigned=assigned)
 
 
 @transaction.atomic
@@ -641,6 +643,7 @@ def update_ticket(
     for event in written:
         event.action_at = event.created_at = now
     _touch(ticket, actor, now, *[c for c in changed if c != "followers"] or ["version"])
+    caching.tickets_changed()
     return Event.objects.bulk_create(written)
 
 
@@ -684,7 +687,7 @@ def claim(*, actor: User, ticket: Ticket) -> Event:
     if not access.can_claim(actor, ticket):
         raise PermissionDenied
     ticket.assignees.add(actor)
-    ticket.is_assigned = True
+    _flag_assigned(ticket, True)
     now = timezone.now()
     data = {}
     changed = ["version"]
@@ -714,7 +717,7 @@ def escalate(*, actor: User, ticket: Ticket, reason: str) -> Event:
     ticket.support_level = old_level + 1
     removed = sorted(str(u) for u in ticket.assignees.all())
     ticket.assignees.clear()
-    ticket.is_assigned = False
+    _flag_assigned(ticket, False)
     now = timezone.now()
     _touch(ticket, actor, now, "support_level")
     event = _event(
@@ -947,7 +950,7 @@ def flag_overdue_tickets(*, now: dt.datetime | None = None) -> int:
     Ticket.objects.filter(is_overdue=True).filter(
         Q(resolution_due_at__gte=now) | Q(sla_paused_at__isnull=False)
     ).update(is_overdue=False)
-    _counters_changed()
+    caching.tickets_changed()
     return flagged
 
 
@@ -1039,7 +1042,7 @@ def save_filter(*, actor: User, name: str, params) -> tuple[SavedFilter, bool]:
         raise InvalidInput(_("These filters are too long to save."))
     # The owner's row lock keeps two saves from both passing the limit.
     User.objects.select_for_update().filter(pk=actor.pk).first()
-    stale(lambda: selectors.saved_filters_changed(actor.pk))
+    caching.saved_filters_changed(actor)
     saved = SavedFilter.objects.filter(owner=actor, name=name).first()
     if saved is not None:
         saved.query = query
@@ -1057,4 +1060,4 @@ def delete_filter(*, actor: User, saved: SavedFilter) -> None:
     if saved.owner_id != actor.pk:
         raise PermissionDenied
     saved.delete()
-    stale(lambda: selectors.saved_filters_changed(actor.pk))
+    caching.saved_filters_changed(actor)

@@ -71,3 +71,45 @@ def _english(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     with translation.override("en"):
         yield
+
+
+def _form_data(form) -> dict:
+    """What a browser posts back for form as shown (unticked boxes are not sent)."""
+    data = {}
+    for bound in form:
+        value = bound.value()
+        if value is None or value is False:
+            continue
+        data[bound.html_name] = "on" if value is True else value
+    return data
+
+
+@pytest.fixture
+def django_admin(db):
+    """django_admin(model, pk=None, **changes): submit the model's Django admin add (no pk) or
+    change form as a superuser would, with changes over what the form shows; the response."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from accounts.models import User
+
+    root = User.objects.create_superuser("root@staff.test", "pw", is_demo=True)
+    browser = Client()
+    browser.force_login(root)
+
+    def _submit(model, pk=None, **changes):
+        opts = model._meta
+        name = f"admin:{opts.app_label}_{opts.model_name}_{'change' if pk else 'add'}"
+        url = reverse(name, args=[pk] if pk else [])
+        shown = browser.get(url).context
+        data = _form_data(shown["adminform"].form)
+        for inline in shown["inline_admin_formsets"]:
+            data.update(_form_data(inline.formset.management_form))
+            for form in inline.formset.forms:
+                data.update(_form_data(form))
+        data.update(changes)
+        response = browser.post(url, data)
+        assert response.status_code == 302, response.context["adminform"].form.errors
+        return response
+
+    return _submit

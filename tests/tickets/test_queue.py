@@ -155,13 +155,13 @@ def test_queue_rows_are_written_as_the_template_wrote_them(
             assert ("Non identifié" if language == "fr" else "Unidentified") in written
 
 
-def test_a_renamed_status_shows_on_the_list_at_once(login, agent, queue, ref):
-    """Rows take their status from the cached reference data; renaming one drops the cache."""
+def test_a_renamed_status_shows_on_the_list_at_once(login, agent, queue, ref, django_admin):
+    """Rows take their status from the cached reference data; renaming one (in the Django
+    admin, where statuses are edited) drops the cache."""
     client = login(agent)
     assert "Sur le feu" not in client.get(reverse("tickets:list")).content.decode()
     status = queue["mine"].status
-    status.name_fr = status.name_en = "Sur le feu"
-    status.save()
+    django_admin(Status, status.pk, name_fr="Sur le feu", name_en="Sur le feu")
     page = client.get(reverse("tickets:list")).content.decode()
     assert "Sur le feu" in page
 
@@ -172,16 +172,16 @@ def test_each_process_keeps_the_reference_rows_until_their_version_moves(
     """Pages read the rows from this process's copy (no query); a save anywhere moves the
     shared version, and the next read reloads. A write no signal announces (update()) shows
     once the version moves or the copy expires."""
-    from tickets import reference
+    from tickets import caching
 
-    copy = reference.get()
+    copy = caching.reference()
     with django_assert_num_queries(0):
-        assert reference.get() is copy
+        assert caching.reference() is copy
     status = next(iter(ref.status.values()))
     Status.objects.filter(pk=status.pk).update(name_fr="Sur le feu", name_en="Sur le feu")
-    assert reference.get().statuses[status.pk].name_fr != "Sur le feu"
-    reference.changed()  # what saving a status does, in this process or another one
-    assert reference.get().statuses[status.pk].name_fr == "Sur le feu"
+    assert caching.reference().statuses[status.pk].name_fr != "Sur le feu"
+    caching.reference_changed()  # what saving a status does, in this process or another one
+    assert caching.reference().statuses[status.pk].name_fr == "Sur le feu"
 
 
 def test_status_priority_and_type_filters_show_their_options_without_a_query(
@@ -242,8 +242,12 @@ def test_page_links_keep_every_value_of_every_filter(login, agent, client_a, mak
 
 
 def test_unassigned_follows_every_way_the_assignees_change(login, agent, admin, queue):
-    """The database keeps the "assigned" flag behind the Unassigned view and counter, whatever
-    writes the assignees: services, a direct write (an import, the admin), a deleted user."""
+    """The services keep the "assigned" flag behind the Unassigned view and counter with the
+    assignees, whatever verb changes them; a person holding a ticket cannot be deleted from
+    under it, and the admin shows the assignees read-only (tests/tickets/test_assigned_flag.py
+    goes through every path)."""
+    from django.db.models import ProtectedError
+
     ticket = queue["unassigned"]
 
     def unassigned():
@@ -258,17 +262,31 @@ def test_unassigned_follows_every_way_the_assignees_change(login, agent, admin, 
     services.escalate(actor=agent, ticket=ticket, reason="Niveau 2")
     assert ticket.number in unassigned() and not flag()
     services.assign(actor=admin, ticket=ticket, assignees=[agent, admin])
-    ticket.assignees.remove(agent)  # one of two removed: still assigned
+    services.assign(actor=admin, ticket=ticket, assignees=[admin])  # one of two removed
     assert flag()
-    ticket.assignees.remove(admin)
+    services.assign(actor=admin, ticket=ticket, assignees=[])
     assert not flag()
-    ticket.assignees.add(admin)
+    services.assign(actor=admin, ticket=ticket, assignees=[admin])
     assert flag() and ticket.number not in unassigned()
-    admin.delete()  # the last assignee's rows go with them
+    with pytest.raises(ProtectedError):
+        admin.delete()  # the last assignee: refused, the ticket keeps them
+    assert flag() and ticket.number not in unassigned()
+    services.assign(actor=agent, ticket=ticket, assignees=[])
     assert not flag() and ticket.number in unassigned()
     # "Anyone" is the complement.
     anyone = numbers(login(agent).get(reverse("tickets:list"), {"assignee": "any"}))
     assert anyone == [queue["mine"].number]
+
+
+def test_organizations_renamed_in_the_django_admin_show_in_the_client_filter_at_once(
+    org_a, django_admin, django_capture_on_commit_callbacks
+):
+    from accounts.selectors import organization_names
+
+    assert (org_a.pk, "Alpha Industries") in organization_names()  # now in the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        django_admin(Organization, org_a.pk, name="Alpha Renommée")
+    assert (org_a.pk, "Alpha Renommée") in organization_names()
 
 
 def test_a_saved_view_keeps_its_rows_first_and_yields_to_the_filters_set(login, agent, queue):
@@ -296,6 +314,7 @@ def test_a_date_range_filters_on_its_own(login, agent, queue):
 
 def test_the_client_filter_of_staff_lists_every_organization_from_the_cache(
     login,
+    admin,
     agent,
     client_a,
     org_a,
@@ -305,7 +324,9 @@ def test_the_client_filter_of_staff_lists_every_organization_from_the_cache(
     django_capture_on_commit_callbacks,
 ):
     """Hundreds of client organizations must not weigh on every queue page: the names come
-    from the cache, renamed or added organizations show at once, a client still sees theirs."""
+    from the cache, organizations renamed or added (accounts.services) show at once, a client
+    still sees theirs."""
+    from accounts import services as account_services
     from tests.factories import OrganizationFactory
 
     client = login(agent)
@@ -314,9 +335,10 @@ def test_the_client_filter_of_staff_lists_every_organization_from_the_cache(
         client.get(reverse("tickets:list"))
     bound = len(few.captured_queries)  # read now: the next request resets the query log
     with django_capture_on_commit_callbacks(execute=True):
-        OrganizationFactory.create_batch(40)
+        for organization in OrganizationFactory.build_batch(40):
+            account_services.save_organization(actor=admin, organization=organization)
         org_b.name = "Beta <Renommée> & Cie"
-        org_b.save()
+        account_services.save_organization(actor=admin, organization=org_b)
     client.get(reverse("tickets:list"))  # the list changed: read once
     with django_assert_max_num_queries(bound) as cached:
         html = client.get(reverse("tickets:list")).content.decode()

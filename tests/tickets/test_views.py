@@ -620,21 +620,23 @@ def test_side_forms_offer_the_active_reference_rows_without_a_query(login, agent
 
 
 def test_ticket_page_shows_canned_replies_and_sla_as_an_admin_just_changed_them(
-    login, agent, ticket_a, ref, django_capture_on_commit_callbacks
+    login, agent, ticket_a, ref, django_capture_on_commit_callbacks, django_admin
 ):
-    """Both come from the per-process reference copy: a change must show on the next page."""
+    """Both come from the per-process reference copy: a change (in the Django admin, where
+    they are edited) must show on the next page."""
     from tickets.models import BusinessCalendar, CannedReply
 
     client = login(agent)
     url = reverse("tickets:detail", args=[ticket_a.number])
     assert "Réponse toute neuve" not in client.get(url).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        CannedReply.objects.create(title="Réponse toute neuve", body="Bonjour {client_name}")
+        django_admin(
+            CannedReply, title="Réponse toute neuve", body="Bonjour {client_name}", is_active="on"
+        )
     assert "Réponse toute neuve" in client.get(url).content.decode()
     before = client.get(url).context["sla"]
+    calendar = BusinessCalendar.objects.order_by("pk").first() or BusinessCalendar.objects.create()
     with django_capture_on_commit_callbacks(execute=True):
-        BusinessCalendar.objects.update_or_create(
-            pk=BusinessCalendar.objects.order_by("pk").values_list("pk", flat=True).first(),
-            defaults={"day_start": "07:00", "day_end": "21:00"},  # longer days: more time left
-        )
+        # Longer days: more time left.
+        django_admin(BusinessCalendar, calendar.pk, day_start="07:00", day_end="21:00")
     assert client.get(url).context["sla"].seconds_left > before.seconds_left

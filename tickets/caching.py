@@ -1,0 +1,214 @@
+"""Every cached read of tickets, and what makes each one stale. Services call one function after
+a change, and nothing else clears these caches (no signals, nothing wired at import):
+
+- tickets_changed(): any ticket write (a verb, a periodic job, the demo seed). The counters, the
+  queue's page counts and its ranked search blocks are cached under one generation number,
+  which this moves on; each value is also kept at most HELPDESK_COUNTERS_CACHE_SECONDS.
+- reference_changed(): a status, priority, ticket type, the calendar, a holiday or a canned reply
+  was saved or deleted (the Django admin is where they are edited: tickets.admin).
+- saved_filters_changed(user): the person saved or deleted one of their saved queue filters
+  (the tabs read on every queue page).
+
+Reference rows (statuses, priorities, types on every row of every list; the calendar and the
+canned replies on every ticket page) are a handful each. Joining them into the rows query costs
+PostgreSQL more to plan than to run, so lists attach them from here (attach_reference). Each
+process keeps its own copy, valid while the version number in the shared cache is the one it was
+loaded under: a page reads one small integer rather than the rows. A write that did not call
+reference_changed() (a bulk update in a shell) shows once the copy is REFERENCE_CACHE_SECONDS old.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.cache import cache
+
+from core.cache import stale
+
+from . import sla
+from .models import CannedReply, Priority, Status, TicketType
+
+T = TypeVar("T")
+
+# --- reference rows: one copy per process --------------------------------------------------------
+
+REFERENCE_VERSION_KEY = "tickets:reference:version"
+REFERENCE_CACHE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Each table by primary key, in its display order."""
+
+    statuses: dict[int, Status]
+    priorities: dict[int, Priority]
+    types: dict[int, TicketType]
+
+    # Read by ticket pages only: loaded at the first read of this copy.
+    @functools.cached_property
+    def calendar(self) -> sla.Calendar:
+        return sla.load_calendar()
+
+    @functools.cached_property
+    def canned_replies(self) -> tuple[CannedReply, ...]:
+        """The active ones, in display order."""
+        return tuple(CannedReply.objects.filter(is_active=True))
+
+    def status_ids(self, categories) -> list[int]:
+        """Ids of the statuses in these categories (filters and counters use the indexed
+        status_id rather than a join on the status table)."""
+        wanted = set(categories)
+        return [pk for pk, status in self.statuses.items() if status.category in wanted]
+
+    def active(self, table: dict) -> list:
+        return [row for row in table.values() if row.is_active]
+
+
+def _load_reference() -> Reference:
+    return Reference(
+        statuses={row.pk: row for row in Status.objects.all()},
+        priorities={row.pk: row for row in Priority.objects.all()},
+        types={row.pk: row for row in TicketType.objects.all()},
+    )
+
+
+# This process's copy: (version it was loaded under, when, the rows).
+_reference_copy: tuple[int, float, Reference] | None = None
+
+
+def reference() -> Reference:
+    """The reference rows: this process's copy, reloaded when the shared version moved."""
+    global _reference_copy
+    version = cache.get(REFERENCE_VERSION_KEY)
+    if version is None:
+        # A new number (the cache was emptied): no process's copy can claim it.
+        cache.add(REFERENCE_VERSION_KEY, time.time_ns(), None)
+        version = cache.get(REFERENCE_VERSION_KEY)
+    copy = _reference_copy
+    if copy and copy[0] == version and time.monotonic() - copy[1] < REFERENCE_CACHE_SECONDS:
+        return copy[2]
+    data = _load_reference()
+    _reference_copy = (version, time.monotonic(), data)
+    return data
+
+
+# Ticket foreign key -> the Reference table holding its rows.
+_ATTACHED = {"status": "statuses", "priority": "priorities", "type": "types"}
+
+
+def attach_reference(tickets) -> None:
+    """Give each ticket its status, priority and type objects without querying them."""
+    if not tickets:
+        return
+    data = reference()
+    for name, table in _ATTACHED.items():
+        rows = getattr(data, table)
+        field = tickets[0]._meta.get_field(name)
+        for ticket in tickets:
+            related = rows.get(getattr(ticket, field.attname))
+            if related is not None:
+                field.set_cached_value(ticket, related)
+
+
+def reference_changed() -> None:
+    """Reference rows changed: every process reloads its copy at its next read (now, and
+    again on commit: a page rendered in between cannot keep the old rows)."""
+    stale(_next_reference_version)
+
+
+def _next_reference_version() -> None:
+    try:
+        cache.incr(REFERENCE_VERSION_KEY)
+    except ValueError:
+        cache.add(REFERENCE_VERSION_KEY, time.time_ns(), None)
+
+
+# --- counters, page counts, search blocks: until the next ticket change --------------------------
+
+TICKETS_VERSION_KEY = "tickets:counters:version"
+
+
+def tickets_changed() -> None:
+    """A ticket was written: the counters, page counts and search blocks are stale (now, and
+    again on commit, so a page counted in between is not kept)."""
+    stale(_next_tickets_version)
+
+
+def _next_tickets_version() -> None:
+    try:
+        cache.incr(TICKETS_VERSION_KEY)
+    except ValueError:
+        cache.set(TICKETS_VERSION_KEY, 1, None)
+
+
+def _until_tickets_change(scope: str, compute: Callable[[], T]) -> T:
+    """compute() cached under the current tickets version: any ticket write moves the version,
+    so a value is never older than the last change this cache saw (at most
+    HELPDESK_COUNTERS_CACHE_SECONDS when several processes keep their own memory cache)."""
+    version = cache.get_or_set(TICKETS_VERSION_KEY, 1, None)
+    key = f"tickets:counters:{version}:{scope}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, settings.HELPDESK_COUNTERS_CACHE_SECONDS)
+    return value
+
+
+def dashboard_counts(scope: str, day, compute: Callable[[], dict[str, int]]) -> dict[str, int]:
+    """The dashboard counters of scope ("all", or one person's) for that day."""
+    return _until_tickets_change(f"dashboard:{scope}:{day:%Y%m%d}", compute)
+
+
+def todo_count(user, compute: Callable[[], int]) -> int:
+    """The number in the person's top bar."""
+    return _until_tickets_change(f"todo:user{user.pk}", compute)
+
+
+def _filters_digest(params) -> str:
+    """The queue's filters in params (a QueryDict), whatever their order; page and sort aside."""
+    shown = sorted(
+        (k, v) for k, values in params.lists() if k not in ("page", "sort") for v in values
+    )
+    return hashlib.sha256(urlencode(shown).encode()).hexdigest()[:32]
+
+
+def queue_count(user, params, compute: Callable[[], int]) -> int:
+    """The capped count behind "Page 1 of 400+", for this person and these filters: read on
+    every load and every refresh of the queue."""
+    return _until_tickets_change(f"queue:user{user.pk}:{_filters_digest(params)}", compute)
+
+
+def ranked_search(user, params, compute: Callable[[], T]) -> T:
+    """A ranked search's counts and ranked block (tickets.search.RankedSearch.ranked), for this
+    person and these filters: the queue refreshing itself every minute on a search, or paging
+    through its results, searches once per ticket change."""
+    return _until_tickets_change(f"search:user{user.pk}:{_filters_digest(params)}", compute)
+
+
+# --- saved filter tabs: until their owner saves or deletes one -----------------------------------
+
+
+def _saved_filters_key(user_id: int) -> str:
+    return f"tickets:saved-filters:{user_id}"
+
+
+def saved_filters(user, compute: Callable[[], list[tuple]]) -> list[tuple]:
+    """The (pk, name, query) rows of the person's saved queue filters."""
+    key = _saved_filters_key(user.pk)
+    rows = cache.get(key)
+    if rows is None:
+        rows = compute()
+        cache.set(key, rows, None)
+    return rows
+
+
+def saved_filters_changed(user) -> None:
+    """The person saved or deleted a saved filter."""
+    stale(lambda: cache.delete(_saved_filters_key(user.pk)))
