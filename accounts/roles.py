@@ -9,6 +9,7 @@ Organizations a person may see (visible_organization_ids):
 - sales rep: the organizations they represent, and the clients under a reseller they represent;
 - client users and client administrators: their own organization;
 - reseller users: their organization and the client organizations under it.
+A person may act for an organization (may_act_for) exactly when they may see it.
 """
 
 from __future__ import annotations
@@ -160,6 +161,15 @@ def organization_q(user, field: str = "organization_id") -> Q:
 def visible_organizations(user):
     """Organizations user may see, as a queryset."""
     return Organization.objects.filter(organization_q(user, "id"))
+
+
+def may_act_for(user, organization) -> bool:
+    """Whether user may act on behalf of organization (file a ticket or a change request for
+    it, attach a contact or a ticket to it): it is one of the organizations user may see."""
+    if organization is None:
+        return False
+    ids = visible_organization_ids(user)
+    return ids is ALL or organization.pk in ids
 
 
 def users_with_role(*codes: str):

@@ -28,11 +28,6 @@ Code = Role.Code
 PROFILE_FIELDS = ("first_name", "last_name", "phone", "job_title", "language", "muted_notices")
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 def _check_roles(codes: list[str], organization: Organization | None, level: int | None) -> None:
     customer = set(codes) & roles.CUSTOMER_ROLES
     staff = set(codes) & roles.STAFF_ROLES
@@ -77,7 +72,8 @@ def create_user(
     **profile,
 ) -> User:
     """Admins create a person of any role; the person is emailed a link to set a password."""
-    _require(access.can_manage_users(actor))
+    if not access.can_manage_users(actor):
+        raise PermissionDenied
     return _create_user(actor, email, role_codes, organization, support_level, profile)
 
 
@@ -85,10 +81,8 @@ def create_user(
 def create_contact(*, actor: User, email: str, organization: Organization, **profile) -> User:
     """Admins and agents add a client user to an organization they see (the sender of an
     email from an unknown address, say); emailed a link to set a password like any new user."""
-    _require(
-        access.can_create_contact(actor)
-        and roles.visible_organizations(actor).filter(pk=organization.pk).exists()
-    )
+    if not (access.can_create_contact(actor) and roles.may_act_for(actor, organization)):
+        raise PermissionDenied
     return _create_user(actor, email, [Code.CLIENT_USER], organization, None, profile)
 
 
@@ -125,7 +119,8 @@ def update_user(
     **profile,
 ) -> User:
     """Admins edit a person: identity, organization, roles (with the agent's level)."""
-    _require(access.can_manage_users(actor))
+    if not access.can_manage_users(actor):
+        raise PermissionDenied
     user = User.objects.select_for_update().get(pk=user.pk)
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
@@ -162,7 +157,8 @@ def update_profile(*, actor: User, **fields) -> User:
 @transaction.atomic
 def deactivate_user(*, actor: User, user: User) -> User:
     """The person can no longer log in; their open sessions end; their history stays."""
-    _require(access.can_manage_users(actor))
+    if not access.can_manage_users(actor):
+        raise PermissionDenied
     if user.pk == actor.pk:
         raise AccountError(_("You cannot deactivate yourself."))
     User.objects.filter(pk=user.pk).update(is_active=False)
@@ -195,7 +191,8 @@ def end_sessions(*, user_ids: set[int] | None = None) -> int:
 
 @transaction.atomic
 def reactivate_user(*, actor: User, user: User) -> User:
-    _require(access.can_manage_users(actor))
+    if not access.can_manage_users(actor):
+        raise PermissionDenied
     User.objects.filter(pk=user.pk).update(is_active=True)
     user.refresh_from_db()
     return user
@@ -206,7 +203,8 @@ def approve_signup(
     *, actor: User, user: User, organization: Organization, role_codes: list[str]
 ) -> User:
     """Admins let a person who signed up in, within an organization; the person is told."""
-    _require(access.can_manage_users(actor))
+    if not access.can_manage_users(actor):
+        raise PermissionDenied
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.awaiting_approval:
         raise AccountError(_("This account is not waiting for approval."))
@@ -238,7 +236,8 @@ def register_signup(user: User) -> None:
 @transaction.atomic
 def reset_two_factor(*, actor: User, user: User) -> None:
     """Forget the person's devices (lost phone); the emailed code still works."""
-    _require(access.can_manage_users(actor))
+    if not access.can_manage_users(actor):
+        raise PermissionDenied
     twofactor.reset_devices(user)
 
 
@@ -247,7 +246,8 @@ def save_organization(
     *, actor: User, organization: Organization, sales_reps: list[User] | None = None
 ) -> Organization:
     """Admins create or edit an organization and choose its sales reps."""
-    _require(access.can_manage_organizations(actor))
+    if not access.can_manage_organizations(actor):
+        raise PermissionDenied
     if organization.parent_id and organization.parent_id == organization.pk:
         raise AccountError(_("An organization cannot be its own reseller."))
     organization.save()

@@ -9,13 +9,14 @@ import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from core.access import require
 
 from . import access, selectors, services, twofactor
 from .errors import AccountError
@@ -136,8 +137,7 @@ def profile_recovery_codes(request):
 
 
 def user_list(request):
-    if not access.can_manage_users(request.user):
-        raise Http404
+    require(access.can_manage_users(request.user), hidden=True)
     filters = UserFilterForm(request.GET or None)
     criteria = filters.cleaned_data if filters.is_valid() else {}
     rows = selectors.user_rows(request.user, **{k: v for k, v in criteria.items() if v})
@@ -150,8 +150,7 @@ def user_list(request):
 
 
 def user_create(request):
-    if not access.can_manage_users(request.user):
-        raise Http404
+    require(access.can_manage_users(request.user), hidden=True)
     form = UserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -248,8 +247,7 @@ def user_approve(request, pk):
 
 
 def organization_list(request):
-    if not access.can_view_organization_list(request.user):
-        raise Http404
+    require(access.can_view_organization_list(request.user), hidden=True)
     q = request.GET.get("q", "").strip()
     page = Paginator(selectors.organization_rows(request.user, q=q), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -283,8 +281,7 @@ def organization_detail(request, pk):
 
 
 def organization_edit(request, pk=None):
-    if not access.can_manage_organizations(request.user):
-        raise Http404
+    require(access.can_manage_organizations(request.user), hidden=True)
     organization = (
         access.get_visible_organization_or_404(request.user, pk) if pk else Organization()
     )

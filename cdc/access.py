@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from accounts import roles
-from accounts.models import Role, User
+from accounts.models import Organization, Role, User
 
 from . import workflow
 from .models import ChangeRequest
@@ -57,8 +57,17 @@ def can_create_change_request(user) -> bool:
 def creatable_organizations(user):
     """Organizations user may open a request for: their own, or any (staff)."""
     if roles.is_admin(user) or roles.is_dpo(user):
-        return roles.visible_organizations(user).filter(kind="client")
+        return roles.visible_organizations(user).filter(kind=Organization.Kind.CLIENT)
     return roles.visible_organizations(user).filter(pk=user.organization_id)
+
+
+def can_create_for(user, organization) -> bool:
+    """May user open a request for organization (one of creatable_organizations)?"""
+    if not roles.may_act_for(user, organization):
+        return False
+    if roles.is_admin(user) or roles.is_dpo(user):
+        return organization.kind == Organization.Kind.CLIENT
+    return organization.pk == user.organization_id
 
 
 def requester_choices(user, organization):

@@ -13,12 +13,13 @@ from decimal import Decimal
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
 from core import locking
+from tickets.access import visible_tickets
+from tickets.services.numbering import next_number
 
 from . import access, workflow
 from .errors import InvalidDates, NotReady, StaleVersion, TransitionRefused
@@ -96,8 +97,6 @@ def _ticket_for(actor: User, organization: Organization, number: int | None):
     """The ticket a request refers to: one of the organization's that actor may see."""
     if number is None:
         return None
-    from tickets.access import visible_tickets
-
     ticket = visible_tickets(actor).filter(number=number, organization_id=organization.pk).first()
     if ticket is None:
         raise TransitionRefused(
@@ -122,16 +121,12 @@ def create_change_request(
     """Step 1: client admin, GDPR auditor, DPO or admin opens a draft. Writes history."""
     if not access.can_create_change_request(actor):
         raise TransitionRefused(_("You may not open change requests."))
-    if not access.creatable_organizations(actor).filter(pk=organization.pk).exists():
+    if not access.can_create_for(actor, organization):
         raise TransitionRefused(_("You may not open change requests for this organization."))
     if requester.organization_id != organization.pk:
         raise TransitionRefused(_("The requester must belong to the organization."))
-    # Lock the newest row so two creations never take the same number.
-    last = ChangeRequest.objects.select_for_update().order_by("-number").first()
-    number = (last.number if last else 0) + 1
-    number = max(number, (ChangeRequest.objects.aggregate(m=Max("number"))["m"] or 0) + 1)
     cr = ChangeRequest.objects.create(
-        number=number,
+        number=next_number("cdc", ChangeRequest.objects.all()),
         organization=organization,
         requester=requester,
         created_by=actor,

@@ -6,7 +6,6 @@ import calendar
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
+from core.access import require
 
 from . import access, selectors, services, workflow
 from .errors import ChangeRequestError
@@ -34,14 +34,9 @@ from .models import Attachment
 from .workflow import State
 
 
-def _require_viewer(user):
-    if not access.can_view_change_requests(user):
-        raise Http404
-
-
 @require_GET
 def change_request_list(request):
-    _require_viewer(request.user)
+    require(access.can_view_change_requests(request.user), hidden=True)
     state = request.GET.get("state", "")
     if state not in State.values:
         state = ""
@@ -80,8 +75,7 @@ def _request_form(user, data=None, initial=None, form_class=RequestForm, org=Non
 
 
 def change_request_new(request):
-    if not access.can_create_change_request(request.user):
-        raise Http404
+    require(access.can_create_change_request(request.user), hidden=True)
     if request.method == "POST":
         form = _request_form(request.user, request.POST)
         if form.is_valid():
@@ -116,8 +110,7 @@ def change_request_new(request):
 @require_GET
 def requester_card(request):
     """htmx fragment: name, first name, job title and email of the chosen requester."""
-    if not access.can_create_change_request(request.user):
-        raise Http404
+    require(access.can_create_change_request(request.user), hidden=True)
     requester = None
     pk = request.GET.get("requester", "")
     if pk.isdigit():
@@ -217,8 +210,7 @@ def change_request_detail(request, number):
 def _act(request, number, tab, form_class, call, **form_kwargs):
     """Shared POST path: fetch (404), refuse a locked tab (403), validate, call the service."""
     cr = access.get_visible_change_request_or_404(request.user, number)
-    if not access.can_edit_tab(request.user, cr, tab):
-        raise PermissionDenied
+    require(access.can_edit_tab(request.user, cr, tab))
     form = form_class(request.POST, request.FILES, **form_kwargs)
     if form.is_valid():
         try:
@@ -236,8 +228,7 @@ def _act(request, number, tab, form_class, call, **form_kwargs):
 @require_POST
 def edit_request(request, number):
     cr = access.get_visible_change_request_or_404(request.user, number)
-    if not access.can_edit_tab(request.user, cr, "request"):
-        raise PermissionDenied
+    require(access.can_edit_tab(request.user, cr, "request"))
     form = _request_form(
         request.user, request.POST, form_class=EditRequestForm, org=cr.organization
     )
@@ -454,7 +445,7 @@ def _month(request):
 
 @require_GET
 def calendar_month(request):
-    _require_viewer(request.user)
+    require(access.can_view_change_requests(request.user), hidden=True)
     year, month = _month(request)
     rows = selectors.calendar_rows(request.user, year, month)
     events: dict[date, list] = {}
@@ -490,7 +481,7 @@ def calendar_month(request):
 @require_GET
 def calendar_feed(request):
     """iCalendar feed of planned dates and client deadlines (the requests the user sees)."""
-    _require_viewer(request.user)
+    require(access.can_view_change_requests(request.user), hidden=True)
     rows = selectors.change_request_rows(request.user).exclude(state=State.CANCELLED)[:500]
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Helpdesk//CDC//EN"]
     host = request.get_host()

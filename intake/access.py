@@ -2,12 +2,12 @@
 (raw messages may hold anything); admins and agents review unidentified tickets and flagged
 replies. Sales reps also see unidentified tickets and attach them to a client they represent
 (seed 004: "un agent ou un commercial pourra rattacher le bon client"), but not flagged replies,
-which belong to tickets they may not see. Clients and everyone else: nothing (404)."""
+which belong to tickets they may not see. Clients and everyone else: nothing (404, through
+core.access.require(..., hidden=True) in the views)."""
 
 from __future__ import annotations
 
-from django.http import Http404
-
+from accounts import access as accounts_access
 from accounts import roles
 from tickets import access as ticket_access
 from tickets.models import Ticket
@@ -43,7 +43,7 @@ def unidentified_tickets(user):
     return Ticket.objects.filter(organization__isnull=True, transferred_from__isnull=True)
 
 
-def require(allowed: bool) -> None:
-    """Hidden means 404 for intake pages too."""
-    if not allowed:
-        raise Http404
+def can_create_contact(user) -> bool:
+    """Attaching an unidentified ticket may create the sender's client account: admins and
+    agents (accounts.access)."""
+    return can_review_unidentified(user) and accounts_access.can_create_contact(user)

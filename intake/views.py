@@ -1,5 +1,6 @@
 """Intake pages under /mail/: mailboxes (admins), unidentified senders (admins, agents),
-quarantine (admins). Every view asks intake.access; hidden answers 404."""
+quarantine (admins). Every view asks intake.access; a page the person's role does not have
+answers 404 (core.access.require(..., hidden=True))."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.errors import AccountError
+from core.access import require
 from tickets.errors import TicketError
 
 from . import access, selectors, services
@@ -28,13 +31,13 @@ PAGE_SIZE = 25
 
 
 def mailbox_list(request):
-    access.require(access.can_manage_mailboxes(request.user))
+    require(access.can_manage_mailboxes(request.user), hidden=True)
     context = {"mailboxes": list(selectors.mailboxes(request.user)), "nav_active": "mail"}
     return render(request, "intake/mailbox_list.html", context)
 
 
 def mailbox_edit(request, pk=None):
-    access.require(access.can_manage_mailboxes(request.user))
+    require(access.can_manage_mailboxes(request.user), hidden=True)
     mailbox = (
         get_object_or_404(selectors.mailboxes(request.user).defer(None), pk=pk) if pk else None
     )
@@ -49,7 +52,7 @@ def mailbox_edit(request, pk=None):
 
 @require_POST
 def mailbox_test(request, pk):
-    access.require(access.can_manage_mailboxes(request.user))
+    require(access.can_manage_mailboxes(request.user), hidden=True)
     mailbox = get_object_or_404(selectors.mailboxes(request.user).defer(None), pk=pk)
     ok, error = services.test_connection(mailbox)
     if ok:
@@ -65,7 +68,7 @@ def mailbox_test(request, pk):
 
 @require_POST
 def mailbox_toggle(request, pk):
-    access.require(access.can_manage_mailboxes(request.user))
+    require(access.can_manage_mailboxes(request.user), hidden=True)
     mailbox = get_object_or_404(selectors.mailboxes(request.user), pk=pk)
     Mailbox.objects.filter(pk=mailbox.pk).update(is_active=not mailbox.is_active)
     return redirect("intake:mailbox-list")
@@ -75,7 +78,7 @@ def mailbox_toggle(request, pk):
 
 
 def unidentified(request):
-    access.require(access.can_review_unidentified(request.user))
+    require(access.can_review_unidentified(request.user), hidden=True)
     tickets = Paginator(selectors.unidentified_tickets(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -89,7 +92,7 @@ def unidentified(request):
         "contacts": list(form.fields["contact"].queryset[:500]),
         "can_review_flagged": access.can_review_flagged(request.user),
         "can_manage_quarantine": access.can_manage_quarantine(request.user),
-        "can_create_contact": services.access_can_create_contact(request.user),
+        "can_create_contact": access.can_create_contact(request.user),
         "nav_active": "mail",
     }
     return render(request, "intake/unidentified.html", context)
@@ -97,7 +100,7 @@ def unidentified(request):
 
 @require_POST
 def link_ticket(request, number):
-    access.require(access.can_review_unidentified(request.user))
+    require(access.can_review_unidentified(request.user), hidden=True)
     ticket = get_object_or_404(access.unidentified_tickets(request.user), number=number)
     form = LinkTicketForm(request.POST, user=request.user)
     if form.is_valid():
@@ -111,11 +114,7 @@ def link_ticket(request, number):
             )
         except PermissionDenied:
             messages.error(request, _("You may not create accounts: choose an existing contact."))
-        except TicketError as exc:
-            messages.error(request, str(exc))
-        except Exception as exc:  # accounts errors carry a message for the person
-            if exc.__class__.__name__ != "AccountError":
-                raise
+        except (TicketError, AccountError) as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("Ticket #%(n)s linked to its client.") % {"n": number})
@@ -130,7 +129,7 @@ def _flagged_or_404(user, pk) -> InboundMessage:
 
 @require_POST
 def flagged_append(request, pk):
-    access.require(access.can_review_flagged(request.user))
+    require(access.can_review_flagged(request.user), hidden=True)
     record = _flagged_or_404(request.user, pk)
     try:
         services.append_flagged(actor=request.user, record=record)
@@ -145,7 +144,7 @@ def flagged_append(request, pk):
 
 @require_POST
 def flagged_discard(request, pk):
-    access.require(access.can_review_flagged(request.user))
+    require(access.can_review_flagged(request.user), hidden=True)
     record = _flagged_or_404(request.user, pk)
     services.discard_message(actor=request.user, record=record)
     messages.success(request, _("Message discarded."))
@@ -156,7 +155,7 @@ def flagged_discard(request, pk):
 
 
 def quarantine(request):
-    access.require(access.can_manage_quarantine(request.user))
+    require(access.can_manage_quarantine(request.user), hidden=True)
     page = Paginator(selectors.quarantined_messages(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -175,7 +174,7 @@ HEADERS = ("From", "To", "Cc", "Subject", "Date", "Message-ID", "Content-Type")
 
 
 def quarantine_detail(request, pk):
-    access.require(access.can_manage_quarantine(request.user))
+    require(access.can_manage_quarantine(request.user), hidden=True)
     record = _quarantined_or_404(request.user, pk, raw=True)
     raw = bytes(record.raw or b"")
     headers = []
@@ -195,7 +194,7 @@ def quarantine_detail(request, pk):
 
 
 def quarantine_raw(request, pk):
-    access.require(access.can_manage_quarantine(request.user))
+    require(access.can_manage_quarantine(request.user), hidden=True)
     record = _quarantined_or_404(request.user, pk, raw=True)
     response = HttpResponse(bytes(record.raw or b""), content_type="message/rfc822")
     response["Content-Disposition"] = f'attachment; filename="quarantined-{record.pk}.eml"'
@@ -205,7 +204,7 @@ def quarantine_raw(request, pk):
 
 @require_POST
 def quarantine_retry(request, pk):
-    access.require(access.can_manage_quarantine(request.user))
+    require(access.can_manage_quarantine(request.user), hidden=True)
     record = _quarantined_or_404(request.user, pk, raw=True)
     result = services.retry_message(actor=request.user, record=record)
     if result.outcome == InboundMessage.Outcome.QUARANTINED:
@@ -217,7 +216,7 @@ def quarantine_retry(request, pk):
 
 @require_POST
 def quarantine_discard(request, pk):
-    access.require(access.can_manage_quarantine(request.user))
+    require(access.can_manage_quarantine(request.user), hidden=True)
     record = _quarantined_or_404(request.user, pk)
     services.discard_message(actor=request.user, record=record)
     messages.success(request, _("Message discarded."))

@@ -8,8 +8,8 @@ their organization's; resellers their organization's and their clients'. Develop
 requests, not tickets: they see none. Hidden means 404.
 Acting: clients, resellers, sales reps and agents reply; staff (admin, agent, sales rep,
 developer) write internal notes and see them; admins and agents run the ticket (status,
-fields, assignment, claim, escalation, transfer). Reopen: customers and admins; agents only
-a resolved ticket, or a closed one when settings.TICKETS_AGENTS_MAY_REOPEN_CLOSED is on.
+fields, assignment, claim, escalation, transfer). Status rules (who sets a status, who
+reopens what, editing until closed) are tickets.workflow's: status_roles() maps a person to it.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from django.shortcuts import get_object_or_404
 from accounts import roles
 from accounts.models import User
 
-from . import reference
-from .models import Attachment, Event, SavedFilter, Status, Ticket
+from . import reference, workflow
+from .models import Attachment, Event, SavedFilter, Ticket
+from .workflow import StatusRole
 
 
 def _works_tickets(user) -> bool:
@@ -39,6 +40,18 @@ def sees_internal(user) -> bool:
         or roles.is_sales_rep(user)
         or roles.is_developer(user)
     )
+
+
+def status_roles(user) -> frozenset[str]:
+    """What user is to tickets.workflow's status rules."""
+    held = set()
+    if roles.is_customer(user):
+        held.add(StatusRole.CUSTOMER)
+    if roles.is_admin(user):
+        held.add(StatusRole.ADMIN)
+    if roles.is_agent(user):
+        held.add(StatusRole.AGENT)
+    return frozenset(held)
 
 
 def sees_every_ticket(user) -> bool:
@@ -160,7 +173,7 @@ def can_backdate(user) -> bool:
 
 
 def can_change_status(user, ticket: Ticket) -> bool:
-    return _works_tickets(user) and can_view(user, ticket)
+    return workflow.may_change_status(status_roles(user)) and can_view(user, ticket)
 
 
 def can_change_fields(user, ticket: Ticket) -> bool:
@@ -170,13 +183,13 @@ def can_change_fields(user, ticket: Ticket) -> bool:
 
 def can_edit(user, ticket: Ticket) -> bool:
     """Title and description: admins always; agents until closed; the requester while new."""
-    if roles.is_admin(user):
-        return True
-    if roles.is_agent(user):
-        return not ticket.status.is_closed
-    if ticket.requester_id == user.pk and ticket.status.category == Status.Category.NEW:
-        return can_view(user, ticket)
-    return False
+    is_requester = ticket.requester_id == user.pk
+    if not workflow.may_edit_text(
+        ticket.status.category, status_roles(user), is_requester=is_requester
+    ):
+        return False
+    # Admins and agents see every ticket; a requester must still see theirs.
+    return _works_tickets(user) or can_view(user, ticket)
 
 
 def can_assign(user, ticket: Ticket) -> bool:
@@ -190,30 +203,27 @@ def can_bulk_edit(user) -> bool:
 
 def can_claim(user, ticket: Ticket) -> bool:
     """An agent (or admin) takes an open ticket they are not assigned to yet."""
-    if not _works_tickets(user) or ticket.status.is_final:
+    if not _works_tickets(user) or not workflow.is_open_to_work(ticket.status.category):
         return False
     # The assignees come prefetched with the ticket (get_visible_ticket_or_404).
     return user.pk not in {a.pk for a in ticket.assignees.all()}
 
 
 def can_escalate(user, ticket: Ticket) -> bool:
-    if not _works_tickets(user) or ticket.status.is_final:
+    if not _works_tickets(user) or not workflow.is_open_to_work(ticket.status.category):
         return False
     return ticket.support_level < Ticket.Level.THREE
 
 
 def can_reopen(user, ticket: Ticket) -> bool:
-    if not ticket.status.is_final:
+    """workflow.REOPENS decides; customers only reopen tickets they see."""
+    held = status_roles(user)
+    agents_reopen_closed = bool(getattr(settings, "TICKETS_AGENTS_MAY_REOPEN_CLOSED", False))
+    if not workflow.may_reopen(
+        ticket.status.category, held, agents_reopen_closed=agents_reopen_closed
+    ):
         return False
-    if roles.is_admin(user):
-        return True
-    if roles.is_customer(user):
-        return can_view(user, ticket)
-    if roles.is_agent(user):
-        if not ticket.status.is_closed:
-            return True  # resolved, not closed yet
-        return bool(getattr(settings, "TICKETS_AGENTS_MAY_REOPEN_CLOSED", False))
-    return False
+    return StatusRole.CUSTOMER not in held or can_view(user, ticket)
 
 
 def can_transfer_to_development(user, ticket: Ticket) -> bool:

@@ -216,13 +216,16 @@ class Project(OrganizationItem):
 
 
 class TicketCounter(models.Model):
-    """The last ticket number handed out; its row is locked while a number is taken."""
+    """A named counter: the last number handed out in a series ("ticket" for tickets, "cdc" for
+    change requests). Its row is locked while a number is taken, so numbers have no gaps and no
+    duplicates (tickets.services.numbering). The class keeps its first name (and its table):
+    the reference-data migration looks it up by that name."""
 
-    name = models.CharField(max_length=20, primary_key=True, default="ticket")
+    name = models.CharField(max_length=20, primary_key=True)
     value = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("ticket counter")
+        verbose_name = _("number counter")
 
     def __str__(self):
         return f"{self.name}={self.value}"

@@ -1,0 +1,138 @@
+"""The ticket page: the ticket, its timeline and the forms of the actions the person may take
+(the context every action view renders again on a form error), the classification form loaded
+when opened, and attachment downloads (permission-checked, safe names, nosniff)."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+
+from core.access import require
+from core.files import file_response
+
+from .. import access, reference, selectors, services, sla
+from ..forms import (
+    AssignForm,
+    EditForm,
+    EscalateForm,
+    FieldsForm,
+    PriorityForm,
+    ReopenForm,
+    ReplyForm,
+    StatusForm,
+    TransferForm,
+)
+
+
+def ticket_detail(request, number, **forms):
+    user = request.user
+    ticket = access.get_visible_ticket_or_404(user, number)
+    return render(request, "tickets/detail.html", detail_context(request, ticket, **forms))
+
+
+def detail_context(request, ticket, **forms):
+    user = request.user
+    initial = {"version": ticket.version}
+    can = {
+        "reply": access.can_reply(user, ticket),
+        "note": access.can_add_internal_note(user, ticket),
+        "status": access.can_change_status(user, ticket),
+        "fields": access.can_change_fields(user, ticket),
+        "edit": access.can_edit(user, ticket),
+        "assign": access.can_assign(user, ticket),
+        "claim": access.can_claim(user, ticket),
+        "escalate": access.can_escalate(user, ticket),
+        "reopen": access.can_reopen(user, ticket),
+        "transfer": access.can_transfer_to_development(user, ticket),
+        "internal": access.sees_internal(user),
+    }
+    assignees = list(ticket.assignees.all())
+    followers = list(ticket.followers.all())
+    context = {
+        "ticket": ticket,
+        "events": selectors.timeline(user, ticket),
+        "assignees": assignees,
+        "followers": followers,
+        "can": can,
+        "sla": sla.sla_state(ticket, reference.get().calendar),
+        "development_tickets": list(ticket.development_tickets.only("number", "title"))
+        if can["internal"]
+        else [],
+        "nav_active": "tickets",
+    }
+    if can["reply"] or can["note"]:
+        context["reply_form"] = forms.get("reply_form") or ReplyForm(user=user, ticket=ticket)
+        if can["internal"]:
+            context["canned_replies"] = [
+                (c, services.fill_canned_reply(c, ticket=ticket, agent=user))
+                for c in reference.get().canned_replies
+            ]
+    if can["status"]:
+        context["status_form"] = StatusForm(initial={**initial, "status": ticket.status_id})
+    if can["fields"]:
+        context["priority_form"] = PriorityForm(initial={**initial, "priority": ticket.priority_id})
+        # The classification form comes with the page only when it was posted with errors;
+        # otherwise it is loaded when opened (ticket_classification): its six pickers cost
+        # more than the rest of the side panel.
+        context["fields_form"] = forms.get("fields_form")
+    if can["assign"]:
+        context["assign_form"] = AssignForm(
+            initial={**initial, "assignees": [a.pk for a in assignees]}
+        )
+    if can["edit"]:
+        context["edit_form"] = forms.get("edit_form") or EditForm(
+            initial={**initial, "title": ticket.title, "description": ticket.description}
+        )
+    if can["escalate"]:
+        context["escalate_form"] = EscalateForm()
+    if can["reopen"]:
+        context["reopen_form"] = ReopenForm()
+    if can["transfer"]:
+        context["transfer_form"] = TransferForm()
+    return context
+
+
+def fields_form(ticket) -> FieldsForm:
+    return FieldsForm(
+        ticket=ticket,
+        initial={
+            "version": ticket.version,
+            "type": ticket.type_id,
+            "component": ticket.component_id,
+            "support_level": ticket.support_level,
+            "criticality": ticket.criticality,
+            "asset": ticket.asset_id,
+            "project": ticket.project_id,
+            "followers": [f.pk for f in ticket.followers.all()],
+        },
+    )
+
+
+def ticket_classification(request, number):
+    """The ticket's classification form (type, level, component...), loaded when opened."""
+    ticket = access.get_visible_ticket_or_404(request.user, number)
+    require(access.can_change_fields(request.user, ticket))
+    context = {"ticket": ticket, "fields_form": fields_form(ticket)}
+    return render(request, "tickets/_classification.html", context)
+
+
+def attachment_download(request, number, pk, thumbnail=False):
+    ticket = access.get_visible_ticket_or_404(request.user, number)
+    attachment = get_object_or_404(ticket.attachments.select_related("event"), pk=pk)
+    attachment.ticket = ticket
+    require(access.can_download_attachment(request.user, attachment), hidden=True)
+    if thumbnail:
+        if not attachment.thumbnail:
+            raise Http404
+        return file_response(
+            attachment.thumbnail,
+            filename=f"thumb-{attachment.filename}.jpg",
+            content_type="image/jpeg",
+            inline=True,
+        )
+    return file_response(
+        attachment.file,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        inline=request.GET.get("download") != "1",
+    )
