@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -77,6 +78,19 @@ class PollReport:
     error: str = ""
 
 
+def _renew_lease(key: str, token: str, lease: int) -> bool:
+    """Extend this poller's lease; when it lapsed meanwhile (a message took longer than the
+    lease), take it again unless another poller holds it now."""
+    if cache.get(key) == token:
+        try:
+            if cache.touch(key, lease):
+                return True
+        except ValueError:
+            # Django's file cache raises when touching a key that expired under its lock.
+            pass
+    return cache.add(key, token, timeout=lease)
+
+
 def poll_mailbox(mailbox: Mailbox, *, limit: int | None = None) -> PollReport:
     """One pass over a mailbox: ingest each pending message, then mark it done on the server.
     A message that cannot be stored at all stays on the server for the next pass."""
@@ -84,7 +98,8 @@ def poll_mailbox(mailbox: Mailbox, *, limit: int | None = None) -> PollReport:
     key = "intake:poll:" + hashlib.sha256(where.encode()).hexdigest()[:32]
     # A lease renewed after each message: a killed poller's lease lapses after LEASE seconds.
     lease = int(settings.INTAKE_POLL_LEASE_SECONDS)
-    if not cache.add(key, "1", timeout=lease):
+    token = secrets.token_hex(8)
+    if not cache.add(key, token, timeout=lease):
         return PollReport(str(mailbox.email_address), {}, error="already being polled")
     counts: dict[str, int] = {}
     error = ""
@@ -101,12 +116,14 @@ def poll_mailbox(mailbox: Mailbox, *, limit: int | None = None) -> PollReport:
                     continue
                 counts[str(result.outcome)] = counts.get(str(result.outcome), 0) + 1
                 source.mark_done(uid)
-                cache.touch(key, lease)
+                if not _renew_lease(key, token, lease):
+                    break  # another poller took the mailbox over while this one was slow
     except Exception as exc:
         error = _scrub(mailbox, exc)
         logger.warning("polling %r failed: %s", mailbox, error)
     finally:
-        cache.delete(key)
+        if cache.get(key) == token:
+            cache.delete(key)
     _record_poll(mailbox, error)
     return PollReport(str(mailbox.email_address), counts, error)
 
