@@ -1,4 +1,13 @@
-"""Shared fixtures: personas (one per role) and a login that passes the second factor."""
+"""Shared fixtures: personas (one per role) and a login that passes the second factor.
+
+The suite runs in parallel (pytest-xdist, `make test` uses `-n auto`). What each worker keeps
+to itself: its test database (pytest-django adds the worker id to the name: test_helpdesk_gw0),
+its cache (the test settings use a per-process LocMemCache), its uploaded files (MEDIA_ROOT in
+each test's tmp_path, itself under the worker's own base temp folder), its Celery queue on the
+shared Redis broker (below), and the ports of its stand-in servers (tests/servers/fixtures.py).
+"""
+
+import os
 
 import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -8,6 +17,17 @@ from accounts.models import Organization, Role
 from tests.factories import OrganizationFactory, make_user
 
 Code = Role.Code
+
+
+def pytest_configure(config):
+    """Each xdist worker sends and consumes Celery jobs on a queue of its own, so that a real
+    worker started by one test (tests/foundation/test_celery_worker.py) never runs another
+    worker's jobs on the shared Redis broker."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        from helpdesk.celery import app
+
+        app.conf.task_default_queue = f"tests-{worker}"
 
 
 @pytest.fixture(autouse=True)

@@ -4,11 +4,16 @@ that CI starts for both of its runs; and every cache of an app lives in its cach
 import re
 from pathlib import Path
 
+import os
+
 from core.cache import RedisCache
+
+# Keys of their own for each test process (parallel workers, two checkouts side by side).
+PREFIX = f"test-cache-client-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
 
 
 def test_the_redis_cache_works_with_one_client_for_every_call():
-    cache = RedisCache("redis://127.0.0.1:6379/15", {"KEY_PREFIX": "test-cache-client"})
+    cache = RedisCache("redis://127.0.0.1:6379/15", {"KEY_PREFIX": PREFIX})
     try:
         cache.set("answer", {"n": 41}, 60)
         cache.set("count", 1, 60)

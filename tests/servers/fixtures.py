@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -20,10 +21,50 @@ import pytest
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 
 
-def free_port() -> int:
+# Ports handed out by free_port(): a band of its own for each pytest-xdist worker, below the
+# kernel's ephemeral range, so that neither another worker nor a socket bound to port 0 (the
+# live server, the HTTP sink) can take a port between free_port() and the server binding it.
+PORT_BAND_START, PORT_BAND_SIZE = 20000, 400
+_next_in_band: list[int] = []
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _worker_index() -> int:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+
+
+def _is_free(port: int) -> bool:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on, from this test worker's own band."""
+    first = PORT_BAND_START + _worker_index() * PORT_BAND_SIZE
+    if first + PORT_BAND_SIZE > _ephemeral_low():  # more workers than bands: ask the kernel
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+    if not _next_in_band:
+        # A random start: two test runs side by side on one machine rarely walk in step.
+        _next_in_band.append(random.randrange(PORT_BAND_SIZE))
+    for _ in range(PORT_BAND_SIZE):
+        offset = _next_in_band[0]
+        _next_in_band[0] = (offset + 1) % PORT_BAND_SIZE
+        if _is_free(first + offset):
+            return first + offset
+    raise RuntimeError(f"no free port in {first}..{first + PORT_BAND_SIZE - 1}")
 
 
 @dataclass

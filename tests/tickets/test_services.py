@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
@@ -464,15 +465,53 @@ def test_who_may_reopen_a_closed_ticket(name, request, ticket_a, agent, ref):
             services.reopen(actor=user, ticket=ticket_a)
 
 
-def test_agents_reopen_closed_tickets_when_the_setting_allows(ticket_a, agent, ref, settings):
+def test_agents_reopen_closed_tickets_when_the_setting_allows(
+    ticket_a, agent, client_a, ref, settings, django_capture_on_commit_callbacks
+):
+    services.change_status(actor=agent, ticket=ticket_a, status=ref.status["en-cours"])
     services.change_status(actor=agent, ticket=ticket_a, status=ref.status["ferme"])
+    settings.TICKETS_AGENTS_MAY_REOPEN_CLOSED = False
+    with pytest.raises(PermissionDenied):
+        services.reopen(actor=agent, ticket=ticket_a)
+    ticket_a.refresh_from_db()
+    assert ticket_a.status == ref.status["ferme"]
+    assert not ticket_a.events.filter(kind=Event.Kind.REOPEN).exists()
+
     settings.TICKETS_AGENTS_MAY_REOPEN_CLOSED = True
-    services.reopen(actor=agent, ticket=ticket_a)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        event = services.reopen(actor=agent, ticket=ticket_a, reason="Le client rappelle")
+    ticket_a.refresh_from_db()
+    assert ticket_a.status == ref.status["en-cours"]  # the working status it had before
+    assert ticket_a.closed_at is None
+    assert (event.kind, event.actor, event.body) == (Event.Kind.REOPEN, agent, "Le client rappelle")
+    assert event.data == {"old": ref.status["ferme"].pk, "new": ref.status["en-cours"].pk}
+    assert list(ticket_a.events.filter(kind=Event.Kind.REOPEN)) == [event]
+    # The client hears of it; the agent who reopened it does not.
+    assert [m.extra_headers["X-Helpdesk-Notification"] for m in mail.outbox] == ["ticket_status"]
+    assert mail.outbox[0].to == [client_a.email]
 
 
-def test_agents_may_reopen_a_resolved_ticket(ticket_a, agent, ref):
+def test_agents_may_reopen_a_resolved_ticket(
+    ticket_a, agent, client_a, ref, django_capture_on_commit_callbacks
+):
+    services.change_status(actor=agent, ticket=ticket_a, status=ref.status["pris-en-charge"])
     services.change_status(actor=agent, ticket=ticket_a, status=ref.status["resolu"])
-    services.reopen(actor=agent, ticket=ticket_a)
+    ticket_a.refresh_from_db()
+    assert ticket_a.resolved_at is not None
+    assert access.can_reopen(agent, ticket_a)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        event = services.reopen(actor=agent, ticket=ticket_a)
+    ticket_a.refresh_from_db()
+    assert ticket_a.status == ref.status["pris-en-charge"]
+    assert not ticket_a.status.is_final
+    assert (event.kind, event.actor, event.body) == (Event.Kind.REOPEN, agent, "")
+    assert event.data["new"] == ref.status["pris-en-charge"].pk
+    assert [m.to for m in mail.outbox] == [[client_a.email]]
+    # Reopened, it cannot be reopened again until it is resolved or closed.
+    with pytest.raises(PermissionDenied):
+        services.reopen(actor=agent, ticket=ticket_a)
 
 
 def test_open_ticket_cannot_be_reopened(ticket_a, admin):
