@@ -2,7 +2,7 @@
 
 TRANSITIONS maps (state, action) to (next state, workflow roles allowed). Services apply it,
 access maps a person to workflow roles (accounts.roles facts), templates read tabs_for().
-A tab is editable when one of its actions is allowed in the current state for the person's
+A tab is editable at its own step when one of its actions is allowed there for the person's
 roles; it is "reached" once the request got to the step the tab belongs to.
 """
 
@@ -145,10 +145,15 @@ def is_reached(tab: TabSpec, state: str, last_active_state: str) -> bool:
     return ORDER.index(tab.reached_at) <= ORDER.index(current)
 
 
+def _editable(tab: TabSpec, state: str, allowed: set[str]) -> bool:
+    """A tab is worked in at its own step only: "cancel" is both the draft's action (request
+    tab) and the decision's (decision tab), and at the decision step the request is read-only."""
+    return tab.reached_at == state and bool(allowed & set(tab.actions))
+
+
 def can_edit_tab(state: str, tab_key: str, roles) -> bool:
     tab = next(t for t in TABS if t.key == tab_key)
-    reached = is_reached(tab, state, state)
-    return reached and bool(allowed_actions(state, roles) & set(tab.actions))
+    return _editable(tab, state, allowed_actions(state, roles))
 
 
 @dataclass(frozen=True)
@@ -169,6 +174,6 @@ def tabs_for(roles, state: str, last_active_state: str = S.DRAFT) -> list[TabVie
     views = []
     for tab in TABS:
         reached = is_reached(tab, state, last_active_state)
-        editable = reached and bool(allowed & set(tab.actions))
+        editable = _editable(tab, state, allowed)
         views.append(TabView(key=tab.key, label=tab.label, reached=reached, editable=editable))
     return views

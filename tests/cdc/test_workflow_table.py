@@ -318,12 +318,6 @@ def test_the_tabs_a_person_may_work_in(persona, step, editable, request, build):
         assert access.can_edit_tab(user, cr, tab.key) == (tab.key in editable)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cdc.workflow.TABS lists 'cancel' under the request tab too, so at the decision step "
-    "the client gets the draft's edit form, whose save the service refuses (edit_request is a "
-    "draft action). Fix in cdc/workflow.py, then drop this mark.",
-)
 def test_at_the_decision_step_the_client_works_only_in_the_decision_tab(build, client_admin_a):
     cr = build.at_decision()
     editable = {tab.key for tab in access.tabs_for(client_admin_a, cr) if tab.editable}
