@@ -9,11 +9,21 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from . import roles
 from .models import Notice, Organization, User
+
+
+def requires_second_factor(user) -> bool:
+    """A code is asked at each new session of the roles in HELPDESK_2FA_REQUIRED_ROLES ("*":
+    everyone); never of demo accounts."""
+    if not user.is_authenticated or user.is_demo:
+        return False
+    required = settings.HELPDESK_2FA_REQUIRED_ROLES
+    return "*" in required or roles.has_role(user, *required)
 
 
 def can_manage_users(user) -> bool:

@@ -4,14 +4,14 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from django.conf import settings
 
+from . import access, services
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return settings.HELPDESK_SIGNUP_OPEN
 
     def save_user(self, request, user, form, commit=True):
-        from . import services
-
         user = super().save_user(request, user, form, commit)
         services.register_signup(user)
         return user
@@ -35,10 +35,8 @@ class AccountAdapter(DefaultAccountAdapter):
     ):
         # "Signed in" would be premature while the emailed code is still to be entered.
         if message_template == "account/messages/logged_in.txt":
-            from . import twofactor
-
             user = (message_context or {}).get("user") or getattr(request, "user", None)
-            if user is not None and twofactor.requires_second_factor(user):
+            if user is not None and access.requires_second_factor(user):
                 return
         return super().add_message(
             request, level, message_template, message_context, extra_tags, message

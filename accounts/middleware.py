@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from . import twofactor
+from . import access
 
 # Paths a person may reach before entering their code: the code pages, leaving, and the
 # anonymous account pages. Changing the password or the email address needs the code first.
@@ -33,7 +33,7 @@ class TwoFactorMiddleware:
         if (
             user.is_authenticated
             and not user.is_verified()
-            and twofactor.requires_second_factor(user)
+            and access.requires_second_factor(user)
             and not self._allowed(request.path)
         ):
             target = reverse("accounts:2fa") + "?" + urlencode({"next": request.get_full_path()})

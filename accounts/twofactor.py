@@ -18,20 +18,13 @@ from django_otp.plugins.otp_email.models import EmailDevice
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import emails, roles
+from . import emails
 
 logger = logging.getLogger(__name__)
 
 EMAIL_DEVICE_NAME = "email"
 ATTEMPTS_KEY = "helpdesk_2fa_attempts"
 SENT_KEY = "helpdesk_2fa_sent"
-
-
-def requires_second_factor(user) -> bool:
-    if not user.is_authenticated or user.is_demo:
-        return False
-    required = settings.HELPDESK_2FA_REQUIRED_ROLES
-    return "*" in required or roles.has_role(user, *required)
 
 
 def email_device(user) -> EmailDevice:

@@ -47,7 +47,7 @@ def two_factor(request):
     """Enter the 6-digit code emailed at login (or an authenticator / recovery code)."""
     if not request.user.is_authenticated:
         return redirect("account_login")
-    if request.user.is_verified() or not twofactor.requires_second_factor(request.user):
+    if request.user.is_verified() or not access.requires_second_factor(request.user):
         return redirect(_next_url(request))
     form = CodeForm(request.POST or None)
     if request.method == "GET" and not twofactor.code_was_sent(request):

@@ -32,6 +32,12 @@ def _works_tickets(user) -> bool:
     return roles.is_admin(user) or roles.is_agent(user)
 
 
+def replies_as_customer(user) -> bool:
+    """A client or reseller user (no staff role): their reply is a question, and it resumes a
+    ticket waiting for them (tickets.workflow.resumes_on_customer_reply)."""
+    return roles.is_customer(user)
+
+
 def sees_internal(user) -> bool:
     """Staff who see internal notes: admins, agents, sales reps, developers."""
     return (

@@ -1,10 +1,9 @@
 """The Redis cache reuses its Redis client (core.cache), against the Redis on 127.0.0.1
 that CI starts for both of its runs; and every cache of an app lives in its caching.py."""
 
+import os
 import re
 from pathlib import Path
-
-import os
 
 from core.cache import RedisCache
 

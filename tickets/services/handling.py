@@ -16,7 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import roles
 from accounts.models import User
 
 from .. import access, events, sla, workflow
@@ -70,7 +69,7 @@ def reply(
         action_at = None
     if action_type is None:
         action_type = Event.ActionType.INFORMATION if internal else Event.ActionType.ANSWER
-        if roles.is_customer(actor):
+        if access.replies_as_customer(actor):
             action_type = Event.ActionType.QUESTION
     event = add_event(
         ticket,
@@ -90,7 +89,7 @@ def reply(
         changed.append("first_response_at")
     if (
         not internal
-        and roles.is_customer(actor)
+        and access.replies_as_customer(actor)
         and workflow.resumes_on_customer_reply(ticket.status.category)
     ):
         old = ticket.status
