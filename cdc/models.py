@@ -95,6 +95,13 @@ class ChangeRequest(models.Model):
     def get_absolute_url(self):
         return reverse("cdc:detail", args=[self.number])
 
+    @property
+    def required_checks(self) -> tuple[str, ...]:
+        """The checks every task needs: unit, functional, integration, and the DPO's GDPR
+        check when the request has a GDPR impact."""
+        kinds = ("unit", "functional", "integration")
+        return kinds + (("gdpr",) if self.gdpr_impact else ())
+
 
 class Task(models.Model):
     """A piece of development work, done by one or more developers, checked by controllers."""

@@ -41,9 +41,7 @@ def calendar_rows(user, year: int, month: int):
 
 def task_rows(cr):
     """[{task, checks: [(kind, label, check or None)], green}] for the development tabs."""
-    from .services import required_checks
-
-    kinds = required_checks(cr)
+    kinds = cr.required_checks
     rows = []
     for task in detail_tasks(cr):
         by_kind = {c.kind: c for c in task.checks.all()}

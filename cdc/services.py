@@ -21,12 +21,10 @@ from core import locking
 from tickets.access import visible_tickets
 from tickets.services.numbering import next_number
 
-from . import access, workflow
+from . import access, tasks, workflow
 from .errors import InvalidDates, NotReady, StaleVersion, TransitionRefused
 from .models import Attachment, ChangeRequest, Check, HistoryEntry, Task
 from .workflow import State
-
-REQUIRED_CHECKS = (Check.Kind.UNIT, Check.Kind.FUNCTIONAL, Check.Kind.INTEGRATION)
 
 
 def _lock(cr: ChangeRequest) -> ChangeRequest:
@@ -68,9 +66,7 @@ def _apply(actor, cr, action, target, changes=None, comment="", fields=()) -> Hi
         comment=comment,
     )
     if target != from_state:
-        from .tasks import notify_step
-
-        transaction.on_commit(partial(notify_step.delay, entry.pk))
+        transaction.on_commit(partial(tasks.notify_step.delay, entry.pk))
     return entry
 
 
@@ -195,9 +191,8 @@ def add_attachment(*, actor: User, cr: ChangeRequest, side: str, upload, info) -
     attachment.file.save(info.filename, upload, save=False)
     attachment.save()
     _apply(actor, cr, action, target, {"attachment": [None, info.filename]})
-    from .tasks import convert_preview
 
-    transaction.on_commit(partial(convert_preview.delay, attachment.pk))
+    transaction.on_commit(partial(tasks.convert_preview.delay, attachment.pk))
     return attachment
 
 
@@ -345,7 +340,7 @@ def edit_task(
 
 
 def required_checks(cr: ChangeRequest) -> tuple[str, ...]:
-    return REQUIRED_CHECKS + ((Check.Kind.GDPR,) if cr.gdpr_impact else ())
+    return cr.required_checks
 
 
 def task_is_green(task: Task, cr: ChangeRequest) -> bool:

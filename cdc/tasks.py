@@ -12,6 +12,7 @@ from celery import shared_task
 from django.core.files.base import ContentFile
 
 from .models import Attachment, HistoryEntry
+from .notifications import send_step_email
 
 logger = logging.getLogger(__name__)
 
@@ -21,8 +22,6 @@ OFFICE_EXTENSIONS = {".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", 
 @shared_task
 def notify_step(entry_id: int) -> int:
     """Email everyone concerned by the step an entry reached (runs once per entry)."""
-    from .notifications import send_step_email
-
     entry = (
         HistoryEntry.objects.select_related(
             "change_request__requester", "change_request__organization"

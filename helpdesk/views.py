@@ -8,6 +8,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from tickets import access as tickets_access
+from tickets import selectors as ticket_selectors
+
 from . import health
 from .models import Heartbeat
 
@@ -39,9 +42,6 @@ def ping(request):
 def dashboard(request):
     """Home page: counters (staff) and open tickets; the live part refreshes itself through htmx
     (the same view, answered as the live fragment when htmx asks)."""
-    from tickets import access as tickets_access
-    from tickets import selectors as ticket_selectors
-
     staff = tickets_access.sees_internal(request.user)
     context = {
         "nav_active": "dashboard",

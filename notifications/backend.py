@@ -26,6 +26,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 
+from . import services, tasks
 from .models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
@@ -91,8 +92,6 @@ def store(message: EmailMessage) -> OutgoingEmail | None:
             return None
         raise
     if now:
-        from . import services
-
         services.deliver_email(pk=row.pk)
     else:
         transaction.on_commit(partial(_queue, row.pk), robust=True)
@@ -100,8 +99,6 @@ def store(message: EmailMessage) -> OutgoingEmail | None:
 
 
 def _queue(pk: int) -> None:
-    from . import tasks
-
     tasks.deliver_email.delay(pk)
 
 

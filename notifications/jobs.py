@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
+from . import tasks
 from .models import NotificationJob
 
 logger = logging.getLogger(__name__)
@@ -40,8 +41,6 @@ def handler_for(name: str) -> Handler:
 def queue_job(*, name: str, ticket_id: int, event_id: int | None) -> NotificationJob | None:
     """Store the job (once per name and event) and queue its task; if the broker is down, the
     periodic job queues it later."""
-    from . import tasks
-
     if event_id is None:
         return None
     job, _created = NotificationJob.objects.get_or_create(
@@ -67,8 +66,6 @@ def run_job(job_id: int) -> int:
 
 def queue_lost_jobs(*, now: dt.datetime | None = None) -> int:
     """Requeue jobs the broker never ran (older than two minutes); forget done ones after a week."""
-    from . import tasks
-
     now = now or timezone.now()
     NotificationJob.objects.filter(done_at__lt=now - dt.timedelta(days=7)).delete()
     lost = NotificationJob.objects.filter(

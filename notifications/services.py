@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .backend import StoredEmail
+from . import backend, tasks
 from .errors import NotWaiting
 from .models import ChatWebhook, DeliveryStatus, OutgoingEmail, WebhookPost
 
@@ -89,7 +89,7 @@ def deliver_email(pk: int) -> str:
     row = OutgoingEmail.objects.get(pk=pk)
     try:
         connection = get_connection(settings.EMAIL_DELIVERY_BACKEND, fail_silently=False)
-        if not connection.send_messages([StoredEmail(row)]):
+        if not connection.send_messages([backend.StoredEmail(row)]):
             raise smtplib.SMTPException("the mail server accepted nothing")
     except Exception as exc:
         permanent = isinstance(exc, smtplib.SMTPRecipientsRefused) or (
@@ -168,8 +168,6 @@ def _post_json(url: str, payload: dict) -> int:
 def queue_due(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Queue every email and webhook post that is due, lost or stuck. Idempotent: a row
     queued twice is sent once (the claim)."""
-    from . import tasks
-
     now = now or timezone.now()
     counts = {}
     for model, task in ((OutgoingEmail, tasks.deliver_email), (WebhookPost, tasks.deliver_post)):
@@ -207,16 +205,12 @@ def _send_again(row, actor, task) -> None:
 @transaction.atomic
 def send_email_again(*, actor, email: OutgoingEmail) -> None:
     """A failed (or waiting) email is sent again now; raises NotWaiting otherwise."""
-    from . import tasks
-
     _send_again(email, actor, tasks.deliver_email)
 
 
 @transaction.atomic
 def send_post_again(*, actor, post: WebhookPost) -> None:
     """A failed (or waiting) webhook post is sent again now; raises NotWaiting otherwise."""
-    from . import tasks
-
     _send_again(post, actor, tasks.deliver_post)
 
 

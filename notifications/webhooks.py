@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from . import tasks
 from .models import ChatWebhook, WebhookPost
 
 logger = logging.getLogger(__name__)
@@ -43,8 +44,6 @@ def post_event(
 ) -> int:
     """One WebhookPost per active webhook subscribed to name, queued after the commit.
     text() is called in each webhook's language; None means this event is not posted."""
-    from . import tasks
-
     posts = 0
     for webhook in ChatWebhook.objects.filter(is_active=True).order_by("pk"):
         if name not in (webhook.events or []):
@@ -71,8 +70,6 @@ def post_event(
 
 def send_test(webhook: ChatWebhook) -> WebhookPost:
     """A test post queued like the others (admins check a new webhook)."""
-    from . import tasks
-
     with translation.override(webhook.language or settings.LANGUAGE_CODE):
         text = _("Test message from the helpdesk: this channel will receive ticket notifications.")
     post = WebhookPost.objects.create(webhook=webhook, event_name="test", payload=payload(text))

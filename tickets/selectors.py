@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 
 from . import access, caching, search
+from .filters import DEFAULT_SORT, TicketFilter, order_fields
 from .models import (
     Asset,
     Attachment,
@@ -111,8 +112,6 @@ def ticket_queue(user, params, *, only=None):
     """The filtered, sorted queue: (filter set for the form, rows, sort). Rows are a queryset,
     or a tickets.search.RankedSearch for a search in the default order (PostgreSQL). only: the
     filters to build, when the others have no value (tickets.filters.TicketFilter)."""
-    from .filters import DEFAULT_SORT, TicketFilter, order_fields
-
     rows = ticket_list_rows(user)
     filterset = TicketFilter(params, queryset=rows, user=user, only=only)
     valid = filterset.is_valid()

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from .models import BusinessCalendar
+
 
 @dataclass(frozen=True)
 class Calendar:
@@ -39,8 +41,6 @@ class Calendar:
 
 def load_calendar() -> Calendar:
     """The business calendar (first row) with its holidays; defaults when none is configured."""
-    from .models import BusinessCalendar
-
     row = BusinessCalendar.objects.order_by("pk").first()
     if row is None:
         return Calendar()

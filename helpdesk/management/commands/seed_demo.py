@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, seed_accounts
+from tickets.demo import seed_tickets
 
 
 class Command(BaseCommand):
@@ -20,7 +21,5 @@ class Command(BaseCommand):
         for email in users:
             self.stdout.write(f"  {email}")
         if tickets:
-            from tickets.demo import seed_tickets
-
             created = seed_tickets(count=tickets, seed=seed, stdout=self.stdout)
             self.stdout.write(f"{created} tickets created")
