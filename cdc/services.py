@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
 from core import locking
+from core.files import store_file
 from tickets.access import visible_tickets
 from tickets.services.numbering import next_number
 
@@ -188,8 +189,7 @@ def add_attachment(*, actor: User, cr: ChangeRequest, side: str, upload, info) -
         size=info.size,
         uploaded_by=actor,
     )
-    attachment.file.save(info.filename, upload, save=False)
-    attachment.save()
+    store_file(attachment, upload, info)
     _apply(actor, cr, action, target, {"attachment": [None, info.filename]})
 
     transaction.on_commit(partial(tasks.convert_preview.delay, attachment.pk))

@@ -218,3 +218,15 @@ def file_response(fieldfile, *, filename: str, content_type: str, inline: bool) 
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     return response
+
+
+def store_file(row, content, info: UploadInfo, *, thumbnail: bool = False) -> None:
+    """The one way a file reaches storage: content (an upload or a copy, already checked by
+    validate_upload) goes into row.file under its safe name, an image also gets row.thumbnail
+    when the row has one, and the row is saved."""
+    row.file.save(info.filename, content, save=False)
+    if thumbnail and info.is_image:
+        thumb = make_thumbnail(content)
+        if thumb is not None:
+            row.thumbnail.save(thumb.name, thumb, save=False)
+    row.save()

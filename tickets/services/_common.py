@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import locking
-from core.files import make_thumbnail, validate_upload
+from core.files import store_file, validate_upload
 
 from .. import caching, sla, workflow
 from ..errors import InvalidInput, StaleVersion
@@ -108,12 +108,7 @@ def store_files(
             is_image=info.is_image,
             uploaded_by=actor,
         )
-        attachment.file.save(info.filename, uploaded, save=False)
-        if info.is_image:
-            thumb = make_thumbnail(uploaded)
-            if thumb is not None:
-                attachment.thumbnail.save("thumb.jpg", thumb, save=False)
-        attachment.save()
+        store_file(attachment, uploaded, info, thumbnail=True)
         stored.append(attachment)
     return stored
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.models import Organization, User
+from core.files import UploadInfo, store_file
 
 from .. import access, events, sla
 from ..errors import InvalidInput
@@ -272,11 +273,9 @@ def transfer_to_development(
             uploaded_by=original.uploaded_by_id and original.uploaded_by,
         )
         with original.file.open("rb") as fh:
-            copy.file.save(original.filename, ContentFile(fh.read()), save=False)
-        if original.thumbnail:
-            with original.thumbnail.open("rb") as fh:
-                copy.thumbnail.save("thumb.jpg", ContentFile(fh.read()), save=False)
-        copy.save()
+            content = ContentFile(fh.read())
+        info = UploadInfo(original.filename, original.content_type, original.size, copy.is_image)
+        store_file(copy, content, info, thumbnail=True)
         copies.append(copy)
     add_event(
         ticket,
