@@ -596,7 +596,10 @@ def test_who_may_transfer_to_development(name, request, make_ticket, client_a, r
         assert dev.component.is_development
         assert not dev.assignees.exists()
         assert (dev.title, dev.description) == (ticket.title, ticket.description)
-        assert dev.attachments.get().filename == "capture.png"
+        copied = dev.attachments.get()
+        assert copied.filename == "capture.png" and copied.is_image and copied.thumbnail
+        with copied.file.open("rb") as fh, ticket.attachments.get().file.open("rb") as orig:
+            assert fh.read() == orig.read()
         assert ticket.events.get(kind=Event.Kind.LINK).data["number"] == dev.number
         assert dev.events.get(kind=Event.Kind.LINK).data["number"] == ticket.number
         # The client does not see the development copy.
