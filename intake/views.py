@@ -14,12 +14,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.text import split_quoted
 from tickets.errors import TicketError
 
 from . import access, selectors, services
 from .forms import LinkTicketForm, MailboxForm
 from .models import InboundMessage, Mailbox
-from .quotes import split_quoted
 
 PAGE_SIZE = 25
 
