@@ -1,19 +1,21 @@
 """{% load tickets %}: Markdown rendering (sanitized in core.html), small formatters, and the
-tags that render the queue's rows (templates/tickets/_queue_table_rows.html) and the ticket
+tags that render the queue's rows (templates/tickets/_queue_table_rows.jinja) and the ticket
 page's timeline (templates/tickets/_timeline.html). Markup lives in those templates; the
 filters here only make the values they show cheap to write (dozens per page)."""
 
 import functools
 
 from django import template
+from django.template import engines
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import get_template
 from django.urls import get_script_prefix, reverse
-from django.utils import dateformat
-from django.utils.formats import get_format
-from django.utils.timezone import template_localtime
+from django.utils.safestring import mark_safe
+from django.utils.timezone import get_current_timezone_name
+from django.utils.translation import get_language
 
 from core.html import render_markdown
+from core.templating import short_datetime
 from core.text import split_quoted
 from tickets.models import Event
 from tickets.selectors import COUNTER_CAP
@@ -54,17 +56,8 @@ def email_parts(text):
     return split_quoted(text or "")
 
 
-@register.simple_tag
-def queue_rows(tickets, bulk):
-    """The <tr> of each ticket in the queue (templates/tickets/list.html), given with their
-    assignee_names (tickets.selectors.with_assignee_names); bulk: with the selection checkbox."""
-    return get_template("tickets/_queue_table_rows.html").render({"tickets": tickets, "bulk": bulk})
-
-
-@register.simple_tag
-def timeline_events(events, ticket):
-    """The <li> of each event of the ticket page's timeline (templates/tickets/detail.html)."""
-    return get_template("tickets/_timeline.html").render({"events": events, "ticket": ticket})
+# {{ moment|short_datetime }}: what |date:"SHORT_DATETIME_FORMAT" writes, cheaper.
+register.filter("short_datetime", short_datetime)
 
 
 @functools.lru_cache(maxsize=8)
@@ -82,36 +75,27 @@ def detail_url(number) -> str:
     return f"{start}{number}{end}"
 
 
-# Django date format codes that strftime writes the same way (zero-padded numbers).
-_STRFTIME_CODES = {"d": "%d", "m": "%m", "Y": "%Y", "y": "%y", "H": "%H", "i": "%M", "s": "%S"}
+@register.simple_tag
+def queue_rows(tickets, bulk):
+    """The <tr> of each ticket in the queue (templates/tickets/list.html), given with their
+    assignee_names (tickets.selectors.with_assignee_names); bulk: with the selection checkbox."""
+    rows = engines["jinja2"].get_template("tickets/_queue_table_rows.jinja")
+    url_start, url_end = _detail_url_parts(get_script_prefix())
+    context = {"tickets": tickets, "bulk": bulk, "url_start": url_start, "url_end": url_end}
+    html = rows.render(context)
+    return mark_safe(html)  # noqa: S308 - the template escapes every value (core.templating)
 
 
-@functools.lru_cache(maxsize=32)
-def _as_strftime(django_format: str) -> str | None:
-    """The strftime pattern that writes what django_format writes, or None when it has a code
-    strftime writes differently (month names, "P" for noon and a.m. …)."""
-    pattern = []
-    for char in django_format:
-        if char in _STRFTIME_CODES:
-            pattern.append(_STRFTIME_CODES[char])
-        elif char.isalpha() or char == "\\":
-            return None
-        else:
-            pattern.append("%%" if char == "%" else char)
-    return "".join(pattern)
-
-
-@register.filter
-def short_datetime(moment) -> str:
-    """{{ moment|date:"SHORT_DATETIME_FORMAT" }}, written by strftime (C) when the language's
-    format allows it (French "d/m/Y H:i"), by Django's formatter otherwise (English
-    "m/d/Y P"): 50 dates a queue page, where the date filter parses the format each time."""
-    if not moment:
-        return ""
-    django_format = get_format("SHORT_DATETIME_FORMAT")
-    pattern = _as_strftime(django_format)
-    local = template_localtime(moment)
-    return local.strftime(pattern) if pattern else dateformat.format(local, django_format)
+@register.simple_tag
+def timeline_events(events, ticket):
+    """The <li> of each event of the ticket page's timeline (templates/tickets/detail.html)."""
+    context = {
+        "events": events,
+        "ticket": ticket,
+        "language": get_language(),
+        "time_zone": get_current_timezone_name(),
+    }
+    return get_template("tickets/_timeline.html").render(context)
 
 
 # get_FOO_display() translates every label of the field's choices to find one.
