@@ -50,7 +50,8 @@
     }
     p.select.dispatchEvent(new Event("change", { bubbles: true }));
     close(p);
-    p.search.focus();
+    // Several may be chosen: back to the box for the next one (its focus lists them again).
+    if (p.select.multiple) p.search.focus();
   }
 
   document.addEventListener("click", (event) => {
@@ -101,6 +102,13 @@
       // Enter in the box chooses the first match rather than submitting the form.
       event.preventDefault();
       if (items.length) choose(items[0]);
+    }
+  });
+
+  // The box has no name (it is not part of the form): send what is typed as ?q=.
+  document.addEventListener("htmx:configRequest", (event) => {
+    if (event.detail.elt.matches(".picker-search")) {
+      event.detail.parameters.q = event.detail.elt.value;
     }
   });
 
