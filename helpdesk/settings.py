@@ -126,12 +126,21 @@ TEMPLATES = [
                 "helpdesk.context_processors.navigation",
             ],
         },
-    }
+    },
+    # Jinja2 for the *.jinja fragments that the queue renders dozens of times a page
+    # (core/templating.py: Django's escaping and translations); everything else is above.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "core.templating.environment"},
+    },
 ]
 
-# Forms render through templates/django/forms/ (Bootstrap markup for every form); selects with
-# the same markup written in Python (helpdesk/forms_renderer.py: per-option templates are slow).
-FORM_RENDERER = "helpdesk.forms_renderer.FormRenderer"
+# Forms render through templates/django/forms/ (Bootstrap markup for every form); the big
+# lists of people and organizations are searchable pickers (accounts.forms.PickerSelect).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -------------------------------------------------------------------------------
 VAR_DIR.mkdir(exist_ok=True)
