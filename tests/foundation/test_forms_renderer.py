@@ -1,4 +1,5 @@
-"""Forms render from the project's templates (templates/django/forms/): no markup in Python."""
+"""Forms render from the project's templates (templates/jinja2/django/forms/, by the jinja2
+engine): no markup in Python."""
 
 import datetime
 from pathlib import Path
@@ -7,18 +8,25 @@ import pytest
 from django import forms
 from django.conf import settings
 from django.forms.renderers import TemplatesSetting
-from django.template import Context, Template, engines
+from django.template import Context, Engine, engines
+from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy, override
 
-# templates/django/forms/widgets/select.html as it was, one include per option (Django's
-# select_option.html with the project's attrs.html): the select now writes the option itself.
+# templates/django/forms/widgets/select.html as it was, a Django template with one include per
+# option (Django's select_option.html with the project's attrs.html, ATTRS): the select is now
+# a Jinja2 template that writes the option itself.
 SELECT_WITH_INCLUDES = """<select name="{{ widget.name }}" class="form-select{% if widget.attrs.class %} {{ widget.attrs.class }}{% endif %}"{% include "django/forms/widgets/attrs.html" %}>{% for group_name, group_choices, group_index in widget.optgroups %}{% if group_name %}
   <optgroup label="{{ group_name }}">{% endif %}{% for option in group_choices %}
   <option value="{{ option.value|stringformat:'s' }}"{% include "django/forms/widgets/attrs.html" with widget=option %}>{{ option.label }}</option>
 {% endfor %}{% if group_name %}
   </optgroup>{% endif %}{% endfor %}
 </select>"""  # noqa: E501
+ATTRS = """{% for name, value in widget.attrs.items %}{% if name != "class" and value is not False %} {{ name }}{% if value is not True %}="{{ value|stringformat:'s' }}"{% endif %}{% endif %}{% endfor %}
+"""  # noqa: E501
+FORMER_ENGINE = Engine(
+    loaders=[("django.template.loaders.locmem.Loader", {"django/forms/widgets/attrs.html": ATTRS})]
+)
 
 
 class Sample(forms.Form):
@@ -43,7 +51,8 @@ class Sample(forms.Form):
 class WithIncludes(TemplatesSetting):
     def render(self, template_name, context, request=None):
         if template_name == "django/forms/widgets/select.html":
-            return Template(SELECT_WITH_INCLUDES).render(Context(context)).strip()
+            template = FORMER_ENGINE.from_string(SELECT_WITH_INCLUDES)
+            return template.render(Context(context)).strip()
         return super().render(template_name, context, request)
 
 
@@ -78,5 +87,11 @@ def test_every_jinja_fragment_compiles():
         engines["jinja2"].get_template(name)
 
 
-def test_the_forms_renderer_is_djangos_own():
-    assert settings.FORM_RENDERER == "django.forms.renderers.TemplatesSetting"
+def test_the_forms_renderer_writes_no_markup_only_chooses_the_jinja2_engine():
+    renderer = import_string(settings.FORM_RENDERER)
+    assert issubclass(renderer, TemplatesSetting)
+    assert renderer.render is TemplatesSetting.render
+    assert set(vars(renderer)) <= {"__module__", "__qualname__", "__doc__", "get_template"}
+    select = renderer().get_template("django/forms/widgets/select.html")
+    assert select.backend is engines["jinja2"]
+    assert Path(select.origin.name).is_relative_to(settings.BASE_DIR / "templates" / "jinja2")
