@@ -19,20 +19,22 @@ from django.utils import dateformat
 from django.utils.formats import get_format, localize
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, ngettext
-from markupsafe import Markup
 
 from core.html import render_markdown
 
 
 def _django_escape(value):
     """{{ value }} as a Django template writes it (django.utils.html.conditional_escape, without
-    its lazy-string check, which costs more than the escaping): safe strings as they are,
-    other numbers and dates localized (a choice labelled 4.5 is "4,5" in French)."""
+    its lazy-string check, which costs more than the escaping): safe strings (|safe, rendered
+    forms) as they are, other numbers and dates localized (a choice labelled 4.5 is "4,5" in
+    French). Every {{ }} goes through here, which escapes it (autoescape off: see environment)."""
     if type(value) is str:
-        return Markup(html.escape(value))  # noqa: S704 - escaped just here
-    if type(value) is int or hasattr(value, "__html__"):
+        return html.escape(value)
+    if type(value) is int:
         return value
-    return Markup(html.escape(str(localize(template_localtime(value)))))  # noqa: S704
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(localize(template_localtime(value))))
 
 
 # Django date format codes that strftime writes the same way (zero-padded numbers).
@@ -88,9 +90,12 @@ def person(user) -> str:
 
 def environment(**options) -> jinja2.Environment:
     options["undefined"] = jinja2.Undefined  # missing values write nothing, as in Django's
+    # Escaping is finalize's (Django's escape, above), for every {{ }}: Jinja's autoescape would
+    # escape its result once more, through markupsafe, for each value written.
     options["finalize"] = _django_escape
+    options["autoescape"] = False
     options.setdefault("extensions", []).append("jinja2.ext.i18n")
-    env = jinja2.Environment(**options)  # noqa: S701 - autoescape on (Django's backend default)
+    env = jinja2.Environment(**options)  # noqa: S701 - finalize escapes every value
     env.install_gettext_callables(gettext, ngettext, newstyle=False)
     env.filters.update(
         short_datetime=short_datetime,
