@@ -32,7 +32,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 messages: $(STAMP)
-	$(BIN)/python manage.py makemessages -l fr --ignore=.venv --ignore=static/vendor --ignore=var
+	$(BIN)/python manage.py makemessages -l fr -e html,txt,py,jinja --ignore=.venv --ignore=static/vendor --ignore=var
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 vendor:

@@ -14,7 +14,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from . import roles
-from .models import Notice, Organization, User
+from .models import Notice, Organization, Role, User
 
 
 def requires_second_factor(user) -> bool:
@@ -48,6 +48,31 @@ def can_view_organization_list(user) -> bool:
 
 def visible_organizations(user):
     return roles.visible_organizations(user)
+
+
+def can_pick_staff_lists(user) -> bool:
+    """The organization and agent pickers (new ticket, assignees) are for staff: 404 otherwise."""
+    return roles.is_staff_member(user)
+
+
+def pickable_people(user, *, organization_id: int | None = None, with_staff: bool = False):
+    """Active people user may name as a contact or follower: those of the organizations user
+    sees (a client: their own organization's), or of one of them; with_staff adds the support
+    team's agents, admins and sales reps, for staff only."""
+    people = User.objects.filter(roles.organization_q(user), is_active=True)
+    if organization_id is not None:
+        people = people.filter(organization_id=organization_id)
+    if with_staff and roles.is_staff_member(user):
+        staff = roles.users_with_role(Role.Code.AGENT, Role.Code.ADMIN, Role.Code.SALES)
+        people = people | staff
+    return people
+
+
+def pickable_agents(user):
+    """The people tickets may be assigned to (agents and admins), for staff only."""
+    if not can_pick_staff_lists(user):
+        return User.objects.none()
+    return roles.users_with_role(Role.Code.AGENT, Role.Code.ADMIN)
 
 
 def get_visible_organization_or_404(user, pk) -> Organization:

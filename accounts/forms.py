@@ -191,3 +191,47 @@ class OrganizationForm(forms.ModelForm):
             parents = parents.exclude(pk=self.instance.pk)
             self.initial.setdefault("sales_reps", list(self.instance.sales_reps.all()))
         self.fields["parent"].queryset = parents
+
+
+class PickerMixin:
+    """A searchable picker instead of a <select> listing every row: a search box asks `url`
+    (an accounts:pick-* view) for the options matching what the person types, and
+    static/js/picker.js puts the chosen one(s) in a hidden <select> the form posts. Only the
+    chosen options are written into the page; the field still validates the posted value
+    against its queryset (what the person may see). `include`: a CSS selector of other fields
+    sent along with the search (e.g. the organization a contact must belong to)."""
+
+    template_name = "django/forms/widgets/picker.html"
+
+    def __init__(self, url="", *, include="", attrs=None):
+        super().__init__(attrs)
+        self.url, self.include = url, include
+
+    def optgroups(self, name, value, attrs=None):
+        chosen = [v for v in value if str(v).isdigit()]
+        rows = []
+        if chosen and hasattr(self.choices, "queryset"):
+            label = self.choices.field.label_from_instance
+            found = self.choices.queryset.filter(pk__in=chosen)
+            rows = [(str(row.pk), label(row)) for row in found]
+        options = [
+            self.create_option(name, pk, label, True, index)
+            for index, (pk, label) in enumerate(rows)
+        ]
+        return [(None, options, 0)]
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["picker"] = {"url": str(self.url), "include": self.include}
+        return context
+
+    def id_for_label(self, id_):
+        return f"{id_}_search" if id_ else id_
+
+
+class PickerSelect(PickerMixin, forms.Select):
+    pass
+
+
+class PickerSelectMultiple(PickerMixin, forms.SelectMultiple):
+    pass

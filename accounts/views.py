@@ -9,11 +9,12 @@ import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.access import require
@@ -302,4 +303,62 @@ def organization_edit(request, pk=None):
         request,
         "accounts/organization_form.html",
         {"form": form, "organization": organization, "nav_active": "organizations"},
+    )
+
+
+# --- Pickers: the options matching what a person typed in a searchable picker ------------------
+
+PICKER_LIMIT = 15
+
+
+def _picker_query(request) -> str:
+    return request.GET.get("q", "").strip()[:100]
+
+
+def _picker(request, options, *, people: bool):
+    return render(
+        request,
+        "partials/_picker_options.html",
+        {"options": options[:PICKER_LIMIT], "people": people, "q": _picker_query(request)},
+    )
+
+
+@require_GET
+def pick_organizations(request):
+    """Organizations a staff member may file a ticket for, by name."""
+    require(access.can_pick_staff_lists(request.user), hidden=True)
+    rows = access.visible_organizations(request.user).filter(
+        is_active=True, name__icontains=_picker_query(request)
+    )
+    return _picker(request, rows.order_by("name").only("id", "name"), people=False)
+
+
+@require_GET
+def pick_people(request):
+    """People by name or email: a contact (?organization=<id> narrows to one organization the
+    person sees) or a follower (?staff=1 adds the support team, for staff)."""
+    organization = request.GET.get("organization", "")
+    rows = access.pickable_people(
+        request.user,
+        organization_id=int(organization) if organization.isdigit() else None,
+        with_staff=request.GET.get("staff") == "1",
+    )
+    return _picker(request, _matching_people(rows, _picker_query(request)), people=True)
+
+
+@require_GET
+def pick_agents(request):
+    """Agents and admins, by name or email (assignees)."""
+    require(access.can_pick_staff_lists(request.user), hidden=True)
+    rows = access.pickable_agents(request.user)
+    return _picker(request, _matching_people(rows, _picker_query(request)), people=True)
+
+
+def _matching_people(rows, q: str):
+    if q:
+        rows = rows.filter(
+            Q(first_name__icontains=q) | Q(last_name__icontains=q) | Q(email__icontains=q)
+        )
+    return rows.order_by("first_name", "last_name", "email").only(
+        "id", "first_name", "last_name", "email"
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import fragments, views
 
 app_name = "cdc"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.change_request_list, name="list"),
     path("new/", views.change_request_new, name="new"),
     path("requester-card/", views.requester_card, name="requester-card"),
+    path("from-ticket/<int:number>/", fragments.start_from_ticket, name="start-from-ticket"),
     path("calendar/", views.calendar_month, name="calendar"),
     path("calendar.ics", views.calendar_feed, name="calendar-feed"),
     path("<int:number>/", views.change_request_detail, name="detail"),

@@ -8,6 +8,7 @@ DJANGO_ALLOWED_HOSTS; see the configuration table in README.md.
 import sys
 from pathlib import Path
 
+import django.forms
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -126,12 +127,27 @@ TEMPLATES = [
                 "helpdesk.context_processors.navigation",
             ],
         },
-    }
+    },
+    # Jinja2 for the *.jinja fragments that the queue renders dozens of times a page and for
+    # the forms (templates/jinja2/django/forms/, then Django's own Jinja2 widget templates),
+    # with Django's escaping and translations (core/templating.py); everything else is above.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [
+            BASE_DIR / "templates" / "jinja2",
+            BASE_DIR / "templates",
+            Path(django.forms.__file__).parent / "jinja2",
+        ],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "core.templating.environment"},
+    },
 ]
 
-# Forms render through templates/django/forms/ (Bootstrap markup for every form); selects with
-# the same markup written in Python (helpdesk/forms_renderer.py: per-option templates are slow).
-FORM_RENDERER = "helpdesk.forms_renderer.FormRenderer"
+# Forms render from templates/jinja2/django/forms/ (Bootstrap markup for every form) by the
+# jinja2 engine; the big lists of people and organizations are searchable pickers
+# (accounts.forms.PickerSelect).
+FORM_RENDERER = "core.templating.FormRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 VAR_DIR.mkdir(exist_ok=True)

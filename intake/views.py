@@ -17,12 +17,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.errors import AccountError
 from core.access import require
+from core.text import split_quoted
 from tickets.errors import TicketError
 
 from . import access, selectors, services
 from .forms import LinkTicketForm, MailboxForm
 from .models import InboundMessage, Mailbox
-from .quotes import split_quoted
 
 PAGE_SIZE = 25
 

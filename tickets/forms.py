@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
+from accounts.forms import PickerSelect, PickerSelectMultiple
 from accounts.models import Role, User
 from core.files import validate_upload
 
@@ -98,8 +100,17 @@ class TicketCreateForm(forms.Form):
     reps also the client organization and contact, priority, a canned answer and an internal
     note; admins also the assignees; agents take phone calls (channel, call time)."""
 
-    organization = forms.ModelChoiceField(label=_("Client organization"), queryset=None)
-    requester = _PersonChoice(label=_("Contact"), queryset=None, required=False)
+    organization = forms.ModelChoiceField(
+        label=_("Client organization"),
+        queryset=None,
+        widget=PickerSelect(reverse_lazy("accounts:pick-organizations")),
+    )
+    requester = _PersonChoice(
+        label=_("Contact"),
+        queryset=None,
+        required=False,
+        widget=PickerSelect(reverse_lazy("accounts:pick-people"), include="#id_organization"),
+    )
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 7}))
     type = forms.ModelChoiceField(label=_("Type"), queryset=None)
@@ -119,7 +130,12 @@ class TicketCreateForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text=_("Leave empty for now."),
     )
-    assignees = _PeopleChoice(label=_("Assign to"), queryset=None, required=False)
+    assignees = _PeopleChoice(
+        label=_("Assign to"),
+        queryset=None,
+        required=False,
+        widget=PickerSelectMultiple(reverse_lazy("accounts:pick-agents")),
+    )
     canned_reply = forms.ModelChoiceField(
         label=_("Canned answer"),
         queryset=None,
@@ -256,7 +272,9 @@ class FieldsForm(VersionForm):
     criticality = forms.ChoiceField(label=_("Criticality"), choices=Ticket.Criticality.choices)
     asset = forms.ModelChoiceField(label=_("Equipment"), queryset=None, required=False)
     project = forms.ModelChoiceField(label=_("Project"), queryset=None, required=False)
-    followers = _PeopleChoice(label=_("Followers"), queryset=None, required=False)
+    followers = _PeopleChoice(
+        label=_("Followers"), queryset=None, required=False, widget=PickerSelectMultiple()
+    )
 
     def __init__(self, *args, ticket: Ticket, **kwargs):
         super().__init__(*args, **kwargs)
@@ -269,6 +287,9 @@ class FieldsForm(VersionForm):
             organization_id=org, is_active=True
         )
         # Followers: staff, and the people of the ticket's organization.
+        self.fields[
+            "followers"
+        ].widget.url = f"{reverse('accounts:pick-people')}?staff=1&organization={org or 0}"
         self.fields["followers"].queryset = (
             roles.users_with_role(Role.Code.AGENT, Role.Code.ADMIN, Role.Code.SALES)
             | User.objects.filter(organization_id=org, is_active=True)
@@ -276,7 +297,12 @@ class FieldsForm(VersionForm):
 
 
 class AssignForm(VersionForm):
-    assignees = _PeopleChoice(label=_("Assignees"), queryset=None, required=False)
+    assignees = _PeopleChoice(
+        label=_("Assignees"),
+        queryset=None,
+        required=False,
+        widget=PickerSelectMultiple(reverse_lazy("accounts:pick-agents")),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,8 +2,8 @@
 
 from django import template
 
+from core.text import split_quoted
 from intake import selectors
-from intake.quotes import split_quoted
 
 register = template.Library()
 

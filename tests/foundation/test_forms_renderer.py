@@ -1,15 +1,32 @@
-"""The form renderer writes selects, field groups and labels in Python: exactly what the
-templates would write."""
+"""Forms render from the project's templates (templates/jinja2/django/forms/, by the jinja2
+engine): no markup in Python."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 from django import forms
+from django.conf import settings
 from django.forms.renderers import TemplatesSetting
+from django.template import Context, Engine, engines
+from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy, override
 
-from helpdesk.forms_renderer import FormRenderer, render_input, render_select, render_textarea
+# templates/django/forms/widgets/select.html as it was, a Django template with one include per
+# option (Django's select_option.html with the project's attrs.html, ATTRS): the select is now
+# a Jinja2 template that writes the option itself.
+SELECT_WITH_INCLUDES = """<select name="{{ widget.name }}" class="form-select{% if widget.attrs.class %} {{ widget.attrs.class }}{% endif %}"{% include "django/forms/widgets/attrs.html" %}>{% for group_name, group_choices, group_index in widget.optgroups %}{% if group_name %}
+  <optgroup label="{{ group_name }}">{% endif %}{% for option in group_choices %}
+  <option value="{{ option.value|stringformat:'s' }}"{% include "django/forms/widgets/attrs.html" with widget=option %}>{{ option.label }}</option>
+{% endfor %}{% if group_name %}
+  </optgroup>{% endif %}{% endfor %}
+</select>"""  # noqa: E501
+ATTRS = """{% for name, value in widget.attrs.items %}{% if name != "class" and value is not False %} {{ name }}{% if value is not True %}="{{ value|stringformat:'s' }}"{% endif %}{% endif %}{% endfor %}
+"""  # noqa: E501
+FORMER_ENGINE = Engine(
+    loaders=[("django.template.loaders.locmem.Loader", {"django/forms/widgets/attrs.html": ATTRS})]
+)
 
 
 class Sample(forms.Form):
@@ -28,80 +45,53 @@ class Sample(forms.Form):
     )
     when = forms.ChoiceField(choices=[("d", datetime.date(2026, 3, 1))])
     text = forms.CharField(label="Title <b>", max_length=5, help_text="Short <em>help</em>.")
-    optional = forms.CharField(required=False, label="", widget=forms.Textarea)
-    agree = forms.BooleanField(label=gettext_lazy("Yes"), help_text="Tick it.")
-    kind = forms.ChoiceField(choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect)
-    tags = forms.MultipleChoiceField(
-        choices=[("a", "A"), ("b", "B")], widget=forms.CheckboxSelectMultiple, required=False
-    )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    upload = forms.FileField(required=False, label="File?")
-    no_id = forms.CharField(required=False, widget=forms.TextInput(attrs={"id": ""}))
-    email = forms.EmailField(required=False, widget=forms.EmailInput(attrs={"class": "wide"}))
-    count = forms.IntegerField(required=False, initial=3, widget=forms.NumberInput)
-    secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=True))
-    notes = forms.CharField(
-        required=False, initial=mark_safe('<b>kept</b> & "quoted"'), widget=forms.Textarea
-    )
-    day = forms.DateField(required=False, initial=datetime.date(2026, 3, 1))
+    notes = forms.CharField(required=False, widget=forms.Textarea)
 
-    def clean(self):
-        raise forms.ValidationError("Whole form <wrong>.")
+
+class WithIncludes(TemplatesSetting):
+    def render(self, template_name, context, request=None):
+        if template_name == "django/forms/widgets/select.html":
+            template = FORMER_ENGINE.from_string(SELECT_WITH_INCLUDES)
+            return template.render(Context(context)).strip()
+        return super().render(template_name, context, request)
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-@pytest.mark.parametrize(
-    "data",
-    [
-        None,
-        {
-            "plain": "b",
-            "grouped": "y",
-            "many": ["1", "3"],
-            "text": "far too long",
-            "kind": "z",
-            "email": 'a"b <c>',
-            "count": "x&y",
-            "secret": "<p>",
-            "optional": "line 1\n<script>alert(1)</script>",
-            "day": "2026-13-45",
-        },
-        {"plain": "a", "grouped": "x", "text": "ok", "agree": "on", "kind": "a", "tags": ["b"]},
-    ],
-)
-@pytest.mark.parametrize("auto_id", ["id_%s", False])
-def test_fields_render_as_the_templates_do(language, data, auto_id):
+@pytest.mark.parametrize("data", [None, {"plain": "b", "grouped": "y", "many": ["1", "3"]}])
+def test_selects_write_their_options_as_the_option_template_did(language, data):
     with override(language):
-        fast = Sample(data, renderer=FormRenderer(), auto_id=auto_id)
-        slow = Sample(data, renderer=TemplatesSetting(), auto_id=auto_id)
-        assert fast.is_bound is (data is not None)
-        for name in fast.fields:
-            assert str(fast[name]) == str(slow[name])
-            assert fast[name].as_field_group() == slow[name].as_field_group()
-            assert fast[name].label_tag() == slow[name].label_tag()
-            assert fast[name].legend_tag(attrs={"class": "x"}) == slow[name].legend_tag(
-                attrs={"class": "x"}
-            )
-        assert str(fast) == str(slow)
+        form, former = Sample(data), Sample(data, renderer=WithIncludes())
+        for name in ("plain", "grouped", "many", "when"):
+            assert str(form[name]) == str(former[name])
+            assert "<option" in str(form[name])
 
 
-def test_other_option_templates_are_left_to_the_templates():
-    widget = forms.Select(choices=[("a", "A")]).get_context("x", "a", {})["widget"]
-    widget["optgroups"][0][1][0]["template_name"] = "custom_option.html"
-    assert render_select(widget) is None
+def test_fields_render_from_the_project_templates_with_values_escaped():
+    form = Sample({"text": 'far "too" <long>', "notes": "<script>alert(1)</script>"})
+    assert not form.is_valid()
+    group = form["text"].as_field_group()
+    assert group.startswith('<div class="mb-3"><label class="form-label" for="id_text">')
+    assert "Title &lt;b&gt;" in group and 'value="far &quot;too&quot; &lt;long&gt;"' in group
+    assert '<ul class="errorlist" id="id_text_error">' in group
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;</textarea>" in str(form["notes"])
+    assert '<option value="b"\n>&quot;quoted&quot; &lt;b&gt;</option>' in str(form["plain"])
 
 
-def test_inputs_and_textareas_are_written_here_not_by_the_templates():
-    """The comparison above holds either way; these are the ones the fast path must take."""
-    for widget in (
-        forms.TextInput(),
-        forms.HiddenInput(),
-        forms.EmailInput(),
-        forms.CheckboxInput(),
-    ):
-        assert render_input(widget.get_context("x", "v", {})["widget"]).startswith("<input ")
-    textarea = forms.Textarea().get_context("x", "<b>", {})["widget"]
-    assert render_textarea(textarea).endswith(">\n&lt;b&gt;</textarea>")
-    odd = forms.TextInput().get_context("x", None, {})["widget"]
-    odd["value"] = ("a", "b")  # not text: the template decides how it is written
-    assert render_input(odd) is None
+def test_every_jinja_fragment_compiles():
+    names = [
+        str(path.relative_to(settings.BASE_DIR / "templates"))
+        for path in Path(settings.BASE_DIR / "templates").rglob("*.jinja")
+    ]
+    assert names
+    for name in names:
+        engines["jinja2"].get_template(name)
+
+
+def test_the_forms_renderer_writes_no_markup_only_chooses_the_jinja2_engine():
+    renderer = import_string(settings.FORM_RENDERER)
+    assert issubclass(renderer, TemplatesSetting)
+    assert renderer.render is TemplatesSetting.render
+    assert set(vars(renderer)) <= {"__module__", "__qualname__", "__doc__", "get_template"}
+    select = renderer().get_template("django/forms/widgets/select.html")
+    assert select.backend is engines["jinja2"]
+    assert Path(select.origin.name).is_relative_to(settings.BASE_DIR / "templates" / "jinja2")

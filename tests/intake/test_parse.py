@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from core.text import split_quoted
 from intake.loops import is_auto_generated
 from intake.parse import UnparseableMessage, parse_message, ticket_number_from_subject
-from intake.quotes import split_quoted
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "mail"
 

@@ -525,7 +525,7 @@ EVENT_TEMPLATE = """{% load i18n tickets intake %}
   {% endif %}
   {% if event.body and event.data.via == "email" %}{% with parts=event.body|email_parts %}
   <div class="timeline-body markdown">{{ parts.0|markdown }}</div>
-  {% if parts.1 %}<details class="quoted-history small"><summary>{% translate "Show quoted text" %}</summary><pre class="text-body-secondary mb-0" style="white-space: pre-wrap">{{ parts.1 }}</pre></details>{% endif %}
+  {% if parts.1 %}<details class="quoted-history small"><summary>{% translate "Show quoted text" %}</summary><pre class="text-body-secondary mb-0">{{ parts.1 }}</pre></details>{% endif %}
   {% endwith %}{% elif event.body %}<div class="timeline-body markdown">{{ event.body|markdown }}</div>{% endif %}
   {% include "tickets/_attachments.html" with files=event.attachments.all %}
 </li>

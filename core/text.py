@@ -1,4 +1,5 @@
-"""Fold quoted history and signatures below a reply, for display only (the full text is kept)."""
+"""Pure text helpers shared by the apps: quoted history and signatures folded below a reply, for
+display only (the full text is kept)."""
 
 from __future__ import annotations
 
