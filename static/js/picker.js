@@ -49,6 +49,11 @@
       p.search.value = label;
     }
     p.select.dispatchEvent(new Event("change", { bubbles: true }));
+    if (!p.select.multiple) {
+      // A late answer to what was typed before the choice must not reopen the list.
+      p.picker.dataset.settled = "1";
+      htmx.trigger(p.search, "htmx:abort");
+    }
     close(p);
     // Several may be chosen: back to the box for the next one (its focus lists them again).
     if (p.select.multiple) p.search.focus();
@@ -79,6 +84,7 @@
   document.addEventListener("input", (event) => {
     if (!event.target.matches(".picker-search")) return;
     const p = parts(event.target);
+    delete p.picker.dataset.settled;
     // Emptying a single picker's box clears its choice.
     if (!p.select.multiple && event.target.value.trim() === "") p.select.replaceChildren();
   });
@@ -110,6 +116,11 @@
     if (event.detail.elt.matches(".picker-search")) {
       event.detail.parameters.q = event.detail.elt.value;
     }
+  });
+
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    if (!event.target.matches(".picker-options")) return;
+    if (event.target.closest(".picker").dataset.settled) event.detail.shouldSwap = false;
   });
 
   document.addEventListener("htmx:afterSwap", (event) => {
