@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import roles
 from core.access import require
+from core.files import file_response
 
 from . import access, selectors, services, workflow
 from .errors import ChangeRequestError
@@ -303,14 +304,7 @@ def download(request, number, pk):
     else:
         fieldfile, content_type = attachment.file, attachment.content_type
         inline, filename = attachment.opens_inline, attachment.filename
-    response = FileResponse(
-        fieldfile.open("rb"),
-        as_attachment=not inline,
-        filename=filename,
-        content_type=content_type if inline else "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_response(fieldfile, filename=filename, content_type=content_type, inline=inline)
 
 
 @require_POST

@@ -174,6 +174,24 @@ def test_wrong_dates_keep_the_input_and_change_nothing(build, login, admin, deve
     assert not cr.tasks.exists()
 
 
+def test_a_hostile_file_name_downloads_under_a_safe_name(build, login, client_admin_a):
+    cr = build.draft()
+    client = login(client_admin_a)
+    upload = SimpleUploadedFile("../../<b>x</b> évil.pdf", b"%PDF-1.4")
+    assert (
+        client.post(reverse("cdc:upload", args=[cr.number, "client"]), {"file": upload}).status_code
+        == 302
+    )
+    attachment = cr.attachments.get()
+    download = client.get(reverse("cdc:download", args=[cr.number, attachment.pk]))
+    disposition = download["Content-Disposition"]
+    assert disposition.startswith("inline")
+    assert "<" not in disposition and ".." not in disposition and "/" not in disposition
+    assert "\n" not in disposition and "\r" not in disposition
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in download["Content-Security-Policy"]
+
+
 def test_the_whole_journey_through_the_pages(
     build,
     login,
