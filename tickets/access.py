@@ -22,7 +22,7 @@ from django.shortcuts import get_object_or_404
 from accounts import roles
 from accounts.models import User
 
-from . import reference, workflow
+from . import caching, workflow
 from .models import Attachment, Event, SavedFilter, Ticket
 from .workflow import StatusRole
 
@@ -94,7 +94,7 @@ def get_visible_ticket_or_404(user, number) -> Ticket:
         )
     except (Ticket.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    reference.attach([ticket])
+    caching.attach_reference([ticket])
     links = [name for name in _OFTEN_EMPTY_LINKS if getattr(ticket, f"{name}_id")]
     # Assignees: read when the ticket has any, known to be none otherwise (no query).
     links.append(

@@ -17,7 +17,7 @@ from accounts import roles
 from accounts.models import Organization, Role
 from accounts.selectors import organization_names
 
-from . import access, reference, search
+from . import access, caching, search
 from .forms import show_reference_rows
 from .models import FINAL_CATEGORIES, Component, Priority, Status, Ticket, TicketType
 
@@ -163,7 +163,7 @@ class TicketFilter(django_filters.FilterSet):
             form = super().form
             # The options shown come from the cached reference data rather than a query a
             # page; a chosen value is still checked against the table (the field's queryset).
-            data = reference.get()
+            data = caching.reference()
             for name, table in REFERENCE_FILTERS.items():
                 if name in form.fields:
                     show_reference_rows(form.fields[name], getattr(data, table).values())
@@ -233,12 +233,12 @@ class TicketFilter(django_filters.FilterSet):
         )
 
 
-# Filters on reference tables -> the tickets.reference table holding their rows.
+# Filters on reference tables -> the reference copy (tickets.caching) holding their rows.
 REFERENCE_FILTERS = {"status": "statuses", "priority": "priorities", "type": "types"}
 
 
 def _status_ids(categories) -> list[int]:
-    return reference.get().status_ids(categories)
+    return caching.reference().status_ids(categories)
 
 
 def access_organizations(user):

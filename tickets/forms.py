@@ -12,7 +12,7 @@ from accounts.forms import PickerSelect, PickerSelectMultiple
 from accounts.models import Role, User
 from core.files import validate_upload
 
-from . import access, reference
+from . import access, caching
 from .models import (
     Asset,
     CannedReply,
@@ -77,7 +77,7 @@ def active(model):
 
 
 def show_reference_rows(field, rows) -> None:
-    """Offer rows (tickets.reference, cached) as the options of a model choice field, instead
+    """Offer rows (tickets.caching reference copy) as the options of a model choice field, instead
     of querying its queryset each time the form is shown; a posted value is still checked
     against the queryset."""
     empty = [] if getattr(field, "empty_label", None) is None else [("", field.empty_label)]
@@ -85,7 +85,7 @@ def show_reference_rows(field, rows) -> None:
 
 
 def _active_reference(table: str) -> list:
-    data = reference.get()
+    data = caching.reference()
     return data.active(getattr(data, table))
 
 

@@ -12,7 +12,7 @@
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
-from . import reference
+from . import caching
 from .models import Ticket
 
 CAP = 10_000
@@ -68,7 +68,7 @@ def rows_by_ids(queryset, ids: list) -> list:
     columns and prefetches but filtered on the ids only (the ids come from the visible,
     filtered query): a query the planner reads in a blink, where joins plus filters plus a
     sort take it many milliseconds to plan. Tickets get their status, priority and type from
-    tickets.reference (cached) rather than from three more joins."""
+    tickets.caching (the reference copy) rather than from three more joins."""
     rows = queryset.model._default_manager.filter(pk__in=ids)
     rows.query.select_related = queryset.query.select_related
     rows.query.deferred_loading = queryset.query.deferred_loading
@@ -76,5 +76,5 @@ def rows_by_ids(queryset, ids: list) -> list:
     by_id = {row.pk: row for row in rows} if ids else {}
     found = [by_id[pk] for pk in ids if pk in by_id]
     if queryset.model is Ticket:
-        reference.attach(found)
+        caching.attach_reference(found)
     return found

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from core.access import require
 from core.files import file_response
 
-from .. import access, reference, selectors, services, sla
+from .. import access, caching, selectors, services, sla
 from ..forms import (
     AssignForm,
     EditForm,
@@ -54,7 +54,7 @@ def detail_context(request, ticket, **forms):
         "assignees": assignees,
         "followers": followers,
         "can": can,
-        "sla": sla.sla_state(ticket, reference.get().calendar),
+        "sla": sla.sla_state(ticket, caching.reference().calendar),
         "development_tickets": list(ticket.development_tickets.only("number", "title"))
         if can["internal"]
         else [],
@@ -65,7 +65,7 @@ def detail_context(request, ticket, **forms):
         if can["internal"]:
             context["canned_replies"] = [
                 (c, services.fill_canned_reply(c, ticket=ticket, agent=user))
-                for c in reference.get().canned_replies
+                for c in caching.reference().canned_replies
             ]
     if can["status"]:
         context["status_form"] = StatusForm(initial={**initial, "status": ticket.status_id})
