@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.forms import PickerSelect, PickerSelectMultiple
 from accounts.models import Role, User
-from core.files import validate_upload
+from core.files import max_upload_bytes, validate_upload
 
 from . import access, caching
 from .models import (
@@ -195,8 +195,6 @@ class TicketCreateForm(forms.Form):
 
 
 def _max_mb():
-    from core.files import max_upload_bytes
-
     return max_upload_bytes() // (1024 * 1024)
 
 
