@@ -1,9 +1,21 @@
-"""Pure text helpers shared by the apps: quoted history and signatures folded below a reply, for
-display only (the full text is kept)."""
+"""Pure text helpers shared by the apps: text made storable, and quoted history and signatures
+folded below a reply, for display only (the full text is kept)."""
 
 from __future__ import annotations
 
 import re
+
+# What no database text column takes: NUL (PostgreSQL refuses it) and lone surrogates (not
+# encodable in UTF-8; Python's decoders make them from broken bytes).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value: str) -> str:
+    """value without NUL characters, lone surrogates replaced by U+FFFD."""
+    if not _UNSTORABLE.search(value):
+        return value
+    return _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", value)
+
 
 # Lines that start a quoted block: everything from here on is history.
 _MARKERS = [

@@ -13,6 +13,7 @@ from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from core.files import original_filename
 from core.html import html_to_text, sanitize_html
+from core.text import storable
 
 from .loops import is_auto_generated
 
@@ -70,12 +71,13 @@ def _safe_header(msg: Message, name: str) -> str:
         value = msg.get(name)
         if value is None:
             return ""
-        return str(value)
+        return storable(str(value))
     except Exception:
         raw = msg._headers  # type: ignore[attr-defined]
         for key, val in raw:
             if key.lower() == name.lower():
-                return str(val).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                value = str(val).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                return storable(value)
         return ""
 
 
@@ -90,7 +92,7 @@ def _ids(value: str) -> list[str]:
 
 def _addresses(msg: Message, name: str) -> list[str]:
     try:
-        values = [str(v) for v in (msg.get_all(name) or [])]
+        values = [storable(str(v)) for v in (msg.get_all(name) or [])]
     except Exception:
         values = [_safe_header(msg, name)]
     return [addr.lower() for _, addr in getaddresses(values) if "@" in addr]
@@ -105,10 +107,10 @@ def _decode_part(part: Message) -> str:
     charset = part.get_content_charset() or "utf-8"
     for candidate in (charset, "utf-8", "cp1252"):
         try:
-            return payload.decode(candidate)
+            return storable(payload.decode(candidate))
         except (LookupError, UnicodeDecodeError):
             continue
-    return payload.decode("latin-1")
+    return storable(payload.decode("latin-1"))
 
 
 def parse_message(

@@ -297,3 +297,25 @@ def test_only_admins_retry_quarantine(client_a, agent):
     ingest_message(b"")
     with pytest.raises(PermissionDenied):
         retry_message(actor=agent, record=InboundMessage.objects.get())
+
+
+def test_nul_characters_are_dropped_and_the_message_becomes_a_ticket(client_a):
+    """An encoded NUL (subject, sender name, body) is refused by PostgreSQL's text columns: it is
+    dropped, so the message is stored like any other instead of failing at every poll."""
+    raw = raw_message(
+        sender="=?utf-8?b?Q2hsb8OpAA==?= <client@alpha.test>",
+        subject="=?utf-8?b?AA==?= Imprimante =?utf-8?b?AGJsb3F1w6llAA==?=",
+        body="Elle\x00 ne marche plus.",
+    )
+    result = ingest_message(raw)
+    assert result.outcome == "created"
+    ticket = Ticket.objects.get(number=result.ticket_number)
+    assert ticket.title == "Imprimante bloquée"
+    assert ticket.description == "Elle ne marche plus."
+    assert ticket.requester == client_a
+
+
+def test_a_subject_that_is_only_a_nul_still_gives_a_ticket(client_a):
+    result = ingest_message(raw_message(subject="=?utf-8?b?AA==?="))
+    assert result.outcome == "created"
+    assert "\x00" not in Ticket.objects.get(number=result.ticket_number).title
