@@ -11,6 +11,8 @@ from pathlib import Path
 from celery import shared_task
 from django.core.files.base import ContentFile
 
+from core.files import safe_filename
+
 from .models import Attachment, HistoryEntry
 from .notifications import send_step_email
 
@@ -50,7 +52,7 @@ def convert_preview(attachment_id: int) -> bool:
     if binary is None:
         return False
     with tempfile.TemporaryDirectory() as tmp:
-        source = Path(tmp) / Path(attachment.filename).name
+        source = Path(tmp) / safe_filename(attachment.filename)
         with attachment.file.open("rb") as fh:
             source.write_bytes(fh.read())
         try:

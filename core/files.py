@@ -68,12 +68,14 @@ def max_upload_bytes() -> int:
 
 
 def original_filename(name: str | None, default: str = "attachment") -> str:
-    """The name as its sender wrote it, for display: without path parts or control characters,
-    capped in length with its extension kept."""
+    """The name as its sender wrote it, for display and downloads: without path parts, control
+    characters or markup and header characters, capped in length with its extension kept."""
     name = unicodedata.normalize("NFC", str(name or ""))
     name = re.split(r"[\\/]", name)[-1]
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip().strip(".")
-    name = name.replace(":", "_")
+    # Characters that mean something in markup, headers or a Windows path become "_";
+    # letters of every script stay ("Ведомости.pdf" keeps its name).
+    name = re.sub(r'[<>:"=|?*]', "_", name)
     if not name:
         return default
     if len(name) > MAX_FILENAME_LENGTH:
@@ -131,7 +133,7 @@ def _read_head(uploaded_file, n: int = 8192) -> bytes:
 
 def validate_upload(uploaded_file) -> UploadInfo:
     """Check an uploaded file; raise ValidationError with a message for the person."""
-    filename = safe_filename(getattr(uploaded_file, "name", "") or "")
+    filename = original_filename(getattr(uploaded_file, "name", "") or "", default="file")
     size = uploaded_file.size
     limit = max_upload_bytes()
     if size > limit:
@@ -206,9 +208,10 @@ def make_thumbnail(source, *, size: tuple[int, int] = THUMBNAIL_SIZE) -> Content
 
 
 def file_response(fieldfile, *, filename: str, content_type: str, inline: bool) -> FileResponse:
-    """Stream a stored file: safe name, nosniff, inline only for images and PDF."""
+    """Stream a stored file under its original name (Django writes it as RFC 6266 asks: filename*
+    for non-ASCII), nosniff, inline only for images and PDF."""
     inline = inline and content_type in INLINE_TYPES
-    name = safe_filename(filename)
+    name = original_filename(filename, default="file")
     if content_type not in INLINE_TYPES and content_type.startswith(("text/html", "image/svg")):
         content_type = "application/octet-stream"
     fieldfile.open("rb")
@@ -224,7 +227,7 @@ def store_file(row, content, info: UploadInfo, *, thumbnail: bool = False) -> No
     """The one way a file reaches storage: content (an upload or a copy, already checked by
     validate_upload) goes into row.file under its safe name, an image also gets row.thumbnail
     when the row has one, and the row is saved."""
-    row.file.save(info.filename, content, save=False)
+    row.file.save(safe_filename(info.filename), content, save=False)
     if thumbnail and info.is_image:
         thumb = make_thumbnail(content)
         if thumb is not None:

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from accounts.models import Role
 from intake.models import InboundMessage, Mailbox
@@ -319,3 +320,31 @@ def test_a_subject_that_is_only_a_nul_still_gives_a_ticket(client_a):
     result = ingest_message(raw_message(subject="=?utf-8?b?AA==?="))
     assert result.outcome == "created"
     assert "\x00" not in Ticket.objects.get(number=result.ticket_number).title
+
+
+def test_non_ascii_attachment_names_are_kept_whole(client_a, login, agent):
+    """RFC 2231 (Cyrillic) and RFC 2047 (Polish) names stay as the sender wrote them: on the
+    ticket and in the download's header (filename*), the stored file under an ASCII name."""
+    head = (
+        "From: client@alpha.test\r\nTo: support@helpdesk.test\r\nSubject: Pliki\r\n"
+        "Message-ID: <names@client.test>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+    )
+    parts = (
+        "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nDwa pliki.\r\n"
+        "--b\r\nContent-Type: application/pdf\r\n"
+        "Content-Disposition: attachment;\r\n"
+        " filename*=utf-8''%D0%92%D0%B5%D0%B4%D0%BE%D0%BC%D0%BE%D1%81%D1%82%D0%B8.pdf\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n"
+        "--b\r\nContent-Type: application/pdf\r\n"
+        'Content-Disposition: attachment; filename="=?utf-8?q?Za=C5=BC=C3=B3=C5=82=C4=87.pdf?="\r\n'
+        "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--b--\r\n"
+    )
+    result = ingest_message((head + parts).encode())
+    assert result.outcome == "created"
+    ticket = Ticket.objects.get(number=result.ticket_number)
+    assert {a.filename for a in ticket.attachments.all()} == {"Ведомости.pdf", "Zażółć.pdf"}
+    stored = ticket.attachments.get(filename="Ведомости.pdf")
+    assert stored.file.name.isascii()
+    response = login(agent).get(reverse("tickets:attachment", args=[ticket.number, stored.pk]))
+    assert "filename*=utf-8''%D0%92%D0%B5%D0%B4" in response["Content-Disposition"]
