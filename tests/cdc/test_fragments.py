@@ -16,6 +16,7 @@ MATRIX = {
     "client_a": (200, False),
     "agent": (200, False),
     "sales": (200, False),
+    "reseller": (200, False),
     "client_b": (404, False),
 }
 
