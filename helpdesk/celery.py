@@ -38,4 +38,9 @@ app.conf.beat_schedule = {
     "notifications-send-due": {"task": "notifications.tasks.send_due", "schedule": 60.0},
     # Email in: poll the mailboxes whose interval elapsed.
     "intake-poll-mailboxes": {"task": "intake.tasks.poll_due_mailboxes", "schedule": 60.0},
+    # Email in: originals (.eml) past INTAKE_RAW_RETENTION_DAYS.
+    "intake-purge-originals": {
+        "task": "intake.tasks.purge_old_originals",
+        "schedule": crontab(minute=41, hour=3),
+    },
 }

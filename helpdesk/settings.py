@@ -286,6 +286,12 @@ INTAKE_AUTO_REPLY_WINDOW_MINUTES = env.int("INTAKE_AUTO_REPLY_WINDOW_MINUTES", d
 INTAKE_ALERT_AFTER_FAILURES = env.int("INTAKE_ALERT_AFTER_FAILURES", default=3)
 INTAKE_MAX_MESSAGE_MB = env.int("INTAKE_MAX_MESSAGE_MB", default=60)
 INTAKE_POLL_LEASE_SECONDS = env.int("INTAKE_POLL_LEASE_SECONDS", default=120)
+# Sender trust (intake/trust.py): the authserv-ids whose Authentication-Results vouch for
+# senders, for ingest_email and every mailbox that names none of its own.
+INTAKE_TRUSTED_AUTHSERV_IDS = env.list("INTAKE_TRUSTED_AUTHSERV_IDS", default=[])
+# Days the original of a handled message (.eml) is kept; 0 keeps it for ever. Quarantined and
+# flagged messages keep theirs until someone handles them.
+INTAKE_RAW_RETENTION_DAYS = env.int("INTAKE_RAW_RETENTION_DAYS", default=365)
 # Public address of the site, for links in emails.
 HELPDESK_BASE_URL = env.str("HELPDESK_BASE_URL", default="http://127.0.0.1:8000")
 

@@ -47,3 +47,24 @@ def can_create_contact(user) -> bool:
     """Attaching an unidentified ticket may create the sender's client account: admins and
     agents (accounts.access)."""
     return can_review_unidentified(user) and accounts_access.can_create_contact(user)
+
+
+def identity_needs_authentication(user) -> bool:
+    """Mail speaks as staff only when authenticated by DKIM/SPF/DMARC, never on a reply token
+    alone (intake.trust)."""
+    return roles.is_staff_member(user)
+
+
+def can_manage_ignored(user) -> bool:
+    """Ignored messages (automatic mail, lists, bounces) may hold anything: admins."""
+    return roles.is_admin(user)
+
+
+def can_download_original(user, record) -> bool:
+    """The original .eml of a message that became a ticket event: staff who see its ticket
+    (it holds every header and part the ticket page does not show); admins always."""
+    if roles.is_admin(user):
+        return True
+    if record.ticket is None or not roles.is_staff_member(user):
+        return False
+    return ticket_access.sees_internal(user) and ticket_access.can_view(user, record.ticket)

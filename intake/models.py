@@ -45,6 +45,21 @@ class Mailbox(models.Model):
         blank=True,
     )
     is_active = models.BooleanField(_("active"), default=True)
+    trusted_authserv_ids = models.CharField(
+        _("trusted authentication servers"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "The authserv-id your mail server writes in its Authentication-Results headers "
+            "(e.g. mx.example.com), comma-separated. Its SPF, DKIM and DMARC results vouch for "
+            "senders; the server must remove such headers that arrive from outside."
+        ),
+    )
+    verify_dkim = models.BooleanField(
+        _("verify DKIM signatures"),
+        default=False,
+        help_text=_("The helpdesk checks DKIM signatures itself (DNS lookups at each message)."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     last_poll_at = models.DateTimeField(_("last poll"), null=True, blank=True)
     last_poll_status = models.CharField(
@@ -66,6 +81,9 @@ class Mailbox(models.Model):
     def __repr__(self):  # never the password
         return f"<Mailbox {self.pk} {self.username}@{self.host}:{self.port}>"
 
+    def trusted_ids(self) -> list[str]:
+        return [p.strip().lower() for p in self.trusted_authserv_ids.split(",") if p.strip()]
+
     def is_due(self, now: dt.datetime) -> bool:
         if not self.is_active:
             return False
@@ -86,7 +104,23 @@ class InboundMessage(models.Model):
         FLAGGED = "flagged", _("Flagged for review")
         DISCARDED = "discarded", _("Discarded")
 
-    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    class Category(models.TextChoices):
+        """Why a message was ignored or flagged (the review pages filter on it)."""
+
+        AUTO_REPLY = "auto_reply", _("Automatic reply")
+        BOUNCE = "bounce", _("Delivery failure")
+        LIST = "list", _("Mailing list or bulk mail")
+        OWN_ADDRESS = "own_address", _("Sent by the helpdesk")
+        UNVERIFIED = "unverified", _("Unverified sender")
+        UNKNOWN_SENDER = "unknown_sender", _("Unknown sender")
+        NOT_ALLOWED = "not_allowed", _("Sender may not reply")
+
+    # Not unique: mail software reuses Message-IDs; the identity is content_hash.
+    message_id = models.CharField(_("Message-ID"), max_length=255, db_index=True)
+    # SHA-256 of the message with line endings normalised and trace headers (Received,
+    # Delivered-To, Authentication-Results...) left out: the same mail read over IMAP or
+    # from a file, or delivered to two of our mailboxes, has one identity.
+    content_hash = models.CharField(_("content hash"), max_length=64, unique=True)
     mailbox = models.ForeignKey(
         Mailbox,
         verbose_name=_("mailbox"),
@@ -100,7 +134,10 @@ class InboundMessage(models.Model):
     sent_at = models.DateTimeField(_("date"), null=True, blank=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # What vouched (or did not) for the sender: method, Authentication-Results read, DKIM.
+    evidence = models.JSONField(_("sender evidence"), default=dict, blank=True)
     ticket = models.ForeignKey(
         "tickets.Ticket",
         verbose_name=_("ticket"),
@@ -113,8 +150,11 @@ class InboundMessage(models.Model):
         "tickets.Event", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     size = models.PositiveBigIntegerField(_("size"), default=0)
-    # Kept for quarantined, flagged and ignored messages and when a part could not be stored.
-    raw = models.BinaryField(_("raw message"), null=True, blank=True, editable=False)
+    # The message as received, for every message (file storage, never a public URL); dropped
+    # after settings.INTAKE_RAW_RETENTION_DAYS once handled.
+    raw_file = models.FileField(
+        _("original message"), upload_to="inbound/", max_length=255, blank=True, editable=False
+    )
     handled_by = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -129,7 +169,21 @@ class InboundMessage(models.Model):
             models.Index(fields=["outcome", "-received_at"], name="inbound_outcome_idx"),
             # Automatic-reply rate limit: one sender's recent messages.
             models.Index(fields=["sender", "received_at"], name="inbound_sender_idx"),
+            # Ignored-messages page filtered by category.
+            models.Index(
+                fields=["outcome", "category", "-received_at"], name="inbound_category_idx"
+            ),
         ]
 
     def __str__(self):
         return f"{self.message_id} {self.outcome}"
+
+    def read_raw(self) -> bytes:
+        """The original bytes, or b"" once the retention period dropped them."""
+        if not self.raw_file:
+            return b""
+        try:
+            with self.raw_file.open("rb") as handle:
+                return handle.read()
+        except OSError:
+            return b""

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes, policy
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+
+from django.utils.translation import gettext as _
 
 from core.files import original_filename
 from core.html import html_to_text, sanitize_html
 from core.text import storable
 
-from .loops import is_auto_generated
+from .identity import content_hash
+from .loops import Verdict, is_auto_generated
 
 logger = logging.getLogger(__name__)
 
@@ -54,10 +57,15 @@ class ParsedMessage:
     text: str
     html: str
     attachments: list[ParsedAttachment] = field(default_factory=list)
-    skipped_parts: list[tuple[str, str]] = field(default_factory=list)
+    skipped_parts: list[tuple[str, int, str]] = field(default_factory=list)  # name, size, why
     ticket_number: int | None = None
-    auto_generated: str | None = None
+    auto_generated: Verdict | None = None
     synthetic_message_id: bool = False
+    # Authentication-Results header values, for intake.trust.
+    auth_results: list[str] = field(default_factory=list)
+    # How the body was read when the strict parser could not ("lenient parser", "guessed
+    # boundary"), for the event's data.
+    repaired: str = ""
 
 
 def ticket_number_from_subject(subject: str) -> int | None:
@@ -137,10 +145,13 @@ def _parse(raw: bytes, max_bytes: int, own: frozenset[str] | set[str]) -> Parsed
     msg = message_from_bytes(bytes(raw), policy=policy.default)
     if not msg.keys():
         raise UnparseableMessage("no headers")
+    body, repaired = _body_message(msg, bytes(raw))
     message_id = (_ids(_safe_header(msg, "Message-ID")) or [""])[0]
     synthetic = not message_id
     if synthetic:
-        message_id = f"<sha256-{hashlib.sha256(raw).hexdigest()}@intake.invalid>"
+        # The content identity: the same message read over IMAP (CRLF) or from a file (LF)
+        # gets the same Message-ID.
+        message_id = f"<sha256-{content_hash(raw)}@intake.invalid>"
     in_reply_to = (_ids(_safe_header(msg, "In-Reply-To")) or [None])[0]
     subject = _fold(_safe_header(msg, "Subject"))
     from_name, from_address = parseaddr(_safe_header(msg, "From"))
@@ -156,18 +167,22 @@ def _parse(raw: bytes, max_bytes: int, own: frozenset[str] | set[str]) -> Parsed
     texts: list[str] = []
     htmls: list[str] = []
     attachments: list[ParsedAttachment] = []
-    skipped: list[tuple[str, str]] = []
-    for part in msg.walk():
+    skipped: list[tuple[str, int, str]] = []
+    for part in body.walk():
         if part.is_multipart():
             continue
         ctype = part.get_content_type()
         try:
             disposition = part.get_content_disposition()
-            filename = part.get_filename()
+            filename = _filename(part)
         except Exception:
             disposition, filename = None, None
         content_id = _safe_header(part, "Content-ID").strip().strip("<>") or None
         is_body = disposition != "attachment" and not filename
+        if is_body and ctype.startswith("multipart/"):
+            # A multipart whose parts could not be found: its text is the body, never a file.
+            texts.append(_decode_part(part))
+            continue
         if is_body and ctype == "text/plain":
             texts.append(_decode_part(part))
             continue
@@ -181,7 +196,9 @@ def _parse(raw: bytes, max_bytes: int, own: frozenset[str] | set[str]) -> Parsed
             payload = b"" if payload is None else str(payload).encode("utf-8", "replace")
         name = original_filename(filename, default=_default_name(ctype))
         if len(payload) > max_bytes:
-            skipped.append((name, f"too large: {len(payload)} bytes > {max_bytes}"))
+            limit = max_bytes // (1024 * 1024)
+            why = _("over the %(limit)s MB limit") % {"limit": limit}
+            skipped.append((name, len(payload), why))
             continue
         inline = disposition == "inline" or (content_id is not None and disposition is None)
         attachments.append(ParsedAttachment(name, ctype, payload, content_id, inline))
@@ -206,14 +223,66 @@ def _parse(raw: bytes, max_bytes: int, own: frozenset[str] | set[str]) -> Parsed
         ticket_number=ticket_number_from_subject(subject),
         auto_generated=_auto(msg, own),
         synthetic_message_id=synthetic,
+        auth_results=_all(msg, "Authentication-Results"),
+        repaired=repaired,
     )
 
 
-def _auto(msg: EmailMessage | Message, own: frozenset[str] | set[str]) -> str | None:
+def _all(msg: Message, name: str) -> list[str]:
+    try:
+        return [storable(str(v)) for v in msg.get_all(name) or []]
+    except Exception:
+        return []
+
+
+def _filename(part: Message) -> str | None:
+    name = part.get_filename()
+    if name is not None and part.policy is policy.compat32:
+        # compat32 collapses RFC 2231 but leaves RFC 2047 encoded words.
+        name = str(make_header(decode_header(name)))
+    return name
+
+
+def _broken_multipart(msg: Message) -> bool:
+    return any(
+        part.get_content_maintype() == "multipart" and not part.is_multipart()
+        for part in msg.walk()
+    )
+
+
+_BOUNDARY_LINE = re.compile(rb"^--([^\r\n]{1,200}?)(?:--)?\r?$", re.MULTILINE)
+
+
+def _body_message(msg: Message, raw: bytes) -> tuple[Message, str]:
+    """The message to read parts from: the strict parse, or, when it lost a multipart's
+    structure (an unquoted boundary, a missing one), the lenient parser's, or a parse with the
+    boundary read from the body's first delimiter line."""
+    if not _broken_multipart(msg):
+        return msg, ""
+    lenient = message_from_bytes(raw, policy=policy.compat32)
+    if lenient.is_multipart() and not _broken_multipart(lenient):
+        return lenient, "lenient parser"
+    head, sep, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
+    match = _BOUNDARY_LINE.search(body)
+    if sep and match:
+        boundary = match.group(1).strip()
+        fixed = re.sub(
+            rb"(?im)^(content-type:[ \t]*multipart/[\w.+-]+)[^\n]*(\n[ \t][^\n]*)*",
+            lambda m: m.group(1) + b'; boundary="' + boundary.replace(b'"', b"") + b'"',
+            head,
+            count=1,
+        )
+        guessed = message_from_bytes(fixed + b"\n\n" + body, policy=policy.compat32)
+        if guessed.is_multipart() and not _broken_multipart(guessed):
+            return guessed, "guessed boundary"
+    return msg, "no parts found"
+
+
+def _auto(msg: EmailMessage | Message, own: frozenset[str] | set[str]) -> Verdict | None:
     try:
         return is_auto_generated(msg, own)
     except Exception as exc:
-        return f"unreadable headers: {exc.__class__.__name__}"
+        return Verdict("auto_reply", f"unreadable headers: {exc.__class__.__name__}")
 
 
 def _default_name(ctype: str) -> str:

@@ -43,7 +43,6 @@ def flagged_messages(user) -> QuerySet[InboundMessage]:
     return (
         InboundMessage.objects.filter(outcome=InboundMessage.Outcome.FLAGGED)
         .select_related("ticket", "mailbox")
-        .defer("raw")
         .order_by("-received_at")
     )
 
@@ -54,9 +53,38 @@ def quarantined_messages(user) -> QuerySet[InboundMessage]:
     return (
         InboundMessage.objects.filter(outcome=InboundMessage.Outcome.QUARANTINED)
         .select_related("mailbox")
-        .defer("raw")
         .order_by("-received_at")
     )
+
+
+def ignored_messages(user, category: str = "") -> QuerySet[InboundMessage]:
+    if not access.can_manage_ignored(user):
+        return InboundMessage.objects.none()
+    qs = InboundMessage.objects.filter(outcome=InboundMessage.Outcome.IGNORED)
+    if category:
+        qs = qs.filter(category=category)
+    return qs.select_related("mailbox").order_by("-received_at")
+
+
+IGNORED_CATEGORIES = (
+    InboundMessage.Category.AUTO_REPLY,
+    InboundMessage.Category.BOUNCE,
+    InboundMessage.Category.LIST,
+    InboundMessage.Category.OWN_ADDRESS,
+)
+
+
+def original_of_event(user, event_pk: int) -> InboundMessage | None:
+    """The message a ticket event came from, when user may download its original."""
+    record = (
+        InboundMessage.objects.filter(event_id=event_pk)
+        .select_related("ticket")
+        .only("pk", "raw_file", "ticket", "event_id", "received_at")
+        .first()
+    )
+    if record is None or not access.can_download_original(user, record):
+        return None
+    return record
 
 
 def failing_mailboxes(user) -> list[Mailbox]:

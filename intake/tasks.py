@@ -16,3 +16,9 @@ def poll_due_mailboxes():
     for report in reports:
         logger.info("polled %s: %s %s", report.mailbox, report.counts, report.error)
     return [{"mailbox": r.mailbox, "counts": r.counts, "error": r.error} for r in reports]
+
+
+@shared_task
+def purge_old_originals():
+    """Drop the original bytes of handled messages older than the retention period."""
+    return services.purge_old_originals()

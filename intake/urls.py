@@ -19,4 +19,8 @@ urlpatterns = [
     path("quarantine/<int:pk>/raw/", views.quarantine_raw, name="quarantine-raw"),
     path("quarantine/<int:pk>/retry/", views.quarantine_retry, name="quarantine-retry"),
     path("quarantine/<int:pk>/discard/", views.quarantine_discard, name="quarantine-discard"),
+    path("ignored/", views.ignored, name="ignored"),
+    path("ignored/<int:pk>/raw/", views.ignored_raw, name="ignored-raw"),
+    path("ignored/<int:pk>/release/", views.ignored_release, name="ignored-release"),
+    path("original/<int:event_pk>/", views.event_original, name="event-original"),
 ]

@@ -1,5 +1,6 @@
-"""Intake pages under /mail/: mailboxes (admins), unidentified senders (admins, agents),
-quarantine (admins). Every view asks intake.access; a page the person's role does not have
+"""Intake pages under /mail/: mailboxes (admins), unidentified senders and flagged messages
+(admins, agents), quarantine and ignored messages (admins), the original of a ticket event
+(staff who see the ticket). Every view asks intake.access; a page the person's role does not have
 answers 404 (core.access.require(..., hidden=True))."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 from email import policy
 from email.parser import BytesHeaderParser
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -163,11 +165,8 @@ def quarantine(request):
     return render(request, "intake/quarantine.html", context)
 
 
-def _quarantined_or_404(user, pk, *, raw=False) -> InboundMessage:
-    qs = selectors.quarantined_messages(user)
-    if raw:
-        qs = qs.defer(None)
-    return get_object_or_404(qs, pk=pk)
+def _quarantined_or_404(user, pk) -> InboundMessage:
+    return get_object_or_404(selectors.quarantined_messages(user), pk=pk)
 
 
 HEADERS = ("From", "To", "Cc", "Subject", "Date", "Message-ID", "Content-Type")
@@ -175,8 +174,8 @@ HEADERS = ("From", "To", "Cc", "Subject", "Date", "Message-ID", "Content-Type")
 
 def quarantine_detail(request, pk):
     require(access.can_manage_quarantine(request.user), hidden=True)
-    record = _quarantined_or_404(request.user, pk, raw=True)
-    raw = bytes(record.raw or b"")
+    record = _quarantined_or_404(request.user, pk)
+    raw = record.read_raw()
     headers = []
     try:
         parsed = BytesHeaderParser(policy=policy.default).parsebytes(raw[: 256 * 1024])
@@ -193,19 +192,73 @@ def quarantine_detail(request, pk):
     return render(request, "intake/quarantine_detail.html", context)
 
 
-def quarantine_raw(request, pk):
-    require(access.can_manage_quarantine(request.user), hidden=True)
-    record = _quarantined_or_404(request.user, pk, raw=True)
-    response = HttpResponse(bytes(record.raw or b""), content_type="message/rfc822")
-    response["Content-Disposition"] = f'attachment; filename="quarantined-{record.pk}.eml"'
+def _original_response(record: InboundMessage, name: str) -> HttpResponse:
+    if not record.raw_file:
+        days = settings.INTAKE_RAW_RETENTION_DAYS
+        message = _("The original of this message is no longer kept (kept %(days)s days).")
+        return HttpResponse(message % {"days": days}, status=410, content_type="text/plain")
+    response = HttpResponse(record.read_raw(), content_type="message/rfc822")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{record.pk}.eml"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def quarantine_raw(request, pk):
+    require(access.can_manage_quarantine(request.user), hidden=True)
+    return _original_response(_quarantined_or_404(request.user, pk), "quarantined")
+
+
+def event_original(request, event_pk):
+    """The original message (.eml) of a ticket event that came by email: staff who see it."""
+    record = selectors.original_of_event(request.user, event_pk)
+    require(record is not None, hidden=True)
+    return _original_response(record, "message")
+
+
+# --- ignored messages ---
+
+
+def ignored(request):
+    require(access.can_manage_ignored(request.user), hidden=True)
+    category = request.GET.get("category", "")
+    if category not in selectors.IGNORED_CATEGORIES:
+        category = ""
+    page = Paginator(selectors.ignored_messages(request.user, category), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "page": page,
+        "records": list(page.object_list),
+        "category": category,
+        "categories": [(c.value, c.label) for c in selectors.IGNORED_CATEGORIES],
+        "nav_active": "mail",
+    }
+    return render(request, "intake/ignored.html", context)
+
+
+def ignored_raw(request, pk):
+    require(access.can_manage_ignored(request.user), hidden=True)
+    record = get_object_or_404(selectors.ignored_messages(request.user), pk=pk)
+    return _original_response(record, "ignored")
+
+
+@require_POST
+def ignored_release(request, pk):
+    require(access.can_manage_ignored(request.user), hidden=True)
+    record = get_object_or_404(selectors.ignored_messages(request.user), pk=pk)
+    try:
+        result = services.release_message(actor=request.user, record=record)
+    except TicketError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Message processed: %(line)s") % {"line": result.line()})
+    return redirect("intake:ignored")
 
 
 @require_POST
 def quarantine_retry(request, pk):
     require(access.can_manage_quarantine(request.user), hidden=True)
-    record = _quarantined_or_404(request.user, pk, raw=True)
+    record = _quarantined_or_404(request.user, pk)
     result = services.retry_message(actor=request.user, record=record)
     if result.outcome == InboundMessage.Outcome.QUARANTINED:
         messages.error(request, _("Still quarantined: %(reason)s") % {"reason": result.reason})

@@ -32,8 +32,20 @@ def pytest_configure(config):
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
-    """Uploaded files of a test go to its own folder."""
+    """Uploaded files of a test go to its own folder. Mail that the test mail server
+    (TRUSTED_MX) authenticated vouches for its sender (intake/trust.py); the intake tests
+    write that Authentication-Results header, or leave it out to test forged senders."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.INTAKE_TRUSTED_AUTHSERV_IDS = [TRUSTED_MX]
+
+
+TRUSTED_MX = "mx.helpdesk.test"
+
+
+def authentication_results(sender: str, *, result: str = "pass", server: str = TRUSTED_MX) -> str:
+    """The header the receiving server writes after a DMARC check of sender's domain."""
+    domain = sender.rpartition("@")[2].strip(">").lower()
+    return f"Authentication-Results: {server}; dmarc={result} header.from={domain}\r\n"
 
 
 @pytest.fixture

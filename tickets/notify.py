@@ -261,14 +261,14 @@ class _Thread:
         mailbox = event.data.get("mailbox") or origin.get("mailbox") or addresses.default_reply_to()
         self.reply_to = mailbox or ""
 
-    def headers(self, ticket: Ticket, staff: bool) -> dict[str, str]:
+    def headers(self, ticket: Ticket, staff: bool, address: str = "") -> dict[str, str]:
         references = " ".join(r for r in [self.original, self.root] if r)
         if staff:
             # Not one of our signed ids: an answer to it is not taken as a ticket reply.
             noreply = addresses.address(addresses.noreply_email())
             message_id = make_msgid(domain=noreply.rpartition("@")[2])
         else:
-            message_id = make_message_id(ticket.number)
+            message_id = make_message_id(ticket.number, address)
         return {
             "Message-ID": message_id,
             "In-Reply-To": self.original or self.root,
@@ -319,7 +319,7 @@ def _write(letter: Letter, recipient: Recipient, ticket: Ticket, event: Event, t
     with translation.override(recipient.language):
         context = _context(letter, recipient, ticket, event)
         sender = addresses.noreply_email() if recipient.staff else settings.DEFAULT_FROM_EMAIL
-    headers = thread.headers(ticket, recipient.staff)
+    headers = thread.headers(ticket, recipient.staff, recipient.address)
     # Ask vacation responders not to answer (Exchange), and say what we are (RFC 3834).
     headers["X-Auto-Response-Suppress"] = "All"
     if letter.template not in ("ticket_reply", "ticket_note"):

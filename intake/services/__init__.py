@@ -8,7 +8,14 @@ a message done on the server only after ingest_message returned, i.e. after the 
 
 from .ingest import Outcome, Result, ingest_message, own_addresses, synthetic_id
 from .polling import PollReport, poll_due_mailboxes, poll_mailbox, source_for, test_connection
-from .review import append_flagged, discard_message, link_ticket, retry_message
+from .review import (
+    append_flagged,
+    discard_message,
+    link_ticket,
+    purge_old_originals,
+    release_message,
+    retry_message,
+)
 
 __all__ = [
     "Outcome",
@@ -21,6 +28,8 @@ __all__ = [
     "own_addresses",
     "poll_due_mailboxes",
     "poll_mailbox",
+    "purge_old_originals",
+    "release_message",
     "retry_message",
     "source_for",
     "synthetic_id",

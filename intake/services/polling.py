@@ -124,6 +124,11 @@ def poll_mailbox(mailbox: Mailbox, *, limit: int | None = None) -> PollReport:
     finally:
         if cache.get(key) == token:
             cache.delete(key)
+    if counts.get("unstored") and not error:
+        # Not even a bare quarantine record could be written (the database is down or
+        # refuses): the messages stay on the server, and the mailbox counts as failing so
+        # that the admins are alerted when it lasts.
+        error = f"{counts['unstored']} message(s) could not be stored; they stay on the server"
     _record_poll(mailbox, error)
     return PollReport(str(mailbox.email_address), counts, error)
 

@@ -1,10 +1,11 @@
 """Intake test helpers: the local stand-in servers, reference data, raw messages."""
 
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from email.utils import format_datetime, parseaddr
 
 import pytest
 
+from tests.conftest import authentication_results
 from tests.servers.fixtures import dovecot, http_sink, smtp_sink  # noqa: F401
 from tests.tickets.conftest import ensure_reference_data, make_ticket, ref  # noqa: F401
 
@@ -22,8 +23,13 @@ def raw_message(
     message_id="<m1@client.test>",
     headers="",
     date="now",
+    authenticated=True,
 ) -> bytes:
-    head = f"From: {sender}\r\nTo: support@helpdesk.test\r\nSubject: {subject}\r\n"
+    """A plain message; authenticated: with the trusted server's DMARC pass for the sender."""
+    head = ""
+    if authenticated:
+        head += authentication_results(parseaddr(sender)[1] or sender)
+    head += f"From: {sender}\r\nTo: support@helpdesk.test\r\nSubject: {subject}\r\n"
     if message_id:
         head += f"Message-ID: {message_id}\r\n"
     if date == "now":  # messages of the day: newer than any mailbox a test creates

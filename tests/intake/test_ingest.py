@@ -9,6 +9,7 @@ from django.urls import reverse
 from accounts.models import Role
 from intake.models import InboundMessage, Mailbox
 from intake.services import ingest_message
+from tests.conftest import authentication_results
 from tests.factories import make_user
 from tickets import services
 from tickets.message_ids import make_message_id
@@ -16,6 +17,7 @@ from tickets.models import Attachment, Event, Ticket
 
 from .conftest import raw_message
 
+AUTH_ALPHA = authentication_results("client@alpha.test")
 CORPUS = sorted((Path(__file__).parents[1] / "fixtures" / "mail").glob("*.eml"))
 pytestmark = pytest.mark.usefixtures("ref_data")
 
@@ -99,7 +101,7 @@ def test_reply_from_someone_who_may_not_reply_is_flagged(client_b, make_ticket, 
         result = ingest_message(raw)
         assert result.outcome == "flagged"
         record = InboundMessage.objects.get(message_id=f"<f{n}@x>")
-        assert record.ticket == ticket and bytes(record.raw) == raw
+        assert record.ticket == ticket and record.read_raw() == raw
     assert ticket.events.filter(kind=Event.Kind.REPLY).count() == 0
 
 
@@ -117,7 +119,7 @@ def test_auto_replies_bounces_and_our_own_mail_never_make_tickets(client_a, head
     result = ingest_message(raw_message(sender=sender, headers=headers))
     assert result.outcome == "ignored"
     assert Ticket.objects.count() == 0
-    assert InboundMessage.objects.get().raw is not None
+    assert InboundMessage.objects.get().read_raw()
 
 
 def test_mail_to_ourselves_from_a_mailbox_address_is_ignored(db):
@@ -151,13 +153,14 @@ def test_unreadable_message_is_quarantined_with_raw_bytes(db):
     result = ingest_message(b"\r\n\r\n")
     assert result.outcome == "quarantined"
     record = InboundMessage.objects.get()
-    assert record.outcome == "quarantined" and bytes(record.raw) == b"\r\n\r\n"
+    assert record.outcome == "quarantined" and record.read_raw() == b"\r\n\r\n"
     assert ingest_message(b"\r\n\r\n").outcome == "duplicate"
 
 
 def test_hostile_html_subject_and_filenames(client_a):
     raw = (
-        b"From: client@alpha.test\r\nSubject: <script>alert(1)</script> hi\r\n"
+        AUTH_ALPHA.encode()
+        + b"From: client@alpha.test\r\nSubject: <script>alert(1)</script> hi\r\n"
         b"Message-ID: <h@x>\r\nMIME-Version: 1.0\r\n"
         b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
         b"Content-Type: text/html\r\n\r\n<p>Hello<script>alert(2)</script>"
@@ -180,7 +183,8 @@ def test_huge_attachment_is_refused_but_kept_in_raw(client_a, settings):
     import base64
 
     raw = (
-        b"From: client@alpha.test\r\nSubject: big\r\nMessage-ID: <big@x>\r\nMIME-Version: 1.0\r\n"
+        AUTH_ALPHA.encode()
+        + b"From: client@alpha.test\r\nSubject: big\r\nMessage-ID: <big@x>\r\nMIME-Version: 1.0\r\n"
         b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n'
         b"\r\nsee attached\r\n--b\r\nContent-Type: application/octet-stream\r\n"
         b'Content-Disposition: attachment; filename="dump.bin"\r\n'
@@ -189,9 +193,11 @@ def test_huge_attachment_is_refused_but_kept_in_raw(client_a, settings):
     result = ingest_message(raw)
     assert result.outcome == "created"
     record = InboundMessage.objects.get()
-    assert bytes(record.raw) == raw and "dump.bin" in record.reason
+    assert record.read_raw() == raw and "dump.bin" in record.reason
     event = Ticket.objects.get().events.get(kind="created")
-    assert "dump.bin" in event.data["refused_attachments"][0]
+    [refused] = event.data["refused_attachments"]
+    assert refused["name"] == "dump.bin" and refused["size"] == len(big)
+    assert "1 MB" in refused["reason"]
 
 
 def test_attachments_and_inline_images_are_stored(client_a):
@@ -200,6 +206,7 @@ def test_attachments_and_inline_images_are_stored(client_a):
     from tests.tickets.conftest import png_file
 
     msg = EmailMessage()
+    msg["Authentication-Results"] = AUTH_ALPHA.split(": ", 1)[1].strip()
     msg["From"], msg["Subject"], msg["Message-ID"] = "client@alpha.test", "shots", "<img@x>"
     msg.set_content("see the screenshot")
     msg.add_alternative('<p>see <img src="cid:shot1"></p>', subtype="html")
@@ -220,7 +227,7 @@ def test_fake_inline_image_is_refused_and_the_raw_message_kept(client_a):
     assert result.outcome == "created"
     assert not Attachment.objects.exists()
     record = InboundMessage.objects.get()
-    assert bytes(record.raw) == raw and "attachment.png" in record.reason
+    assert record.read_raw() == raw and "attachment.png" in record.reason
 
 
 @pytest.mark.parametrize("path", CORPUS, ids=[p.name for p in CORPUS])
@@ -233,7 +240,7 @@ def test_corpus_message_is_ticketed_appended_or_kept(path, client_a):
     if first.outcome in ("created", "appended"):
         assert record.ticket is not None
     else:
-        assert bytes(record.raw) == raw
+        assert record.read_raw() == raw
     tickets, events = Ticket.objects.count(), Event.objects.count()
     assert ingest_message(raw).outcome == "duplicate"
     assert (Ticket.objects.count(), Event.objects.count()) == (tickets, events)
@@ -247,7 +254,8 @@ def test_ingest_email_command_lines(client_a, tmp_path, capsys):
     call_command("ingest_email", str(first), str(first), str(broken))
     number = Ticket.objects.get().number
     out = capsys.readouterr().out.splitlines()
-    assert out == [f"created #{number}", "duplicate", "quarantined: empty message"]
+    assert out[0] == f"created #{number}" and out[2] == "quarantined: empty message"
+    assert out[1].startswith("duplicate: identical to the message received ")
 
 
 def test_ingest_email_command_fails_only_for_unreadable_paths(db, tmp_path):
@@ -271,15 +279,21 @@ def test_staff_or_dpo_new_mail_is_unidentified(db):
     assert ticket.organization is None and ticket.contact_email == "dpo@staff.test"
 
 
-def test_retry_never_overwrites_a_ticketed_message(client_a, admin):
+def test_retry_reuses_its_record_and_never_runs_twice(client_a, admin, settings):
+    from django.core.exceptions import PermissionDenied
+
     from intake.services import retry_message
 
+    settings.INTAKE_MAX_MESSAGE_MB = 0  # everything is too large: quarantined
     raw = raw_message(message_id="<same@x>")
-    assert ingest_message(raw).outcome == "created"
-    InboundMessage.objects.create(message_id="<other@x>", outcome="quarantined", raw=raw)
-    record = InboundMessage.objects.get(message_id="<other@x>")
-    assert retry_message(actor=admin, record=record).outcome == "duplicate"
-    assert InboundMessage.objects.get(message_id="<same@x>").outcome == "created"
+    assert ingest_message(raw).outcome == "quarantined"
+    settings.INTAKE_MAX_MESSAGE_MB = 60
+    record = InboundMessage.objects.get()
+    assert retry_message(actor=admin, record=record).outcome == "created"
+    assert InboundMessage.objects.get().outcome == "created"  # the same record, one ticket
+    record.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        retry_message(actor=admin, record=record)
     assert Ticket.objects.count() == 1
 
 
@@ -326,7 +340,7 @@ def test_non_ascii_attachment_names_are_kept_whole(client_a, login, agent):
     """RFC 2231 (Cyrillic) and RFC 2047 (Polish) names stay as the sender wrote them: on the
     ticket and in the download's header (filename*), the stored file under an ASCII name."""
     head = (
-        "From: client@alpha.test\r\nTo: support@helpdesk.test\r\nSubject: Pliki\r\n"
+        AUTH_ALPHA + "From: client@alpha.test\r\nTo: support@helpdesk.test\r\nSubject: Pliki\r\n"
         "Message-ID: <names@client.test>\r\nMIME-Version: 1.0\r\n"
         'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
     )

@@ -200,8 +200,8 @@ def test_quarantine_detail_download_retry_discard(login, admin, quarantined):
     assert "<script>alert(1)" not in detail.content.decode()
     raw = client.get(reverse("intake:quarantine-raw", args=[quarantined.pk]))
     assert raw["Content-Type"] == "message/rfc822" and raw["X-Content-Type-Options"] == "nosniff"
-    assert b"".join(raw.streaming_content if raw.streaming else [raw.content]) == bytes(
-        InboundMessage.objects.get(pk=quarantined.pk).raw
+    assert b"".join(raw.streaming_content if raw.streaming else [raw.content]) == (
+        InboundMessage.objects.get(pk=quarantined.pk).read_raw()
     )
     client.post(reverse("intake:quarantine-retry", args=[quarantined.pk]))
     quarantined.refresh_from_db()

@@ -87,11 +87,13 @@ def queue_rows(tickets, bulk):
 
 
 @register.simple_tag
-def timeline_events(events, ticket):
-    """The <li> of each event of the ticket page's timeline (templates/tickets/detail.html)."""
+def timeline_events(events, ticket, staff=False):
+    """The <li> of each event of the ticket page's timeline (templates/tickets/detail.html);
+    staff: the viewer sees internal matters (the original of an email, for one)."""
     context = {
         "events": events,
         "ticket": ticket,
+        "staff": bool(staff),
         "language": get_language(),
         "time_zone": get_current_timezone_name(),
     }
