@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from email.utils import make_msgid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils import translation
 
 from accounts import roles
@@ -120,7 +122,8 @@ def _people(
         if person is None or person == "":
             continue
         if isinstance(person, str):
-            if internal or person.lower() in seen:
+            # A bare address (an unidentified sender, a cc) that mail cannot go to: none sent.
+            if internal or person.lower() in seen or not _deliverable(person):
                 continue
             seen.add(person.lower())
             chosen.append(Recipient(person, settings.LANGUAGE_CODE))
@@ -136,6 +139,14 @@ def _people(
         seen.add(address)
         chosen.append(Recipient(person.email, person.language or "fr", person, staff=staff))
     return chosen
+
+
+def _deliverable(address: str) -> bool:
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    return True
 
 
 def _client(ticket: Ticket):

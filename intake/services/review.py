@@ -183,6 +183,10 @@ def link_ticket(
     if contact is not None and contact.organization_id != organization.pk:
         raise InvalidInput(_("The contact does not belong to this organization."))
     if contact is None and new_contact_name.strip():
+        if not valid_address(ticket.contact_email):
+            raise InvalidInput(
+                _("The sender's address cannot receive mail: choose an existing contact.")
+            )
         if User.objects.filter(email__iexact=ticket.contact_email).exists():
             raise InvalidInput(_("An account already uses this address: choose it as contact."))
         first, _sep, last = new_contact_name.strip().partition(" ")
