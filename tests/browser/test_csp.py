@@ -152,3 +152,31 @@ def test_an_injected_inline_script_is_blocked_and_reported(login_page, caplog, a
     [report] = reports(caplog)
     assert report.startswith("CSP violation: script-src-elem blocked inline on http://")
     assert report.endswith("/tickets/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_email_shown_in_the_outbox_keeps_its_inline_styles(
+    login_page, screenshot, caplog, admin, client_a
+):
+    """The HTML part is framed from a sandboxed document of its own: its inline styles apply
+    (a srcdoc frame would inherit the page's policy and lose them) and nothing is reported."""
+    from notifications.models import OutgoingEmail
+
+    caplog.set_level(logging.WARNING, logger=REPORTER)
+    kind = TicketType.objects.first()
+    ticket = services.create_ticket(actor=client_a, title="Panne VPN", description="…", type=kind)
+    email = OutgoingEmail.objects.filter(ticket_number=ticket.number).latest("pk")
+    page = login_page(admin)
+    seen = watch(page)
+    page.goto(f"/mail/outbox/{email.pk}/")
+    frame = page.frame_locator("iframe.outbox-html")
+    frame.get_by_text("Panne VPN").first.wait_for()
+    page.locator("iframe.outbox-html").scroll_into_view_if_needed()
+    # The inline styles applied (a blocked style attribute leaves the element's style empty).
+    styled = frame.locator("[style]").first
+    assert styled.evaluate("(el) => el.style.length") > 0
+    screenshot(page, "csp_outbox_email")
+    page.wait_for_timeout(300)
+    assert seen["violations"] == []
+    assert seen["console"] == []
+    assert reports(caplog) == []

@@ -29,14 +29,17 @@ def directives(header: str) -> dict[str, list[str]]:
     return parsed
 
 
-def paths_of_every_route(numbers: dict[str, int]):
-    """A request path per URL pattern (tests/foundation/test_guards.py walks them): a
-    <number> is a real ticket's or change request's, other parameters are 1 or "x"."""
+def paths_of_every_route(ids: dict[str, int]):
+    """A request path per URL pattern (tests/foundation/test_guards.py walks them): the id of
+    a route starting with a prefix of `ids` is that real object's, other parameters are 1 or
+    "x"."""
     for route in walk(get_resolver().url_patterns):
         if "(?P" in route or route.startswith("static/"):
             continue
-        app = route.split("/")[0]
-        path = re.sub(r"<int:number>", str(numbers.get(app, 1)), route)
+        path = route
+        for prefix, value in ids.items():
+            if route.startswith(prefix):
+                path = re.sub(r"<int:(?:number|pk)>", str(value), path, count=1)
         path = re.sub(r"<(?:int:)?\w*(?:pk|id|number)\w*>", "1", path)
         path = re.sub(r"<int:\w+>", "1", path)
         path = re.sub(r"<(?:str:|slug:|path:)?\w+>", "x", path)
@@ -44,12 +47,15 @@ def paths_of_every_route(numbers: dict[str, int]):
 
 
 @pytest.fixture
-def numbers(client_admin_a, client_a):
-    """A ticket and a change request exist, so that their pages answer with their content."""
+def ids(client_admin_a, client_a, django_capture_on_commit_callbacks):
+    """A ticket (and the email confirming it) and a change request exist, so that their pages
+    answer with their content."""
     from cdc import services as cdc_services
+    from notifications.models import OutgoingEmail
 
     ensure_reference_data()
-    ticket = ticket_services.create_ticket(actor=client_a, title="Imprimante", description="…")
+    with django_capture_on_commit_callbacks(execute=True):  # the confirmation email goes out
+        ticket = ticket_services.create_ticket(actor=client_a, title="Imprimante", description="…")
     cr = cdc_services.create_change_request(
         actor=client_admin_a,
         organization=client_admin_a.organization,
@@ -58,25 +64,46 @@ def numbers(client_admin_a, client_a):
         title="Export CSV",
         description="…",
     )
-    return {"tickets": ticket.number, "cdc": cr.number}
+    email = OutgoingEmail.objects.filter(ticket_number=ticket.number).latest("pk")
+    return {"tickets/": ticket.number, "cdc/": cr.number, "mail/outbox/": email.pk}
+
+
+def assert_sandboxed(path, policy):
+    """A document shown in a frame of ours (the HTML part of an email) has a policy of its own:
+    sandboxed (its own opaque origin, no script, no form), nothing fetched but data: images;
+    inline style only, which emails need."""
+    assert "sandbox" in policy, path
+    assert policy["default-src"] == ["'none'"], path
+    assert "script-src" not in policy, path
+    assert [name for name, values in policy.items() if "'unsafe-inline'" in values] == [
+        "style-src"
+    ], path
+    values = [value for directive in policy.values() for value in directive]
+    assert "'unsafe-eval'" not in values and "'unsafe-hashes'" not in values, path
+    assert policy["frame-ancestors"] == ["'self'"], path
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", ["admin", "anonymous"])
-def test_every_html_response_carries_the_strict_policy(who, request, client, login, numbers):
+def test_every_html_response_carries_the_strict_policy(who, request, client, login, ids):
     if who != "anonymous":
         client = login(request.getfixturevalue(who))
-    html_pages = full_pages = 0
-    for path in paths_of_every_route(numbers):
+    html_pages = full_pages = framed = 0
+    for path in paths_of_every_route(ids):
         response = client.get(path)
         if not response.get("Content-Type", "").startswith("text/html"):
             continue
         html_pages += 1
-        full_pages += response.status_code == 200 and b"<html" in response.content
         header = response.get("Content-Security-Policy")
         assert header, f"{path} ({response.status_code}) has no Content-Security-Policy"
-        assert "unsafe-" not in header, f"{path}: {header}"
         policy = directives(header)
+        framed_email = reverse("administration:outbox-html", args=[ids["mail/outbox/"]])
+        if path == framed_email and response.status_code == 200:
+            assert_sandboxed(path, policy)
+            framed += 1
+            continue
+        full_pages += response.status_code == 200 and b"<html" in response.content
+        assert "unsafe-" not in header, f"{path}: {header}"
         assert policy["frame-ancestors"] == ["'none'"], path
         assert policy["script-src"] == ["'self'"], path
         assert policy["style-src"] == ["'self'"], path
@@ -85,6 +112,7 @@ def test_every_html_response_carries_the_strict_policy(who, request, client, log
     # The walk reached real pages, not only redirects and 404s.
     assert html_pages >= 20
     assert full_pages >= (30 if who == "admin" else 5)
+    assert framed == (1 if who == "admin" else 0)
 
 
 @pytest.mark.django_db
