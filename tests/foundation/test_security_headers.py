@@ -18,6 +18,11 @@ from tickets import services as ticket_services
 
 SANDBOX = "default-src 'none'; img-src 'self'; sandbox"
 REPORT_URL = "/csp-report/"  # the policy's report-uri
+INLINE_STYLE = re.compile(r"""<[a-z][^>]*\sstyle\s*=""", re.IGNORECASE)
+# A <script> without src that is not a data block (type="application/json" is never run).
+EXECUTABLE_INLINE_SCRIPT = re.compile(
+    r"<script\b(?![^>]*\bsrc\s*=)(?![^>]*type=\"application/(?:ld\+)?json\")[^>]*>", re.IGNORECASE
+)
 
 
 def directives(header: str) -> dict[str, list[str]]:
@@ -103,6 +108,11 @@ def test_every_html_response_carries_the_strict_policy(who, request, client, log
             framed += 1
             continue
         full_pages += response.status_code == 200 and b"<html" in response.content
+        # What the policy would block is not there to begin with (allauth's and Django's admin
+        # templates included, which the template guard does not read).
+        body = response.content.decode()
+        assert not INLINE_STYLE.search(body), f"{path}: style= {INLINE_STYLE.search(body)}"
+        assert not EXECUTABLE_INLINE_SCRIPT.search(body), f"{path}: inline <script>"
         assert "unsafe-" not in header, f"{path}: {header}"
         assert policy["frame-ancestors"] == ["'none'"], path
         assert policy["script-src"] == ["'self'"], path
