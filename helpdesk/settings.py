@@ -367,7 +367,7 @@ if not DEBUG and not TESTING:
 # inline <script>, no style= and no event handlers (tests/foundation/test_guards.py); htmx runs
 # without eval and without its injected indicator <style> (the htmx-config meta of base.html).
 # Downloads set a sandboxing policy of their own (core.files.file_response), which this leaves.
-# Browsers post what they block to /csp-report/ (helpdesk.views.csp_report logs it).
+# Browsers post what they block to /csp-report/ (helpdesk.csp_reports.csp_report logs it).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
