@@ -13,6 +13,7 @@ ALLOWED_PREFIXES = (
     "/static/",
     "/healthz",
     "/ping",
+    "/csp-report/",
     "/i18n/",
     "/accounts/2fa/",
     "/accounts/logout/",

@@ -90,7 +90,18 @@ def profile(request):
     if request.method == "POST" and form.is_valid():
         user = services.update_profile(actor=request.user, **form.service_kwargs())
         response = redirect("accounts:profile")
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language, samesite="Lax")
+        # The same cookie as Django's language switch sets (settings: Lax, HttpOnly, Secure
+        # when the session cookie is).
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
         messages.success(request, _("Your profile is saved."))
         return response
     totp_confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()

@@ -8,6 +8,7 @@ urlpatterns = [
     # Email out: the outbox log and the chat webhooks (next to the intake pages under /mail/).
     path("mail/outbox/", views.outbox, name="outbox"),
     path("mail/outbox/<int:pk>/", views.outbox_detail, name="outbox-detail"),
+    path("mail/outbox/<int:pk>/html/", views.outbox_html, name="outbox-html"),
     path("mail/outbox/<int:pk>/raw/", views.outbox_raw, name="outbox-raw"),
     path("mail/outbox/<int:pk>/retry/", views.outbox_retry, name="outbox-retry"),
     path("mail/webhooks/", views.webhook_list, name="webhook-list"),

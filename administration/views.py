@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from notifications.errors import NotWaiting
@@ -56,8 +57,9 @@ def _email_or_404(request, pk):
     return email
 
 
-def outbox_detail(request, pk):
-    email = _email_or_404(request, pk)
+def _content(email):
+    """(parsed message, text part, HTML part): None when the bytes are gone, parts None when
+    their content is never shown (account emails), "" when the email has no such part."""
     parsed = text = html = None
     if email.raw is not None:
         parsed = message_from_bytes(bytes(email.raw), policy=policy.default)
@@ -66,6 +68,12 @@ def outbox_detail(request, pk):
             html_part = parsed.get_body(preferencelist=("html",))
             text = text_part.get_content() if text_part is not None else ""
             html = html_part.get_content() if html_part is not None else ""
+    return parsed, text, html
+
+
+def outbox_detail(request, pk):
+    email = _email_or_404(request, pk)
+    parsed, text, html = _content(email)
     headers = []
     if parsed is not None:
         names = ("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "In-Reply-To")
@@ -73,6 +81,27 @@ def outbox_detail(request, pk):
         headers += [("References", str(parsed["References"]))] if parsed["References"] else []
     context = {"email": email, "headers": headers, "text": text, "html": html, "nav_active": "mail"}
     return render(request, "administration/outbox_detail.html", context)
+
+
+# The HTML part in its frame: a sandboxed document (no script, no form, nothing fetched but
+# data: images) that only our own pages may frame. Emails are styled inline (mail programs ignore
+# style sheets), so this one document allows inline style; the site-wide policy does not.
+EMAIL_PREVIEW_POLICY = (
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+)
+
+
+@xframe_options_sameorigin
+def outbox_html(request, pk):
+    """The HTML part of a notification as its recipient sees it, framed by the detail page."""
+    email = _email_or_404(request, pk)
+    html = _content(email)[2]
+    if not html:
+        raise Http404
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = EMAIL_PREVIEW_POLICY
+    return response
 
 
 def outbox_raw(request, pk):

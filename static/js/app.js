@@ -11,7 +11,7 @@
 
   // Queue bulk bar: "select all" for the page, a live count, Apply enabled once a row is chosen.
   // Delegated, so it keeps working after htmx swaps the rows (the refresh pauses while rows are
-  // selected, see the hx-trigger filter in tickets/list.html).
+  // selected, below).
   function syncBulk() {
     var count = document.getElementById("bulk-count");
     if (!count) return;
@@ -46,4 +46,14 @@
     }
   });
   document.addEventListener("htmx:afterSwap", syncBulk);
+
+  // The queue's periodic refresh (tickets/_queue_rows.html) skips its turn while rows are ticked:
+  // a refresh would untick them. (Not an hx-trigger filter: those are evaluated JavaScript, which
+  // the Content-Security-Policy forbids.)
+  document.addEventListener("htmx:confirm", function (event) {
+    var rows = event.detail.elt;
+    if (rows.id === "queue-rows" && rows.querySelector(".bulk-select:checked")) {
+      event.preventDefault();
+    }
+  });
 })();

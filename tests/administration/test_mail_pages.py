@@ -108,6 +108,7 @@ def test_only_admins_reach_the_mail_pages_others_get_404(
         reverse("administration:outbox"),
         reverse("administration:outbox-detail", args=[failed_email.pk]),
         reverse("administration:outbox-raw", args=[failed_email.pk]),
+        reverse("administration:outbox-html", args=[failed_email.pk]),
         reverse("administration:webhook-list"),
         reverse("administration:webhook-new"),
         reverse("administration:webhook-edit", args=[webhook.pk]),
@@ -325,6 +326,18 @@ def test_ticket_notification_shows_its_text_and_offers_the_eml(
     page = client.get(reverse("administration:outbox-detail", args=[row.pk])).content.decode()
     assert "Restart the print spooler." in page and 'id="outbox-text"' in page
     assert '<iframe class="outbox-html" sandbox ' in page  # no allow-scripts, no same-origin
+    # The frame shows the HTML part from a URL of its own, under a sandboxing policy that lets
+    # the email's inline styles apply (a srcdoc frame would get the page's strict policy).
+    html_url = reverse("administration:outbox-html", args=[row.pk])
+    assert f'src="{html_url}"' in page and "srcdoc" not in page
+    framed = client.get(html_url)
+    assert framed["Content-Type"] == "text/html; charset=utf-8"
+    assert "Restart the print spooler." in framed.content.decode()
+    assert 'style="' in framed.content.decode()  # styled inline, as mail programs need
+    policy = framed["Content-Security-Policy"]
+    assert policy.startswith("sandbox; default-src 'none';")
+    assert "script-src" not in policy and "allow-" not in policy
+    assert "frame-ancestors 'self'" in policy and framed["X-Frame-Options"] == "SAMEORIGIN"
     assert f'href="{reverse("tickets:detail", args=[ticket.number])}"' in page
     raw_url = reverse("administration:outbox-raw", args=[row.pk])
     assert f'href="{raw_url}"' in page
@@ -416,9 +429,12 @@ def test_a_script_in_a_subject_is_shown_as_text(login, admin, commit):
     for page in (listing, detail):
         assert "<script>alert(1)</script>" not in page
         assert "&lt;script&gt;alert(1)&lt;/script&gt; Invoice" in page
-    # The HTML part only lives, escaped, in the sandboxed frame's srcdoc.
-    assert "<script>alert(2)" not in detail and "<img src=x" not in detail
-    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in detail
+    # The HTML part is not in the page: its frame loads it as a sandboxed document where no
+    # script runs (no script source, no allow-scripts) and nothing is fetched.
+    assert "alert(2)" not in detail and "<img src=x" not in detail
+    framed = client.get(reverse("administration:outbox-html", args=[row.pk]))
+    assert framed["Content-Security-Policy"].startswith("sandbox; default-src 'none';")
+    assert "script-src" not in framed["Content-Security-Policy"]
 
 
 def test_forged_or_missing_ids_give_404(login, admin, commit, webhook, failed_post):
@@ -427,12 +443,14 @@ def test_forged_or_missing_ids_give_404(login, admin, commit, webhook, failed_po
     notice = send_notification(commit)
     client = login(admin)
     missing = 10**6 + notice.pk + failed_post.pk + webhook.pk
-    for name in ("outbox-detail", "outbox-raw"):
+    for name in ("outbox-detail", "outbox-raw", "outbox-html"):
         assert client.get(reverse(f"administration:{name}", args=[missing])).status_code == 404
     assert client.get(reverse("administration:webhook-edit", args=[missing])).status_code == 404
     for name in ("outbox-retry", "webhook-test", "webhook-toggle", "post-retry"):
         assert client.post(reverse(f"administration:{name}", args=[missing])).status_code == 404
     assert client.get(reverse("administration:outbox-raw", args=[account.pk])).status_code == 404
+    # An account email's content (sign-in codes, password links) is never shown, framed or not.
+    assert client.get(reverse("administration:outbox-html", args=[account.pk])).status_code == 404
     for forged in ("/mail/outbox/abc/", "/mail/outbox/-1/", "/mail/webhooks/1e3/"):
         assert client.get(forged).status_code == 404
     # Id 0 is no webhook: not the new-webhook form, and posting there creates nothing.

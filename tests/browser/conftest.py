@@ -1,6 +1,10 @@
 """Playwright fixtures: Debian's Chromium, headless, against pytest-django's live server.
 
 Screenshots go to var/screenshots/ (looked at by people, not asserted on).
+
+Pages run under the site's Content-Security-Policy (no eval): page.wait_for_function() evaluates
+its expression with eval and fails; wait with playwright's expect() on locators instead.
+page.evaluate() is not affected (it runs through the DevTools protocol).
 """
 
 import os

@@ -2,6 +2,7 @@
 filters stay as they were."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tickets import services
 from tickets.models import TicketType
@@ -22,17 +23,12 @@ def test_the_queue_shows_a_new_ticket_without_reload_keeping_filters(
 
     services.create_ticket(actor=client_a, title="Panne réseau", description="…", type=kind)
     services.create_ticket(actor=client_a, title="Question facture", description="…", type=kind)
-    page.wait_for_function(
-        "document.querySelectorAll('td.ticket-title-cell').length === 2", timeout=8000
-    )
+    expect(page.locator("td.ticket-title-cell")).to_have_count(2, timeout=8000)
     # Assigned to her elsewhere: the top bar's to-do count follows at the next refresh.
     newest = services.create_ticket(actor=client_a, title="Panne écran", description="…", type=kind)
     services.assign(actor=agent, ticket=newest, assignees=[agent])
-    page.wait_for_function(
-        "document.querySelector('#todo-count').innerText === '1'"
-        " && document.querySelectorAll('td.ticket-title-cell').length === 3",
-        timeout=8000,
-    )
+    expect(page.locator("#todo-count")).to_have_text("1", timeout=8000)
+    expect(page.locator("td.ticket-title-cell")).to_have_count(3, timeout=8000)
     assert "1" in page.locator("#todo").get_attribute("aria-label")
 
     assert page.evaluate("window.loadedOnce") is True
@@ -50,9 +46,6 @@ def test_the_dashboard_counters_refresh(login_page, screenshot, settings, agent,
     page.evaluate("window.loadedOnce = true")
     kind = TicketType.objects.first()
     services.create_ticket(actor=client_a, title="Nouvelle demande", description="…", type=kind)
-    page.wait_for_function(
-        f"document.querySelector('[data-counter=unassigned]').innerText === '{before + 1}'",
-        timeout=8000,
-    )
+    expect(page.locator("[data-counter=unassigned]")).to_have_text(str(before + 1), timeout=8000)
     assert page.evaluate("window.loadedOnce") is True
     screenshot(page, "dashboard_staff")

@@ -15,6 +15,10 @@ from tickets.models import Status
 # (URL name, method) -> status per visitor; "anonymous" is not logged in.
 MATRIX = {
     ("ping", "get"): {"anonymous": 200, "client_a": 200},
+    # Browsers post violation reports with or without a session (tests/foundation/
+    # test_security_headers.py posts real ones; an empty form post is not a report).
+    ("csp-report", "get"): {"anonymous": 405, "client_a": 405, "agent": 405},
+    ("csp-report", "post"): {"anonymous": 415, "client_a": 415, "agent": 415},
     ("accounts:profile-totp", "get"): {"anonymous": 302, "client_a": 200, "agent": 200},
     ("accounts:profile-totp-remove", "post"): {"anonymous": 302, "client_a": 302, "agent": 302},
     ("accounts:profile-recovery-codes", "post"): {"anonymous": 302, "client_a": 200},
