@@ -12,9 +12,8 @@ from core import net
 from .models import Mailbox
 
 REFUSED_HOST = _(
-    "This host is on an internal, private or reserved network (such as 127.0.0.1, 10.x.x.x, "
-    "192.168.x.x or 169.254.169.254): the helpdesk does not connect there. An admin of the "
-    "server may allow a named internal host with HELPDESK_ALLOWED_INTERNAL_HOSTS."
+    "This host is on an internal, private or reserved network: the helpdesk does not connect "
+    "there. The server setting HELPDESK_ALLOWED_INTERNAL_HOSTS can allow it by name."
 )
 
 
