@@ -7,7 +7,14 @@ from django.conf import settings
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
+from core import net
 from notifications.models import ChatWebhook, DeliveryStatus
+
+REFUSED_ADDRESS = _(
+    "This address is on an internal, private or reserved network (such as 127.0.0.1, "
+    "10.x.x.x, 192.168.x.x or 169.254.169.254): the helpdesk does not post there. An admin "
+    "of the server may allow a named internal host with HELPDESK_ALLOWED_INTERNAL_HOSTS."
+)
 
 
 class OutboxFilterForm(forms.Form):
@@ -63,4 +70,10 @@ class ChatWebhookForm(forms.ModelForm):
             return self.instance.url
         if not url.lower().startswith(("https://", "http://")):
             raise forms.ValidationError(_("Give an http or https address."))
+        try:
+            net.check_url(url)
+        except net.RefusedAddress:
+            raise forms.ValidationError(REFUSED_ADDRESS) from None
+        except net.CouldNotResolve:
+            pass  # checked again at each post: the chat tool's name may not resolve from here yet
         return url

@@ -282,6 +282,10 @@ NOTIFICATIONS_NOREPLY_EMAIL = env.str("NOTIFICATIONS_NOREPLY_EMAIL", default="")
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
 OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=30)
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
+# Outgoing connections (webhooks, mailboxes) refuse loopback, private, link-local and reserved
+# addresses (core/net.py), except to these host names, exactly as typed in the URL or mailbox
+# (e.g. an intranet mail server): comma-separated.
+HELPDESK_ALLOWED_INTERNAL_HOSTS = env.list("HELPDESK_ALLOWED_INTERNAL_HOSTS", default=[])
 # Inbound email: automatic replies per sender per hour (beyond it, no confirmation is sent),
 # failed polls in a row before the admins get an email, largest message kept whole.
 INTAKE_AUTO_REPLY_LIMIT = env.int("INTAKE_AUTO_REPLY_LIMIT", default=5)

@@ -1,5 +1,9 @@
 """Mailbox transport (IMAP via imap-tools, POP3 via poplib), independent of models.
 
+Every connection goes through core.net's guard: the host is resolved once, refused when it is
+internal (unless allowed by name), and the socket is opened to that checked address, TLS
+verifying the name.
+
 The caller commits the ticket for a message before calling mark_done(uid): a crash in between
 leaves the message on the server, and dedupe on Message-ID absorbs the second delivery.
 Passwords are never logged.
@@ -8,12 +12,17 @@ Passwords are never logged.
 from __future__ import annotations
 
 import datetime as dt
+import imaplib
 import logging
 import poplib
 from collections.abc import Iterator
 from types import TracebackType
 
+from django.utils.translation import gettext_lazy as _
 from imap_tools import MailBox, MailBoxUnencrypted
+from imap_tools.errors import MailboxLoginError
+
+from core import net
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +33,56 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 # Set on each message once its ticket is committed: a message someone already read in a mail
 # program (\\Seen) is still imported, and one we imported is not fetched again.
 IMPORTED_KEYWORD = "$HelpdeskImported"
+
+
+class LoginRefused(net.OutgoingError):
+    message = _("the mail server refused the login")
+
+
+class MailServerError(net.OutgoingError):
+    message = _("the mail server answered with an error")
+
+
+def fixed_error(exc: BaseException) -> net.OutgoingError:
+    """One of a fixed set of errors for what went wrong with a mail server: its own words
+    (a greeting, a refusal) are never shown."""
+    if isinstance(exc, net.OutgoingError):
+        return exc
+    if isinstance(exc, imaplib.IMAP4.error | poplib.error_proto):
+        return MailServerError()
+    return net.failure(exc)
+
+
+# Sockets through the guard. imaplib and poplib open theirs in _create_socket (the TLS
+# variants wrap there too): each is replaced by net.connect, which wraps with the name as SNI.
+class _GuardedIMAP4(imaplib.IMAP4):
+    def _create_socket(self, timeout):
+        return net.connect(self.host, self.port, read_timeout=timeout or net.READ_TIMEOUT)
+
+
+class _GuardedIMAP4_SSL(imaplib.IMAP4_SSL):
+    def _create_socket(self, timeout):
+        return net.connect(self.host, self.port, tls=True, read_timeout=timeout or net.READ_TIMEOUT)
+
+
+class _GuardedMailBox(MailBox):
+    def _get_mailbox_client(self) -> imaplib.IMAP4:
+        return _GuardedIMAP4_SSL(self._host, self._port, timeout=self._timeout)
+
+
+class _GuardedMailBoxUnencrypted(MailBoxUnencrypted):
+    def _get_mailbox_client(self) -> imaplib.IMAP4:
+        return _GuardedIMAP4(self._host, self._port, timeout=self._timeout)
+
+
+class _GuardedPOP3(poplib.POP3):
+    def _create_socket(self, timeout):
+        return net.connect(self.host, self.port, read_timeout=timeout or net.READ_TIMEOUT)
+
+
+class _GuardedPOP3_SSL(poplib.POP3_SSL):
+    def _create_socket(self, timeout):
+        return net.connect(self.host, self.port, tls=True, read_timeout=timeout or net.READ_TIMEOUT)
 
 
 class ImapSource:
@@ -54,10 +113,14 @@ class ImapSource:
         return f"ImapSource({self.username}@{self.host}:{self.port}/{self.folder})"
 
     def __enter__(self) -> ImapSource:
-        cls = MailBox if self.use_tls else MailBoxUnencrypted
+        cls = _GuardedMailBox if self.use_tls else _GuardedMailBoxUnencrypted
         logger.info("connecting to %r", self)
         self._box = cls(self.host, self.port, timeout=self.timeout)
-        self._box.login(self.username, self._password, initial_folder=self.folder)
+        try:
+            self._box.login(self.username, self._password, initial_folder=self.folder)
+        except MailboxLoginError as exc:
+            self.__exit__(None, None, None)
+            raise LoginRefused from exc
         # SELECT said which flags stick: "\\*" means any keyword may be set.
         permanent = self._box.client.untagged_responses.get("PERMANENTFLAGS", [])
         self.keywords = any(b"\\*" in (item or b"") for item in permanent)
@@ -125,11 +188,16 @@ class Pop3Source:
         return f"Pop3Source({self.username}@{self.host}:{self.port})"
 
     def __enter__(self) -> Pop3Source:
-        cls = poplib.POP3_SSL if self.use_tls else poplib.POP3
+        cls = _GuardedPOP3_SSL if self.use_tls else _GuardedPOP3
         logger.info("connecting to %r", self)
         self._conn = cls(self.host, self.port, timeout=self.timeout)
-        self._conn.user(self.username)
-        self._conn.pass_(self._password)
+        try:
+            self._conn.user(self.username)
+            self._conn.pass_(self._password)
+        except poplib.error_proto as exc:
+            self._conn.close()
+            self._conn = None
+            raise LoginRefused from exc
         return self
 
     def __exit__(

@@ -7,8 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.models import Organization, User
+from core import net
 
 from .models import Mailbox
+
+REFUSED_HOST = _(
+    "This host is on an internal, private or reserved network: the helpdesk does not connect "
+    "there. The server setting HELPDESK_ALLOWED_INTERNAL_HOSTS can allow it by name."
+)
 
 
 class MailboxForm(forms.ModelForm):
@@ -52,6 +58,18 @@ class MailboxForm(forms.ModelForm):
         if value < 1:
             raise forms.ValidationError(_("Poll at most once a minute."))
         return value
+
+    def clean(self):
+        cleaned = super().clean()
+        host, port = cleaned.get("host"), cleaned.get("port")
+        if host and port:
+            try:
+                net.check_host(host, port)
+            except net.RefusedAddress:
+                self.add_error("host", REFUSED_HOST)
+            except net.CouldNotResolve:
+                pass  # checked again at each connection: the name may not resolve from here yet
+        return cleaned
 
     def save(self, commit=True):
         password = self.cleaned_data.get("password")

@@ -208,3 +208,33 @@ def _mail_through_the_outbox(settings):
     task, eager in tests) and arrives in Django's test mailbox, mail.outbox."""
     settings.EMAIL_BACKEND = "notifications.backend.OutboxBackend"
     settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def dns(monkeypatch):
+    """The outgoing guard's resolver (core.net.resolve) without the outside world: IP literals
+    and localhost resolve as usual, a name a test puts here (dns["hooks.chat.test"] =
+    ["93.184.216.34"]) resolves to those addresses, any other name does not resolve (as on a
+    machine without DNS)."""
+    import socket
+
+    from core import net
+
+    names: dict[str, list[str]] = {}
+    real = net.resolve
+
+    def resolve(host, port):
+        if host in names:
+            return [
+                (socket.AF_INET6 if ":" in ip else socket.AF_INET, (ip, port)) for ip in names[host]
+            ]
+        if host == "localhost":
+            return real(host, port)
+        try:
+            socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host)
+        except OSError:
+            raise socket.gaierror(socket.EAI_NONAME, "no DNS in tests") from None
+        return real(host, port)
+
+    monkeypatch.setattr(net, "resolve", resolve)
+    return names

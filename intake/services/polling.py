@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts import emails, roles
 from accounts.models import Role
 
-from ..fetch import ImapSource, Pop3Source
+from ..fetch import ImapSource, Pop3Source, fixed_error
 from ..models import Mailbox
 from .ingest import ingest_message
 
@@ -55,14 +55,19 @@ def source_for(mailbox: Mailbox, *, timeout: float = 30):
 
 
 def _scrub(mailbox: Mailbox, exc: BaseException) -> str:
-    text = f"{exc.__class__.__name__}: {exc}"
+    """One of a fixed set of sentences (fetch.fixed_error): never what the server said (its
+    greeting could be anything on a port an admin typed), never the password."""
+    detail, text = f"{exc.__class__.__name__}: {exc}", str(fixed_error(exc))
     if mailbox.password:
+        detail = detail.replace(mailbox.password, "********")
         text = text.replace(mailbox.password, "********")
+    logger.info("mailbox %r: %s", mailbox, detail[:1000])  # the server's words: the log only
     return text[:1000]
 
 
 def test_connection(mailbox: Mailbox) -> tuple[bool, str]:
-    """Log in and count pending messages, for the admin page; never returns the password."""
+    """Connect through the guard and log in, for the admin page; the error is a fixed sentence
+    that never holds the password or what the server said."""
     try:
         with source_for(mailbox, timeout=10):
             pass

@@ -74,8 +74,9 @@ def failed_email(db, commit, smtp_down):
 
 
 @pytest.fixture
-def webhook(db, http_sink):
-    """A chat webhook posting to the local HTTP sink; the end of its path is the secret."""
+def webhook(db, http_sink, allow_local_servers):
+    """A chat webhook posting to the local HTTP sink (127.0.0.1, allowed by name); the end of
+    its path is the secret."""
     return ChatWebhook.objects.create(
         name="Support channel", url=f"{http_sink.url}/{SECRET}", events=["ticket_created"]
     )
@@ -89,7 +90,7 @@ def failed_post(webhook, http_sink, commit):
         post = webhooks.send_test(webhook)
     http_sink.status = 200
     post.refresh_from_db()
-    assert post.status == DeliveryStatus.FAILED and post.last_error.startswith("HTTP 410")
+    assert post.status == DeliveryStatus.FAILED and "410" in post.last_error
     return post
 
 

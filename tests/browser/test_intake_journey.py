@@ -98,3 +98,33 @@ def test_admin_sees_failing_mailbox_and_edits_it(login_page, screenshot, admin):
     assert page.locator("input[name=password]").input_value() == ""
     assert "s3cret-value" not in page.content()
     screenshot(page, "intake_mailbox_form")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_admin_cannot_point_a_mailbox_at_the_internal_network(login_page, screenshot, admin):
+    from intake.models import Mailbox
+
+    # Saved before the guard existed: "Test connection" refuses it without connecting.
+    Mailbox.objects.create(
+        name="Support",
+        email_address="support@helpdesk.test",
+        host="169.254.169.254",
+        port=80,
+        username="support",
+        password="s3cret-value",
+    )
+    page = login_page(admin, locale="en-US")
+    page.goto("/mail/mailboxes/")
+    page.get_by_role("button", name="Test connection").click()
+    page.wait_for_load_state()
+    alert = page.locator(".alert-danger, .alert-error").first
+    assert "refused address" in alert.inner_text()
+    screenshot(page, "intake_mailbox_refused_test")
+    page.get_by_role("link", name="Support", exact=True).click()
+    page.get_by_label("Host").fill("10.0.0.25")
+    page.get_by_role("button", name="Save").click()
+    page.locator("#id_host_error").wait_for()
+    assert "HELPDESK_ALLOWED_INTERNAL_HOSTS" in page.locator("#id_host_error").inner_text()
+    assert page.get_by_label("Host").input_value() == "10.0.0.25"
+    screenshot(page, "intake_mailbox_refused_host")
+    assert Mailbox.objects.get().host == "169.254.169.254"

@@ -9,7 +9,7 @@ from django.core import mail
 
 from accounts.models import Notice
 from notifications.models import DeliveryStatus, OutgoingEmail, WebhookPost
-from tests.servers.fixtures import free_port, http_sink  # noqa: F401
+from tests.servers.fixtures import allow_local_servers, free_port, http_sink  # noqa: F401
 from tickets import services
 from tickets.models import TicketType
 
@@ -109,6 +109,7 @@ def test_admin_adds_a_chat_webhook_and_sends_it_a_test(
     screenshot,
     admin,
     http_sink,  # noqa: F811 - the fixture imported above
+    allow_local_servers,  # noqa: F811 - the sink listens on 127.0.0.1
 ):
     page = login_page(admin)
     page.goto("/mail/outbox/")
@@ -119,9 +120,18 @@ def test_admin_adds_a_chat_webhook_and_sends_it_a_test(
 
     page.get_by_role("link", name="Nouveau webhook").click()
     page.get_by_label("Nom").fill("Canal #support")
-    page.get_by_label("URL du webhook").fill(http_sink.url)
+    # The cloud's metadata address: refused, the form keeps what was typed.
+    metadata = "http://169.254.169.254/latest/meta-data/"
+    page.get_by_label("URL du webhook").fill(metadata)
     assert page.get_by_label("Ticket créé").is_checked()
     page.get_by_label("Réponse publique").check()
+    page.get_by_role("button", name="Enregistrer").click()
+    page.locator("#id_url_error").wait_for()
+    assert "HELPDESK_ALLOWED_INTERNAL_HOSTS" in page.locator("#id_url_error").inner_text()
+    assert page.get_by_label("URL du webhook").input_value() == metadata
+    assert page.get_by_label("Nom").input_value() == "Canal #support"
+    screenshot(page, "webhook_refused_address")
+    page.get_by_label("URL du webhook").fill(http_sink.url)
     page.get_by_role("button", name="Enregistrer").click()
     page.wait_for_url("**/mail/webhooks/")
     assert page.get_by_text("Webhook enregistré.").is_visible()

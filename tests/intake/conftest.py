@@ -6,7 +6,14 @@ from email.utils import format_datetime, parseaddr
 import pytest
 
 from tests.conftest import authentication_results
-from tests.servers.fixtures import dovecot, http_sink, smtp_sink  # noqa: F401
+from tests.servers.fixtures import (  # noqa: F401
+    allow_local_servers,
+    connect_attempts,
+    dovecot,
+    http_sink,
+    smtp_sink,
+    trap,
+)
 from tests.tickets.conftest import ensure_reference_data, make_ticket, ref  # noqa: F401
 
 

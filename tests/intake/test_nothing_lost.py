@@ -250,7 +250,13 @@ def test_a_message_whose_headers_the_database_refuses_is_quarantined_bare(db, mo
 
 
 def test_messages_that_cannot_be_stored_alert_the_admins(
-    dovecot, admin, client_a, monkeypatch, settings, django_capture_on_commit_callbacks
+    allow_local_servers,
+    dovecot,
+    admin,
+    client_a,
+    monkeypatch,
+    settings,
+    django_capture_on_commit_callbacks,
 ):
     from django.core import mail
     from django.db import OperationalError

@@ -21,7 +21,8 @@ from tickets.models import Attachment, Ticket
 
 from .conftest import raw_message
 
-pytestmark = pytest.mark.usefixtures("ref_data")
+# Dovecot listens on 127.0.0.1, which the guard refuses unless allowed by name.
+pytestmark = pytest.mark.usefixtures("ref_data", "allow_local_servers")
 
 
 def make_box(server, protocol="imap", **fields):
@@ -205,6 +206,8 @@ def test_killing_the_poller_mid_way_loses_and_doubles_nothing(dovecot, tmp_path,
         INTAKE_TRUSTED_AUTHSERV_IDS="mx.helpdesk.test",
         # Notifications run in the poller: nothing left queued in the checkout's var/celery/.
         CELERY_TASK_ALWAYS_EAGER="1",
+        # Dovecot on 127.0.0.1, allowed as an admin allows an intranet mail server.
+        HELPDESK_ALLOWED_INTERNAL_HOSTS="127.0.0.1",
     )
     assert _manage(env, "migrate", "--no-input").returncode == 0
     port = dovecot.imap_port if protocol == "imap" else dovecot.pop3_port

@@ -3,9 +3,13 @@
 import json
 import urllib.request
 
+import pytest
 from django.core.mail import EmailMessage, get_connection
 
 from intake.fetch import ImapSource, Pop3Source
+
+# Dovecot listens on 127.0.0.1, which the guard refuses unless allowed by name.
+pytestmark = pytest.mark.usefixtures("allow_local_servers")
 
 
 def msg(n: int) -> bytes:

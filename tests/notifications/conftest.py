@@ -3,7 +3,14 @@
 import pytest
 from django.core import mail
 
-from tests.servers.fixtures import http_sink, smtp_sink  # noqa: F401
+from tests.servers.fixtures import (  # noqa: F401
+    allow_local_servers,
+    connect_attempts,
+    http_sink,
+    redirecting_server,
+    smtp_sink,
+    trap,
+)
 from tests.tickets.conftest import ensure_reference_data, make_ticket, ref  # noqa: F401
 
 

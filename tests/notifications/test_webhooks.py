@@ -14,6 +14,9 @@ from tests.servers.fixtures import free_port
 from tickets import services
 from tickets.models import Ticket
 
+# The HTTP sink listens on 127.0.0.1, which the guard refuses unless allowed by name.
+pytestmark = pytest.mark.usefixtures("allow_local_servers")
+
 
 @pytest.fixture
 def hook(http_sink, db):

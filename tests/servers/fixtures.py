@@ -8,6 +8,7 @@ import random
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -19,6 +20,17 @@ from pathlib import Path
 import pytest
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+
+
+# Outgoing connections refuse 127.0.0.1 (core/net.py); the tests that talk to these servers
+# allow it by name, as an admin would allow an intranet host.
+LOCAL_HOSTS = ["127.0.0.1", "localhost"]
+
+
+@pytest.fixture
+def allow_local_servers(settings):
+    """Let webhooks and mailboxes reach the stand-in servers on 127.0.0.1."""
+    settings.HELPDESK_ALLOWED_INTERNAL_HOSTS = LOCAL_HOSTS
 
 
 # Ports handed out by free_port(): a band of its own for each pytest-xdist worker, below the
@@ -281,6 +293,91 @@ def http_sink():
     thread.start()
     try:
         yield sink
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@dataclass
+class Trap:
+    """A socket listening on host:port that should never be reached: connected() tells
+    whether anything opened a connection to it."""
+
+    host: str
+    port: int
+    sock: socket.socket
+
+    def connected(self) -> bool:
+        self.sock.setblocking(False)
+        try:
+            conn, _addr = self.sock.accept()
+        except BlockingIOError:
+            return False
+        conn.close()
+        return True
+
+
+@pytest.fixture
+def trap():
+    """trap(host="127.0.0.1") -> a listening Trap on a free port of host (any 127.x.y.z)."""
+    socks = []
+
+    def _trap(host="127.0.0.1"):
+        sock = socket.socket()
+        sock.bind((host, free_port() if host == "127.0.0.1" else 0))
+        sock.listen(8)
+        socks.append(sock)
+        return Trap(host, sock.getsockname()[1], sock)
+
+    yield _trap
+    for sock in socks:
+        sock.close()
+
+
+# Every socket.connect of the process, recorded while a test watches (an audit hook, added once).
+_connects: list[tuple] | None = None
+_hooked: list[bool] = []
+
+
+def _audit(event: str, args: tuple) -> None:
+    if event == "socket.connect" and _connects is not None:
+        _connects.append(args[1])
+
+
+@pytest.fixture
+def connect_attempts():
+    """The addresses this process tried to connect to during the test (socket.connect)."""
+    global _connects
+    if not _hooked:
+        sys.addaudithook(_audit)
+        _hooked.append(True)
+    _connects = []
+    try:
+        yield _connects
+    finally:
+        _connects = None
+
+
+@pytest.fixture
+def redirecting_server():
+    """An HTTP server on 127.0.0.1 answering every POST with 302 to server.location."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(302)
+            self.send_header("Location", httpd.location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.location = ""
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield httpd
     finally:
         httpd.shutdown()
         httpd.server_close()
