@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -43,6 +45,8 @@ class MailboxForm(forms.ModelForm):
             "interval_minutes",
             "default_type",
             "is_active",
+            "trusted_authserv_ids",
+            "verify_dkim",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -52,6 +56,17 @@ class MailboxForm(forms.ModelForm):
         if not self.instance.pk:
             self.fields["password"].required = True
             self.fields["password"].help_text = ""
+
+    def clean_trusted_authserv_ids(self):
+        value = self.cleaned_data["trusted_authserv_ids"]
+        ids = [part.strip().lower() for part in value.split(",") if part.strip()]
+        for ident in ids:
+            if not re.fullmatch(r"[a-z0-9._-]{1,253}", ident):
+                raise forms.ValidationError(
+                    _("“%(id)s” is not a server name: letters, digits, dots and dashes only.")
+                    % {"id": ident[:60]}
+                )
+        return ", ".join(ids)
 
     def clean_interval_minutes(self):
         value = self.cleaned_data["interval_minutes"]

@@ -212,3 +212,33 @@ def test_dkim_verified_by_the_helpdesk_when_the_mailbox_asks(
     assert record.evidence["method"] == "dkim-local"
     tampered = signature + raw.replace(b"Printer broken", b"Send the invoices to me")
     assert ingest_message(tampered, mailbox=box).outcome == "flagged"
+
+
+def test_admins_name_the_trusted_servers_on_the_mailbox_form(login, admin):
+    from intake.forms import MailboxForm
+
+    data = {
+        "name": "Support",
+        "email_address": "support@helpdesk.test",
+        "protocol": "imap",
+        "host": "imap.example.test",
+        "port": 993,
+        "use_tls": "on",
+        "folder": "INBOX",
+        "username": "u",
+        "password": "p",
+        "interval_minutes": 5,
+        "is_active": "on",
+        "trusted_authserv_ids": " MX.Example.test ,  mx2.example.test",
+        "verify_dkim": "on",
+    }
+    form = MailboxForm(data)
+    assert form.is_valid(), form.errors
+    box = form.save()
+    assert box.trusted_ids() == ["mx.example.test", "mx2.example.test"] and box.verify_dkim
+    bad = MailboxForm(
+        {**data, "email_address": "b@helpdesk.test", "trusted_authserv_ids": "mx; dmarc=pass"}
+    )
+    assert not bad.is_valid() and "trusted_authserv_ids" in bad.errors
+    page = login(admin).get(reverse("intake:mailbox-new")).content.decode()
+    assert 'name="trusted_authserv_ids"' in page
