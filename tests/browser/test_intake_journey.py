@@ -5,12 +5,14 @@ import pytest
 
 from intake.models import InboundMessage
 from intake.services import ingest_message
+from tests.conftest import authentication_results
 from tickets.models import Ticket
 
 
-def raw(sender, subject, mid, body="Bonjour, notre imprimante est en panne."):
+def raw(sender, subject, mid, body="Bonjour, notre imprimante est en panne.", auth=True):
     return (
-        f"From: {sender}\r\nTo: support@helpdesk.test\r\nSubject: {subject}\r\n"
+        (authentication_results(sender) if auth else "")
+        + f"From: {sender}\r\nTo: support@helpdesk.test\r\nSubject: {subject}\r\n"
         f"Message-ID: {mid}\r\nCc: collegue@inconnu.test\r\n\r\n{body}\r\n"
     ).encode()
 
@@ -128,3 +130,34 @@ def test_admin_cannot_point_a_mailbox_at_the_internal_network(login_page, screen
     assert page.get_by_label("Host").input_value() == "10.0.0.25"
     screenshot(page, "intake_mailbox_refused_host")
     assert Mailbox.objects.get().host == "169.254.169.254"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_agent_checks_an_unverified_sender_and_admin_releases_an_ignored_message(
+    login_page, screenshot, agent, admin, client_a
+):
+    ingest_message(
+        raw("client@alpha.test", "Changement de RIB", "<u1@x>", "Nouveau RIB", auth=False)
+    )
+    ingest_message(raw("client@alpha.test", "Réponse automatique : absent", "<i1@x>"))
+    ingest_message(raw("client@alpha.test", "Non remis : Devis", "<i2@x>"))
+    page = login_page(agent, locale="en-US")
+    page.goto("/mail/unidentified/")
+    row = page.locator("#flagged tbody tr", has_text="Changement de RIB")
+    row.get_by_text("Evidence").click()
+    assert "no Authentication-Results header" in row.inner_text()
+    screenshot(page, "intake_unverified_sender")
+    row.get_by_role("button", name="Accept: open the ticket").click()
+    page.wait_for_load_state()
+    ticket = Ticket.objects.get(title="Changement de RIB")
+    assert ticket.requester == client_a
+    page = login_page(admin, locale="en-US")
+    page.goto("/mail/ignored/")
+    assert page.locator("#ignored tbody tr").count() == 2
+    page.get_by_role("link", name="Delivery failure").click()
+    assert page.locator("#ignored tbody tr").count() == 1
+    screenshot(page, "intake_ignored")
+    page.get_by_role("button", name="Release into a ticket").click()
+    page.wait_for_load_state()
+    assert Ticket.objects.filter(title="Non remis : Devis").exists()
+    assert InboundMessage.objects.get(message_id="<i2@x>").outcome == "created"
