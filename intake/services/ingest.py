@@ -288,16 +288,14 @@ def _ingest(
         InboundMessage.objects.filter(message_id=message_id).exclude(content_hash=identity).exists()
     )
     note = MESSAGE_ID_REUSED if reused else ""
-    if record is None:
-        # Insert first: a concurrent worker with the same content waits on the unique index.
-        record = InboundMessage(content_hash=identity, outcome=Outcome.QUARANTINED)
-        record.message_id = message_id
-        _describe(record, parsed, raw, mailbox)
-        keep_raw(record, raw, identity)
-        record.save()
+    fresh = record is None
+    record = record or InboundMessage(content_hash=identity, outcome=Outcome.QUARANTINED)
     record.message_id = message_id
     _describe(record, parsed, raw, mailbox)
     keep_raw(record, raw, identity)
+    if fresh:
+        # Insert first: a concurrent worker with the same content waits on the unique index.
+        record.save()
     record.reason, record.category, record.evidence = "", "", {}
     record.ticket = record.event = None
 
