@@ -26,6 +26,14 @@ def requires_second_factor(user) -> bool:
     return "*" in required or roles.has_role(user, *required)
 
 
+def can_use_django_admin(user) -> bool:
+    """Django's admin (/django-admin/, technical access): active superusers whose session
+    passed the second factor the app asks of them; nobody else, whatever is_staff says."""
+    if not user.is_authenticated or not user.is_active or not user.is_superuser:
+        return False
+    return not requires_second_factor(user) or user.is_verified()
+
+
 def can_manage_users(user) -> bool:
     """Create, edit, approve, deactivate people, reset their 2FA: admins only."""
     return roles.is_admin(user)

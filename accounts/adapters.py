@@ -1,10 +1,13 @@
-"""allauth adapter: sign-up policy of the helpdesk (open or closed, approval by an admin)."""
+"""allauth adapter: sign-up policy of the helpdesk (open or closed, approval by an admin), the
+first login code sent by the login POST, the same answer to a sign-up whatever the address."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
 
-from . import access, services
+from . import access, services, twofactor
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -18,11 +21,23 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def pre_login(self, request, user, **kwargs):
         # A new account waiting for approval still confirms its address right away, so that
-        # the admin's approval is the only step left.
+        # the admin's approval is the only step left. The page is the one an address already
+        # registered gets ("check your email", allauth's ACCOUNT_PREVENT_ENUMERATION): a
+        # sign-up does not tell whether an account exists.
         if user.awaiting_approval and kwargs.get("signup"):
             for address in EmailAddress.objects.filter(user=user, verified=False):
                 address.send_confirmation(request, signup=True)
+            return redirect("account_email_verification_sent")
         return super().pre_login(request, user, **kwargs)
+
+    def login(self, request, user):
+        """Log in, then email the first code of the second factor as part of this POST (the
+        code page itself never sends one on GET)."""
+        super().login(request, user)
+        if access.requires_second_factor(user):
+            sending = twofactor.send_code(request)
+            if not sending.sent:
+                messages.warning(request, twofactor.not_sent_message(sending.wait))
 
     def add_message(
         self,

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/2fa/resend/", views.two_factor_resend, name="2fa-resend"),
     path("profile/", views.profile, name="profile"),
     path("profile/authenticator/", views.profile_totp, name="profile-totp"),
+    path("profile/authenticator/start/", views.profile_totp_start, name="profile-totp-start"),
     path("profile/authenticator/remove/", views.profile_totp_remove, name="profile-totp-remove"),
     path("profile/recovery-codes/", views.profile_recovery_codes, name="profile-recovery-codes"),
     path("users/", views.user_list, name="user-list"),

@@ -45,40 +45,41 @@ def _next_url(request, default="dashboard"):
 
 
 def two_factor(request):
-    """Enter the 6-digit code emailed at login (or an authenticator / recovery code)."""
+    """Enter the 6-digit code emailed at login (or an authenticator / recovery code). GET only
+    shows the form: the first code is sent by the login POST, a new one by two_factor_resend."""
     if not request.user.is_authenticated:
         return redirect("account_login")
     if request.user.is_verified() or not access.requires_second_factor(request.user):
         return redirect(_next_url(request))
     form = CodeForm(request.POST or None)
-    if request.method == "GET" and not twofactor.code_was_sent(request):
-        twofactor.send_code(request)
     if request.method == "POST" and form.is_valid():
         result = twofactor.check_code(request, form.cleaned_data["code"])
         if result.ok:
             return redirect(_next_url(request))
-        form.add_error("code", _refusal(result.reason))
-    return render(
-        request, "accounts/two_factor.html", {"form": form, "next": _next_url(request, "")}
-    )
-
-
-def _refusal(reason: str) -> str:
-    if reason == "expired":
-        return _("This code has expired. Ask for a new code.")
-    if reason == "exhausted":
-        return _("Too many wrong codes. Ask for a new code.")
-    return _("This code is not right. Check the last email we sent you.")
+        form.add_error("code", twofactor.refusal_message(result))
+    context = {
+        "form": form,
+        "next": _next_url(request, ""),
+        "code_sent": twofactor.code_was_sent(request),
+        "minutes": settings.OTP_EMAIL_TOKEN_VALIDITY // 60,
+    }
+    return render(request, "accounts/two_factor.html", context)
 
 
 @require_POST
 def two_factor_resend(request):
+    """Email a (new) code, within the limits of accounts.twofactor; says how long to wait."""
     if not request.user.is_authenticated:
         return redirect("account_login")
-    twofactor.send_code(request)
-    messages.info(
-        request, _("A new code is on its way to %(email)s.") % {"email": request.user.email}
-    )
+    if request.user.is_verified():
+        return redirect(_next_url(request))
+    sending = twofactor.send_code(request)
+    if sending.sent:
+        messages.info(
+            request, _("A new code is on its way to %(email)s.") % {"email": request.user.email}
+        )
+    else:
+        messages.warning(request, twofactor.not_sent_message(sending.wait))
     return redirect(f"{reverse('accounts:2fa')}?{urlencode({'next': _next_url(request, '')})}")
 
 
@@ -113,23 +114,33 @@ def profile(request):
 
 
 def profile_totp(request):
-    """Set up an authenticator app: scan the QR code, confirm with a code."""
+    """Set up an authenticator app: "Set up" (POST) makes a secret, then scan the QR code and
+    confirm with a code. GET only shows where the set-up stands."""
     device = twofactor.pending_totp_device(request.user)
     form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and device is not None and form.is_valid():
         if twofactor.confirm_totp_device(request.user, form.cleaned_data["code"]):
             messages.success(request, _("Your authenticator app is set up."))
             return redirect("accounts:profile")
         form.add_error("code", _("This code is not right. Check the time on your phone."))
-    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    buffer = BytesIO()
-    image.save(buffer)
-    qr_data = "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
-    return render(
-        request,
-        "accounts/totp_setup.html",
-        {"form": form, "qr_data": qr_data, "secret": base64.b32encode(device.bin_key).decode()},
-    )
+    context = {"form": form, "device": device, "nav_active": "profile"}
+    if device is not None:
+        image = qrcode.make(
+            device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8
+        )
+        buffer = BytesIO()
+        image.save(buffer)
+        context["qr_data"] = (
+            "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+        )
+        context["secret"] = base64.b32encode(device.bin_key).decode()
+    return render(request, "accounts/totp_setup.html", context)
+
+
+@require_POST
+def profile_totp_start(request):
+    twofactor.start_totp_device(request.user)
+    return redirect("accounts:profile-totp")
 
 
 @require_POST

@@ -38,7 +38,10 @@ def outbox(user, *, status: str = "", q: str = "", ticket: int | None = None):
     if ticket:
         rows = rows.filter(ticket_number=ticket)
     if q:
-        rows = rows.filter(Q(subject__icontains=q) | Q(recipients__icontains=q))
+        # Account emails are found by recipient only: their subject is not shown.
+        rows = rows.filter(
+            Q(subject__icontains=q, content_visible=True) | Q(recipients__icontains=q)
+        )
     return rows.order_by("-created_at", "-id")
 
 

@@ -77,6 +77,8 @@ def outbox_detail(request, pk):
     headers = []
     if parsed is not None:
         names = ("From", "To", "Cc", "Reply-To", "Subject", "Date", "Message-ID", "In-Reply-To")
+        if not email.content_visible:  # account emails: the subject is not shown either
+            names = tuple(name for name in names if name != "Subject")
         headers = [(name, str(parsed[name])) for name in names if parsed[name]]
         headers += [("References", str(parsed["References"]))] if parsed["References"] else []
     context = {"email": email, "headers": headers, "text": text, "html": html, "nav_active": "mail"}

@@ -61,7 +61,8 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, entered only through the app's login and second factor (superusers).
+    "helpdesk.admin_apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -248,13 +249,22 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Helpdesk] "
 HELPDESK_SIGNUP_REQUIRES_APPROVAL = env.bool("HELPDESK_SIGNUP_REQUIRES_APPROVAL", default=True)
 HELPDESK_SIGNUP_OPEN = env.bool("HELPDESK_SIGNUP_OPEN", default=True)
 
-# Two-factor: a 6-digit code by email at each new session (seed 004).
+# Two-factor: a 6-digit code by email at each new session (seed 004), valid 10 minutes.
 OTP_EMAIL_TOKEN_VALIDITY = 600
-OTP_EMAIL_THROTTLE_FACTOR = 0
+# django-otp's throttle: after n wrong codes in a row, the next try waits 2^(n-1) seconds.
+OTP_EMAIL_THROTTLE_FACTOR = 1
+# django-otp's cooldown: seconds between two codes emailed to one person.
+OTP_EMAIL_COOLDOWN_DURATION = env.int("OTP_EMAIL_COOLDOWN_DURATION", default=60)
 OTP_TOTP_ISSUER = "Helpdesk"
 # Roles that must pass the second factor; "*" means everyone (demo accounts are exempt).
 HELPDESK_2FA_REQUIRED_ROLES = env.list("HELPDESK_2FA_REQUIRED_ROLES", default=["*"])
-HELPDESK_2FA_MAX_ATTEMPTS = 5
+# Limits over a window, per account and per IP address, whatever the session (accounts.twofactor):
+# wrong codes (then every code is refused until the window ends) and codes emailed.
+HELPDESK_2FA_WINDOW_SECONDS = env.int("HELPDESK_2FA_WINDOW_SECONDS", default=15 * 60)
+HELPDESK_2FA_MAX_ATTEMPTS = env.int("HELPDESK_2FA_MAX_ATTEMPTS", default=5)
+HELPDESK_2FA_MAX_ATTEMPTS_PER_IP = env.int("HELPDESK_2FA_MAX_ATTEMPTS_PER_IP", default=30)
+HELPDESK_2FA_MAX_CODES = env.int("HELPDESK_2FA_MAX_CODES", default=5)
+HELPDESK_2FA_MAX_CODES_PER_IP = env.int("HELPDESK_2FA_MAX_CODES_PER_IP", default=60)
 
 # --- Email ----------------------------------------------------------------------------------
 _email = env.email_url("EMAIL_URL", default="consolemail://")

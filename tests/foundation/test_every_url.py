@@ -1,6 +1,7 @@
 """Pages no other test requested (tests/foundation/test_guards.py lists them when one is
 added without a test): who gets what, and what the person sees or changes."""
 
+import base64
 import re
 
 import pytest
@@ -20,6 +21,8 @@ MATRIX = {
     ("csp-report", "get"): {"anonymous": 405, "client_a": 405, "agent": 405},
     ("csp-report", "post"): {"anonymous": 415, "client_a": 415, "agent": 415},
     ("accounts:profile-totp", "get"): {"anonymous": 302, "client_a": 200, "agent": 200},
+    ("accounts:profile-totp-start", "post"): {"anonymous": 302, "client_a": 302, "agent": 302},
+    ("accounts:profile-totp-start", "get"): {"client_a": 405},
     ("accounts:profile-totp-remove", "post"): {"anonymous": 302, "client_a": 302, "agent": 302},
     ("accounts:profile-recovery-codes", "post"): {"anonymous": 302, "client_a": 200},
     ("tickets:more-filters", "get"): {"anonymous": 302, "client_a": 200, "agent": 200},
@@ -52,9 +55,18 @@ def test_ping_answers_pong_to_anyone(client):
 def test_a_person_sets_up_an_authenticator_app_with_the_code_it_shows(login, client_a):
     client = login(client_a)
     page = client.get(reverse("accounts:profile-totp")).content.decode()
+    assert f'action="{reverse("accounts:profile-totp-start")}"' in page  # a "Set up" button
+    assert "data:image/svg+xml;base64," not in page
+    assert not TOTPDevice.objects.filter(user=client_a).exists()  # opening it makes nothing
+
+    started = client.post(reverse("accounts:profile-totp-start"))
+    assert started["Location"] == reverse("accounts:profile-totp")
+    page = client.get(reverse("accounts:profile-totp")).content.decode()
     assert "data:image/svg+xml;base64," in page  # the QR code, inline, no third party
     device = TOTPDevice.objects.get(user=client_a, confirmed=False)
     assert re.search(r"[A-Z2-7]{16,}", page)  # the secret, for typing it in by hand
+    again = client.get(reverse("accounts:profile-totp")).content.decode()
+    assert base64.b32encode(device.bin_key).decode() in again  # the same key, until confirmed
 
     wrong = client.post(reverse("accounts:profile-totp"), {"code": "000000"})
     assert wrong.status_code == 200
