@@ -42,6 +42,23 @@ def ensure_database() -> None:
             conn.execute(f'create database "{name}"')
 
 
+def empty_tables() -> None:
+    """Tickets, the intake log, mailboxes and the outbox emptied (users and reference data kept)."""
+    from intake.models import InboundMessage, Mailbox
+    from notifications.models import NotificationJob, OutgoingEmail, WebhookPost
+    from tickets.models import Attachment, Event, Ticket
+
+    NotificationJob.objects.all().delete()
+    OutgoingEmail.objects.all().delete()
+    WebhookPost.objects.all().delete()
+    InboundMessage.objects.all().delete()
+    Mailbox.objects.all().delete()
+    Attachment.objects.all().delete()
+    Event.objects.all().delete()
+    Ticket.assignees.through.objects.all().delete()
+    Ticket.objects.all().delete()
+
+
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
@@ -87,23 +104,13 @@ def main() -> None:
     settings.MEDIA_ROOT = ROOT / "var" / "bench-ingest-media"
     call_command("migrate", verbosity=0)
     from accounts.models import Organization, Role, User
-    from intake.models import InboundMessage, Mailbox
+    from intake.models import Mailbox
     from intake.services import ingest_message, poll_mailbox
-    from notifications.models import NotificationJob, OutgoingEmail, WebhookPost
     from tests.factories import make_user
     from tests.servers.fixtures import dovecot
     from tickets import services
-    from tickets.models import Attachment, Event, Ticket
 
-    NotificationJob.objects.all().delete()
-    OutgoingEmail.objects.all().delete()
-    WebhookPost.objects.all().delete()
-    InboundMessage.objects.all().delete()
-    Mailbox.objects.all().delete()
-    Attachment.objects.all().delete()
-    Event.objects.all().delete()
-    Ticket.assignees.through.objects.all().delete()
-    Ticket.objects.all().delete()
+    empty_tables()
     User.objects.filter(email__endswith="@bench.test").delete()
     org, _ = Organization.objects.get_or_create(name="Bench SA")
     contacts = [
@@ -172,13 +179,13 @@ def notifications(settings) -> None:
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     app.conf.task_always_eager = False
     try:
-        jobs = list(NotificationJob.objects.filter(done_at=None).values_list("pk", flat=True))
+        pending = list(NotificationJob.objects.filter(done_at=None).values_list("pk", flat=True))
         start = time.perf_counter()
-        for pk in jobs:
+        for pk in pending:
             jobs.run_job(pk)
         took = time.perf_counter() - start
         emails = list(OutgoingEmail.objects.filter(status="pending").values_list("pk", flat=True))
-        print(f"notification jobs: {len(jobs) / took:.1f} jobs/s, {len(emails)} emails written")
+        print(f"notification jobs: {len(pending) / took:.1f} jobs/s, {len(emails)} emails written")
         start = time.perf_counter()
         for pk in emails:
             outbox.deliver_email(pk)
