@@ -36,6 +36,7 @@ from ..models import (
 from ._common import (
     Kind,
     add_event,
+    calendar,
     default_priority,
     default_status,
     lock,
@@ -122,7 +123,7 @@ def create_ticket(
     )
     if priority is not None:
         ticket.first_response_due_at, ticket.resolution_due_at = sla.due_dates(
-            now, priority, sla.load_calendar()
+            now, priority, calendar()
         )
     ticket.save()
     event = add_event(
@@ -201,7 +202,7 @@ def create_ticket_from_email(
     )
     if priority is not None:
         ticket.first_response_due_at, ticket.resolution_due_at = sla.due_dates(
-            now, priority, sla.load_calendar()
+            now, priority, calendar()
         )
     ticket.save()
     event = add_event(
