@@ -26,10 +26,10 @@ Kind = Event.Kind
 Category = Status.Category
 
 
-def default_status() -> Status:
-    """The active default status, else the first active "new" one (from the reference copy:
-    caching.reference_changed() follows every edit of the statuses)."""
-    data = caching.reference()
+def default_status(data: caching.Reference | None = None) -> Status:
+    """The active default status, else the first active "new" one (from the reference copy,
+    data when the caller holds it: caching.reference_changed() follows every edit)."""
+    data = data or caching.reference()
     active = data.active(data.statuses)
     status = next((s for s in active if s.is_default), None)
     status = status or next((s for s in active if s.category == Category.NEW), None)
@@ -42,8 +42,8 @@ def first_status(category: str) -> Status | None:
     return Status.objects.filter(category=category, is_active=True).order_by("order").first()
 
 
-def default_priority() -> Priority | None:
-    data = caching.reference()
+def default_priority(data: caching.Reference | None = None) -> Priority | None:
+    data = data or caching.reference()
     return next((p for p in data.active(data.priorities) if p.is_default), None)
 
 
