@@ -310,7 +310,8 @@ def main() -> int:
     for message, result in zip(messages, first, strict=True):
         outcome = str(result.outcome) if result is not None else "crash"
         by_source.setdefault(message.source, Counter())[outcome] += 1
-    columns = [*OUTCOMES, "crash"]
+    seen_outcomes = {o for counts in by_source.values() for o in counts}
+    columns = [*OUTCOMES, *sorted(seen_outcomes - {*OUTCOMES, "crash"}), "crash"]
     print(f"  {'source':16}" + "".join(f"{c:>12}" for c in columns))
     for source, counts in by_source.items():
         print(f"  {source:16}" + "".join(f"{counts.get(c, 0):>12}" for c in columns))
