@@ -1,7 +1,8 @@
-"""Notification jobs: "this event of that app needs its emails and posts written", stored when
-the event commits, run by a Celery task, picked up again by the periodic job if the broker lost
-them. What a job writes is decided by the app that owns the event: it registers a handler per
-job name in its AppConfig.ready():
+"""Notification jobs: "this event of that app needs its emails and posts written", stored in the
+event's own transaction (they commit, or roll back, with it), run by a Celery task queued once it
+commits, picked up again by the periodic job if the broker lost them. What a job writes is
+decided by the app that owns the event: it registers a handler per job name in its
+AppConfig.ready():
 
     jobs.register_handler("ticket_created", notify_event)
     # called as notify_event(name=..., ticket_id=..., event_id=...) -> emails queued
@@ -15,7 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from functools import partial
 
+from django.db import transaction
 from django.utils import timezone
 
 from . import tasks
@@ -39,18 +42,21 @@ def handler_for(name: str) -> Handler:
 
 
 def queue_job(*, name: str, ticket_id: int, event_id: int | None) -> NotificationJob | None:
-    """Store the job (once per name and event) and queue its task; if the broker is down, the
-    periodic job queues it later."""
+    """Store the job in the caller's transaction (the one that writes the event) and queue its
+    task once that transaction commits; if the broker is down then, the periodic job queues it
+    later. A crash between the commit and the queueing loses nothing: the row is there."""
     if event_id is None:
         return None
-    job, _created = NotificationJob.objects.get_or_create(
-        name=name, event_id=event_id, defaults={"ticket_id": ticket_id}
-    )
-    try:
-        tasks.run_notification_job.delay(job.pk)
-    except Exception:
-        logger.exception("could not queue notification job %s: the periodic job will", job.pk)
+    job = NotificationJob.objects.create(name=name, ticket_id=ticket_id, event_id=event_id)
+    transaction.on_commit(partial(_queue_task, job.pk))
     return job
+
+
+def _queue_task(job_id: int) -> None:
+    try:
+        tasks.run_notification_job.delay(job_id)
+    except Exception:
+        logger.exception("could not queue notification job %s: the periodic job will", job_id)
 
 
 def run_job(job_id: int) -> int:

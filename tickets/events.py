@@ -8,6 +8,10 @@
 Services call publish(...) inside their transaction; subscribers run once it commits (never for a
 rolled-back change). A failing subscriber is logged and does not affect the others. Subscribers
 get ids only and load what they need (typically by queueing a Celery task).
+
+A subscriber that writes rows which must commit or roll back with the change itself (the
+notification jobs: an outbox row per event) subscribes with subscribe_in_transaction(): it runs
+inside publish(), in the service's transaction, and an error in it fails the change.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ NAMES = frozenset(
 
 Subscriber = Callable[..., None]
 _subscribers: dict[str, list[Subscriber]] = defaultdict(list)
+_in_transaction: dict[str, list[Subscriber]] = defaultdict(list)
 
 
 def subscribe(name: str, func: Subscriber) -> Subscriber:
@@ -50,9 +55,19 @@ def subscribe(name: str, func: Subscriber) -> Subscriber:
     return func
 
 
+def subscribe_in_transaction(name: str, func: Subscriber) -> Subscriber:
+    """func(name=..., ticket_id=..., event_id=...) runs at publish, inside the transaction."""
+    if name not in NAMES:
+        raise ValueError(f"unknown ticket event {name!r}")
+    if func not in _in_transaction[name]:
+        _in_transaction[name].append(func)
+    return func
+
+
 def unsubscribe(name: str, func: Subscriber) -> None:
-    if func in _subscribers[name]:
-        _subscribers[name].remove(func)
+    for table in (_subscribers, _in_transaction):
+        if func in table[name]:
+            table[name].remove(func)
 
 
 def subscriber(name: str):
@@ -69,7 +84,10 @@ def _deliver(name: str, ticket_id: int, event_id: int | None) -> None:
 
 
 def publish(name: str, *, ticket_id: int, event_id: int | None = None) -> None:
-    """Deliver name to its subscribers once the current transaction commits."""
+    """Run the in-transaction subscribers of name now, and deliver it to the others once the
+    current transaction commits."""
     if name not in NAMES:
         raise ValueError(f"unknown ticket event {name!r}")
+    for func in list(_in_transaction[name]):
+        func(name=name, ticket_id=ticket_id, event_id=event_id)
     transaction.on_commit(partial(_deliver, name, ticket_id, event_id))

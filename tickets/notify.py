@@ -74,11 +74,11 @@ class Letter:
 
 
 def connect() -> None:
-    """Called once from TicketsConfig.ready(): every ticket event, once committed, becomes a
-    notification job (run at once, or by the periodic job if the broker lost it) whose handler
-    is notify_event."""
+    """Called once from TicketsConfig.ready(): every ticket event becomes a notification job,
+    stored in the event's own transaction and run once it commits (or by the periodic job if
+    the broker lost it), whose handler is notify_event."""
     for name in sorted(events.NAMES):
-        events.subscribe(name, jobs.queue_job)
+        events.subscribe_in_transaction(name, jobs.queue_job)
         jobs.register_handler(name, notify_event)
 
 

@@ -5,6 +5,7 @@ reopened; failures retried, never blocking the person who made the change."""
 import datetime as dt
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from notifications import jobs
@@ -122,19 +123,30 @@ def test_a_notification_job_run_twice_posts_once(hook, http_sink, make_ticket, c
 def test_a_job_the_broker_lost_is_picked_up_by_the_periodic_job(
     hook, http_sink, make_ticket, client_a, commit
 ):
-    ticket = make_ticket(client_a)  # no commit: the event's job is never written
-    assert NotificationJob.objects.count() == 0
-    event = ticket.events.get(kind="created")
-    NotificationJob.objects.create(
-        name="ticket_created",
-        ticket_id=ticket.pk,
-        event_id=event.pk,
-        created_at=timezone.now() - dt.timedelta(minutes=5),
+    # No commit callbacks run: the job is written with the event, its task never queued.
+    ticket = make_ticket(client_a)
+    job = NotificationJob.objects.get(name="ticket_created")
+    assert (job.ticket_id, job.event_id) == (ticket.pk, ticket.events.get(kind="created").pk)
+    assert http_sink.requests == []
+    with commit():
+        assert jobs.queue_lost_jobs() == 0  # not yet: its task may still be on its way
+    NotificationJob.objects.filter(pk=job.pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=5)
     )
     with commit():
         assert jobs.queue_lost_jobs() == 1
     assert len(http_sink.requests) == 1
     assert NotificationJob.objects.get().done_at is not None
+
+
+def test_a_ticket_creation_rolled_back_leaves_no_job_and_posts_nothing(
+    hook, http_sink, make_ticket, client_a, commit
+):
+    with commit(), pytest.raises(RuntimeError), transaction.atomic():
+        make_ticket(client_a)
+        raise RuntimeError("the request failed after the ticket was written")
+    assert not NotificationJob.objects.exists()
+    assert http_sink.requests == []
 
 
 def test_a_test_post_can_be_sent(hook, http_sink, commit):

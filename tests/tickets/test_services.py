@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from tickets import access, events, services
 from tickets.errors import InvalidInput, StaleVersion, TransitionRefused
-from tickets.models import Attachment, Event, Status, Ticket
+from tickets.models import Attachment, Event, Priority, Status, Ticket
 
 from .conftest import png_file
 
@@ -139,6 +139,24 @@ def test_phone_intake_files_for_the_caller_with_backdated_call(make_ticket, agen
 def test_sales_rep_cannot_take_phone_calls(make_ticket, sales, org_a, client_a):
     with pytest.raises(PermissionDenied):
         make_ticket(sales, organization=org_a, requester=client_a, channel=Ticket.Channel.PHONE)
+
+
+def test_new_tickets_take_the_default_status_and_priority_an_admin_just_chose(
+    make_ticket, client_a, ref, django_admin, django_capture_on_commit_callbacks
+):
+    """Creation reads the defaults from the per-process reference copy: a change made in the
+    Django admin, where they are edited, applies to the very next ticket."""
+    first = make_ticket(client_a)
+    assert (first.status, first.priority) == (ref.status["ouvert"], ref.priority["normale"])
+    with django_capture_on_commit_callbacks(execute=True):
+        django_admin(Status, ref.status["ouvert"].pk, is_default="")
+        django_admin(Status, ref.status["pris-en-charge"].pk, is_default="on")
+        django_admin(Priority, ref.priority["normale"].pk, is_default="")
+        django_admin(Priority, ref.priority["haute"].pk, is_default="on")
+    second = make_ticket(client_a)
+    assert (second.status, second.priority) == (ref.status["pris-en-charge"], ref.priority["haute"])
+    # Due dates follow the new priority: 4 business hours to a first answer instead of 8.
+    assert second.first_response_due_at < first.first_response_due_at
 
 
 def test_creation_stores_attachments_and_publishes_after_commit(

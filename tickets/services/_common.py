@@ -26,9 +26,13 @@ Kind = Event.Kind
 Category = Status.Category
 
 
-def default_status() -> Status:
-    status = Status.objects.filter(is_default=True, is_active=True).first()
-    status = status or Status.objects.filter(category=Category.NEW, is_active=True).first()
+def default_status(data: caching.Reference | None = None) -> Status:
+    """The active default status, else the first active "new" one (from the reference copy,
+    data when the caller holds it: caching.reference_changed() follows every edit)."""
+    data = data or caching.reference()
+    active = data.active(data.statuses)
+    status = next((s for s in active if s.is_default), None)
+    status = status or next((s for s in active if s.category == Category.NEW), None)
     if status is None:
         raise InvalidInput(_("No status is configured for new tickets."))
     return status
@@ -38,8 +42,14 @@ def first_status(category: str) -> Status | None:
     return Status.objects.filter(category=category, is_active=True).order_by("order").first()
 
 
-def default_priority() -> Priority | None:
-    return Priority.objects.filter(is_default=True, is_active=True).first()
+def default_priority(data: caching.Reference | None = None) -> Priority | None:
+    data = data or caching.reference()
+    return next((p for p in data.active(data.priorities) if p.is_default), None)
+
+
+def calendar() -> sla.Calendar:
+    """The business calendar with its holidays (the reference copy)."""
+    return caching.reference().calendar
 
 
 def reopen_target(ticket: Ticket) -> Status:
@@ -130,7 +140,7 @@ def apply_status(ticket: Ticket, status: Status, now: dt.datetime, cal=None) -> 
         changed += ["sla_paused_at", "waiting_since", "auto_close_warned_at"]
     else:
         if ticket.sla_paused_at is not None:
-            cal = cal or sla.load_calendar()
+            cal = cal or calendar()
             paused = sla.business_seconds_between(ticket.sla_paused_at, now, cal)
             for name in ("first_response_due_at", "resolution_due_at"):
                 due = getattr(ticket, name)

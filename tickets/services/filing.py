@@ -22,7 +22,7 @@ from accounts import roles
 from accounts.models import Organization, User
 from core.files import UploadInfo, store_file
 
-from .. import access, events, sla
+from .. import access, caching, events, sla
 from ..errors import InvalidInput
 from ..models import (
     Attachment,
@@ -100,13 +100,14 @@ def create_ticket(
         if reported_at is not None and not access.can_backdate(actor):
             reported_at = None
     now = timezone.now()
-    priority = priority or default_priority()
+    reference = caching.reference()
+    priority = priority or default_priority(reference)
     ticket = Ticket(
         number=next_ticket_number(),
         title=title[:200],
         description=description or "",
         type=type,
-        status=default_status(),
+        status=default_status(reference),
         priority=priority,
         criticality=criticality,
         organization=organization,
@@ -122,7 +123,7 @@ def create_ticket(
     )
     if priority is not None:
         ticket.first_response_due_at, ticket.resolution_due_at = sla.due_dates(
-            now, priority, sla.load_calendar()
+            now, priority, reference.calendar
         )
     ticket.save()
     event = add_event(
@@ -181,13 +182,14 @@ def create_ticket_from_email(
     Called by intake.services.ingest_message, which decides who the sender is."""
     identified = sender is not None and access.can_create_ticket(sender) and sender.organization_id
     now = timezone.now()
-    priority = default_priority()
+    reference = caching.reference()
+    priority = default_priority(reference)
     ticket = Ticket(
         number=next_ticket_number(),
         title=(title or "").strip()[:200] or _("(no subject)"),
         description=description or "",
         type=type,
-        status=default_status(),
+        status=default_status(reference),
         priority=priority,
         organization_id=sender.organization_id if identified else None,
         requester=sender if identified else None,
@@ -201,7 +203,7 @@ def create_ticket_from_email(
     )
     if priority is not None:
         ticket.first_response_due_at, ticket.resolution_due_at = sla.due_dates(
-            now, priority, sla.load_calendar()
+            now, priority, reference.calendar
         )
     ticket.save()
     event = add_event(

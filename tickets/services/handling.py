@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 
-from .. import access, events, sla, workflow
+from .. import access, caching, events, sla, workflow
 from ..errors import InvalidInput
 from ..models import Attachment, Event, Priority, Ticket
 from ._common import (
@@ -26,6 +26,7 @@ from ._common import (
     add_event,
     add_status_event,
     apply_status,
+    calendar,
     check_version,
     counters_changed,
     lock,
@@ -56,6 +57,7 @@ def reply(
     (REOPEN event), one on a ticket waiting on them moves it back the same way (STATUS event).
     Publishes ticket_replied (and ticket_reopened / ticket_status_changed)."""
     ticket = lock(ticket)
+    caching.attach_reference([ticket])  # its status without a query
     allowed = (
         access.can_add_internal_note(actor, ticket) if internal else access.can_reply(actor, ticket)
     )
@@ -125,7 +127,7 @@ def change_priority(
     if priority.pk == ticket.priority_id:
         raise InvalidInput(_("The ticket already has this priority."))
     old = ticket.priority
-    cal = sla.load_calendar()
+    cal = calendar()
     first, resolution = sla.due_dates(ticket.created_at, priority, cal)
     if old is not None and ticket.resolution_due_at is not None:
         old_resolution = sla.due_dates(ticket.created_at, old, cal)[1]
