@@ -4,6 +4,7 @@ Idempotent: running it again updates the same rows.
 """
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from . import caching, roles
@@ -101,6 +102,8 @@ def seed_accounts() -> dict[str, User]:
         orgs[key] = org
     caching.organizations_changed()
     users: dict[str, User] = {}
+    # One hash for every demo account: hashing is slow on purpose (about a second each).
+    password = make_password(DEMO_PASSWORD)
     for email, first, last, title, org_key, codes, level in USERS:
         user = User.objects.filter(email__iexact=email).first() or User(email=email)
         user.first_name, user.last_name, user.job_title = first, last, title
@@ -110,7 +113,7 @@ def seed_accounts() -> dict[str, User]:
         user.awaiting_approval = False
         user.is_staff = Code.ADMIN in codes
         user.is_superuser = Code.ADMIN in codes
-        user.set_password(DEMO_PASSWORD)
+        user.password = password
         user.save()
         roles.grant(user, codes, support_level=level)
         # Demo addresses count as confirmed, so allauth lets them log in straight away.

@@ -1,8 +1,13 @@
-"""Demo tickets with timelines for the demo organizations (seed_demo --tickets N).
+"""Demo tickets with timelines for the demo organizations.
 
-Rows are written with bulk_create in batches (100,000 tickets and about a million events on
-PostgreSQL in a few minutes); numbers are reserved from the ticket counter in one locked step,
-so tickets filed later through the app continue after them. Same seed, same data.
+seed_tickets (seed_demo --tickets N): rows are written with bulk_create in batches (100,000
+tickets and about a million events on PostgreSQL in a few minutes); numbers are reserved from
+the ticket counter in one locked step, so tickets filed later through the app continue after
+them. Same seed, same data.
+
+seed_showcase_tickets (seed_demo --showcase, what `make run` shows): a few hundred tickets told
+step by step through tickets.services, so their events, numbers, assignees and SLA dates are the
+ones the app itself writes; each step is then moved back to when it is said to have happened.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import Organization, User
 
-from . import caching
+from . import caching, services, sla
 from .models import Component, Event, Priority, Status, Ticket, TicketCounter, TicketType
 
 BATCH = 2000
@@ -233,3 +238,300 @@ def seed_tickets(*, count: int, seed: int = 1, stdout=None) -> int:
             stdout.write(f"  {created} tickets")
     caching.tickets_changed()
     return created
+
+
+# --- The showcase: the first-run demo, written through the services -------------------------
+
+# A ticket's dates that a verb may set to "now"; the story moves them to the step's moment.
+STAMPED = ("first_response_at", "sla_paused_at", "waiting_since", "resolved_at", "closed_at")
+
+ASKS = [
+    "Pouvez-vous nous envoyer une copie d'écran du message d'erreur ?",
+    "Le problème touche-t-il tous les postes ou seulement certains ?",
+    "Pouvez-vous nous préciser l'heure de l'incident et le navigateur utilisé ?",
+]
+ANSWERS = [
+    "Voici la copie d'écran demandée. Le message apparaît dès l'ouverture.",
+    "Tous les postes du service comptable sont touchés, les autres services non.",
+    "C'était vers 9 h 30, sous Firefox. Merci de votre aide.",
+]
+FIXES = [
+    "Le correctif est en place : pouvez-vous vérifier de votre côté ?",
+    "Nous avons relancé le service, tout est rentré dans l'ordre.",
+    "Les droits du compte ont été corrigés, l'accès fonctionne de nouveau.",
+]
+THANKS = [
+    "C'est bon pour nous, merci beaucoup !",
+    "Tout fonctionne, vous pouvez clôturer.",
+]
+STILL_BROKEN = "Le problème est revenu ce matin, même message d'erreur."
+PHONE_NOTES = [
+    "Appel de {who} : le poste ne démarre plus depuis la coupure de courant.",
+    "Appel de {who} : demande de rappel urgent, la facturation est bloquée.",
+]
+THIRD_PARTY_NOTE = "Ticket ouvert chez l'éditeur, en attente de leur retour."
+REJECT_NOTE = "Demande en doublon d'un ticket déjà ouvert, fermée."
+ESCALATION_REASON = "Analyse des journaux serveur nécessaire : niveau 2."
+
+# (share of the tickets, final category of the story), in the order numbers are handed out.
+MIX = [
+    (0.10, Status.Category.NEW),
+    (0.30, Status.Category.OPEN),
+    (0.12, Status.Category.WAITING_CLIENT),
+    (0.06, Status.Category.WAITING_THIRD_PARTY),
+    (0.12, Status.Category.RESOLVED),
+    (0.24, Status.Category.CLOSED),
+    (0.06, Status.Category.CANCELLED),
+]
+
+
+class Story:
+    """One ticket told through the services (numbers, events, statuses and assignees are
+    theirs), each step then moved back to the moment it is said to have happened: the services
+    stamp "now", so the step's events and the ticket dates it set get the step's moment."""
+
+    def __init__(self, opened):
+        self.opened = opened
+        self.moment = opened
+        self.ticket: Ticket | None = None
+        self.stamps: dict = {}
+
+    def file(self, **fields) -> Ticket:
+        self.ticket = self._step(self.opened, services.create_ticket, **fields)
+        return self.ticket
+
+    def do(self, moment, verb, **fields):
+        return self._step(moment, verb, ticket=self.ticket, **fields)
+
+    def _step(self, moment, verb, **fields):
+        since = timezone.now()
+        result = verb(**fields)
+        ticket = self.ticket or result
+        Event.objects.filter(ticket=ticket, created_at__gte=since).update(
+            created_at=moment, action_at=moment
+        )
+        row = Ticket.objects.filter(pk=ticket.pk).values("status_id", *STAMPED).get()
+        ticket.status_id = row.pop("status_id")
+        for name, value in row.items():
+            if value is None or value >= since:
+                self.stamps[name] = None if value is None else moment
+        self.moment = moment
+        return result
+
+    def finish(self, cal) -> None:
+        """The ticket's own dates follow its timeline; SLA due dates from its opening."""
+        ticket = self.ticket
+        dates = {"created_at": self.opened, "last_activity_at": self.moment, **self.stamps}
+        if ticket.priority is not None:
+            first_due, resolution_due = sla.due_dates(self.opened, ticket.priority, cal)
+            dates.update(first_response_due_at=first_due, resolution_due_at=resolution_due)
+        Ticket.objects.filter(pk=ticket.pk).update(updated_at=self.moment, **dates)
+
+
+def _categories(count: int) -> list[str]:
+    """count story endings in MIX's proportions (rounding goes to the open tickets)."""
+    plan = [category for share, category in MIX for _ in range(int(count * share))]
+    plan += [Status.Category.OPEN] * (count - len(plan))
+    return plan
+
+
+def _opened(rng: random.Random, category: str, now):
+    """When a story starts: waiting and new tickets are recent (the auto-close job would close
+    one waiting a week), a fifth of the open ones are weeks old (overdue), final ones spread
+    over four months."""
+    hours = {
+        Status.Category.NEW: (0.2, 30) if rng.random() < 0.85 else (80, 150),
+        Status.Category.OPEN: (1, 96) if rng.random() < 0.8 else (200, 600),
+        Status.Category.WAITING_CLIENT: (24, 200),
+        Status.Category.WAITING_THIRD_PARTY: (24, 300),
+    }.get(category, (48, 24 * 120))
+    return min(office_hours(now - timedelta(hours=rng.uniform(*hours))), now - timedelta(hours=1))
+
+
+def seed_showcase_tickets(*, count: int, users: dict[str, User], seed: int = 1) -> int:
+    """count tickets in every state, over the demo organizations, agents, priorities, types and
+    channels (web, phone, filed by the sales rep), with replies, notes, escalations, reopenings;
+    some overdue, some unassigned, some waiting for the client. Written through
+    tickets.services in the order they were opened. The caller runs it in one transaction and
+    decides what becomes of the notifications the services queue. Returns the tickets written."""
+    rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
+    now = timezone.now()
+    cal = sla.load_calendar()
+    statuses = {s.code: s for s in Status.objects.filter(is_active=True)}
+    by_category: dict[str, list[Status]] = {}
+    for status in statuses.values():
+        by_category.setdefault(status.category, []).append(status)
+    types = list(TicketType.objects.filter(is_active=True, is_development=False))
+    priorities = list(Priority.objects.filter(is_active=True).order_by("order"))
+    components = list(Component.objects.filter(is_active=True, is_development=False))
+    demo = Organization.objects.get(external_source="demo", external_id="demo")
+    other = Organization.objects.get(external_source="demo", external_id="other")
+    clients = {
+        demo.pk: [users["client@demo.test"], users["user@demo.test"]],
+        other.pk: [users["client@other.test"]],
+    }
+    agents = [users["agent@demo.test"], users["agent2@demo.test"]]
+    sales = users["sales@demo.test"]
+
+    plans = sorted(
+        ((_opened(rng, category, now), category) for category in _categories(count)),
+        key=lambda plan: plan[0],
+    )
+    for opened, category in plans:
+        org = demo if rng.random() < 0.7 else other
+        client = rng.choice(clients[org.pk])
+        agent = agents[0] if rng.random() < 0.65 else agents[1]
+        who = client.get_short_name()
+        title = french_title(
+            rng.choice(SUBJECTS),
+            thing=rng.choice(THINGS),
+            who=rng.choice(WHO),
+            city=rng.choice(CITIES),
+            num=f"04 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+        )
+        common = {
+            "title": title,
+            "type": rng.choice(types) if types else None,
+            "component": rng.choice(components) if components else None,
+            "criticality": rng.choice(Ticket.Criticality.values),
+            "organization": org,
+        }
+        story = Story(opened)
+        roll = rng.random()
+        if roll < 0.2 and category != Status.Category.NEW:
+            # A phone call taken by the agent, who works the ticket from the start.
+            story.file(
+                actor=agent,
+                description=rng.choice(PHONE_NOTES).format(who=who),
+                requester=client,
+                channel=Ticket.Channel.PHONE,
+                priority=rng.choice(priorities[1:]),
+                **common,
+            )
+        elif roll < 0.28 and org == demo:
+            story.file(
+                actor=sales,
+                description=rng.choice(CLIENT_LINES),
+                requester=client,
+                priority=rng.choice(priorities),
+                **common,
+            )
+        else:
+            story.file(actor=client, description=rng.choice(CLIENT_LINES), **common)
+            if rng.random() < 0.5:
+                # The client's own severity is one thing; the agent sets the priority.
+                priority = rng.choice(priorities)
+                if priority != story.ticket.priority:
+                    story.do(
+                        _later(rng, story), services.change_priority, actor=agent, priority=priority
+                    )
+        _tell(story, rng, category, client, agent, agents, by_category, now)
+        story.finish(cal)
+    return len(plans)
+
+
+def _later(rng: random.Random, story: Story, *, hours=(0.1, 6)):
+    """A moment after the story's last step, never in the future."""
+    moment = office_hours(story.moment + timedelta(hours=rng.uniform(*hours)))
+    return max(story.moment, min(moment, timezone.now() - timedelta(minutes=1)))
+
+
+def office_hours(moment):
+    """moment, or the next morning when it falls in the evening or at night (local time)."""
+    local = timezone.localtime(moment)
+    if local.hour >= 19:
+        local = local + timedelta(days=1)
+    if local.hour >= 19 or local.hour < 8:
+        local = local.replace(hour=8, minute=30) + timedelta(minutes=(local.minute * 3) % 120)
+    return local
+
+
+def _tell(story, rng, category, client, agent, agents, by_category, now) -> None:
+    """The steps that bring story's ticket to a status of category."""
+    cat = Status.Category
+    if category == cat.NEW:
+        if rng.random() < 0.3:
+            story.do(
+                _later(rng, story),
+                services.reply,
+                actor=client,
+                body="Une idée du délai de prise en charge ? Merci.",
+            )
+        return
+    story.do(_later(rng, story, hours=(0.05, 2)), services.claim, actor=agent)
+    if rng.random() < 0.6:
+        story.do(_later(rng, story), services.reply, actor=agent, body=rng.choice(ASKS))
+        story.do(_later(rng, story), services.reply, actor=client, body=rng.choice(ANSWERS))
+    if rng.random() < 0.35:
+        story.do(
+            _later(rng, story), services.reply, actor=agent, body=rng.choice(NOTES), internal=True
+        )
+    if agent == agents[0] and rng.random() < 0.2 and category != cat.WAITING_CLIENT:
+        story.do(_later(rng, story), services.escalate, actor=agent, reason=ESCALATION_REASON)
+        agent = agents[1]
+        story.do(_later(rng, story), services.claim, actor=agent)
+    if category == cat.OPEN:
+        working = [s for s in by_category[cat.OPEN] if s.pk != story.ticket.status_id]
+        if working and rng.random() < 0.5:
+            story.do(
+                _later(rng, story), services.change_status, actor=agent, status=rng.choice(working)
+            )
+        if rng.random() < 0.15:
+            # Solved, then the client wrote back: their reply reopens it.
+            _resolve(story, rng, agent, by_category)
+            story.do(
+                _later(rng, story, hours=(2, 30)), services.reply, actor=client, body=STILL_BROKEN
+            )
+        return
+    if category == cat.WAITING_CLIENT:
+        story.do(_later(rng, story), services.reply, actor=agent, body=rng.choice(FIXES))
+        waiting = rng.choice(by_category[cat.WAITING_CLIENT])
+        # Waiting since less than five days: the auto-close job leaves it for now.
+        moment = max(_later(rng, story), now - timedelta(hours=rng.uniform(1, 110)))
+        story.do(
+            min(moment, now - timedelta(minutes=1)),
+            services.change_status,
+            actor=agent,
+            status=waiting,
+        )
+        return
+    if category == cat.WAITING_THIRD_PARTY:
+        story.do(
+            _later(rng, story),
+            services.change_status,
+            actor=agent,
+            status=rng.choice(by_category[cat.WAITING_THIRD_PARTY]),
+            note=THIRD_PARTY_NOTE,
+        )
+        return
+    if category == cat.CANCELLED:
+        story.do(
+            _later(rng, story),
+            services.change_status,
+            actor=agent,
+            status=rng.choice(by_category[cat.CANCELLED]),
+            note=REJECT_NOTE,
+        )
+        return
+    # The client thanks before the ticket is resolved: a reply after it would reopen it.
+    thanks = client if category == cat.CLOSED and rng.random() < 0.6 else None
+    _resolve(story, rng, agent, by_category, thanks=thanks)
+    if category == cat.CLOSED:
+        story.do(
+            _later(rng, story, hours=(2, 48)),
+            services.change_status,
+            actor=agent,
+            status=by_category[cat.CLOSED][0],
+        )
+
+
+def _resolve(story, rng, agent, by_category, *, thanks: User | None = None) -> None:
+    story.do(_later(rng, story), services.reply, actor=agent, body=rng.choice(FIXES))
+    if thanks is not None:
+        story.do(_later(rng, story), services.reply, actor=thanks, body=rng.choice(THANKS))
+    story.do(
+        _later(rng, story),
+        services.change_status,
+        actor=agent,
+        status=by_category[Status.Category.RESOLVED][0],
+    )
