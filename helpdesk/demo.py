@@ -17,6 +17,7 @@ from django.db import transaction
 from accounts.models import User
 from cdc.demo import seed_showcase_change_requests
 from cdc.models import ChangeRequest
+from notifications.models import NotificationJob
 from tickets import caching as tickets_caching
 from tickets import services as ticket_services
 from tickets.demo import seed_showcase_tickets
@@ -38,12 +39,15 @@ def showcase_present() -> bool:
 @contextmanager
 def _without_after_commit_work():
     """One transaction whose on_commit callbacks (notification jobs, step emails, previews)
-    registered inside it are dropped instead of run."""
+    registered inside it are dropped instead of run, and whose notification jobs (written with
+    their events) are deleted: the demo's history emails nobody."""
     connection = transaction.get_connection()
     with transaction.atomic():
         pending = len(connection.run_on_commit)
+        last_job = NotificationJob.objects.order_by("-pk").values_list("pk", flat=True).first()
         yield
         del connection.run_on_commit[pending:]
+        NotificationJob.objects.filter(pk__gt=last_job or 0).delete()
 
 
 def seed_showcase(
