@@ -78,7 +78,8 @@ def cut_long(text: str, length: int = SHOWN_LENGTH) -> tuple[str, str]:
         return text, ""
     floor = length // 2
     for separator in ("\n\n", "\n", " "):
-        at = text.rfind(separator, floor, length)
+        at = text.rfind(separator, floor, length - len(separator))
         if at != -1:
+            at += len(separator)  # the rest starts with its paragraph, line or word
             return text[:at], text[at:]
     return text[:length], text[length:]
