@@ -5,13 +5,15 @@ from functools import partial
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core import forms as core_forms
+
 from . import access, roles
 from .models import Notice, Organization, Role, User, UserRole
 
 Code = Role.Code
 
 
-class CodeForm(forms.Form):
+class CodeForm(core_forms.Form):
     code = forms.CharField(
         label=_("6-digit code"),
         max_length=12,
@@ -26,7 +28,7 @@ class CodeForm(forms.Form):
     )
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(core_forms.ModelForm):
     email_notices = forms.MultipleChoiceField(
         label=_("Send me an email for"),
         choices=(),
@@ -66,7 +68,7 @@ def role_choices():
     return [(code, label) for code, label in Code.choices]
 
 
-class UserForm(forms.ModelForm):
+class UserForm(core_forms.ModelForm):
     """Create or edit a person: identity, organization, roles with the agent's level."""
 
     role_codes = forms.MultipleChoiceField(
@@ -115,7 +117,7 @@ class UserForm(forms.ModelForm):
         }
 
 
-class UserFilterForm(forms.Form):
+class UserFilterForm(core_forms.Form):
     STATUS_CHOICES = [
         ("", _("All")),
         ("active", _("Active")),
@@ -136,7 +138,7 @@ class UserFilterForm(forms.Form):
         self.fields["organization"].empty_label = _("All organizations")
 
 
-class ApproveSignupForm(forms.Form):
+class ApproveSignupForm(core_forms.Form):
     organization = forms.ModelChoiceField(
         label=_("Organization"), queryset=Organization.objects.none()
     )
@@ -154,7 +156,8 @@ class ApproveSignupForm(forms.Form):
         ]
 
 
-class OrganizationForm(forms.ModelForm):
+class OrganizationForm(core_forms.ModelForm):
+    text_limits = {"address": 1000}
     sales_reps = forms.ModelMultipleChoiceField(
         label=_("Sales reps"),
         queryset=User.objects.none(),

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
+from core import forms as core_forms
 from core import net
 from notifications.models import ChatWebhook, DeliveryStatus
 
@@ -17,7 +18,7 @@ REFUSED_ADDRESS = _(
 )
 
 
-class OutboxFilterForm(forms.Form):
+class OutboxFilterForm(core_forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
@@ -27,7 +28,7 @@ class OutboxFilterForm(forms.Form):
     ticket = forms.IntegerField(label=_("Ticket"), required=False, min_value=1)
 
 
-class ChatWebhookForm(forms.ModelForm):
+class ChatWebhookForm(core_forms.ModelForm):
     events = forms.MultipleChoiceField(
         label=_("Post when"),
         choices=ChatWebhook.Event.choices,

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core import forms as core_forms
 from core.files import validate_upload
 
 from .models import ChangeRequest, Check
@@ -20,7 +21,7 @@ ALLOWED = {
 }  # fmt: skip
 
 
-class RequestForm(forms.Form):
+class RequestForm(core_forms.Form):
     organization = forms.ModelChoiceField(queryset=None, label=_("Organization"))
     requester = forms.ModelChoiceField(queryset=None, label=_("Requester"))
     ticket_number = forms.IntegerField(label=_("Helpdesk ticket"), required=False, min_value=1)
@@ -61,7 +62,7 @@ class EditRequestForm(RequestForm):
         self.fields["organization"].disabled = True
 
 
-class AnalysisForm(forms.Form):
+class AnalysisForm(core_forms.Form):
     solution = forms.CharField(label=_("Solution"), widget=forms.Textarea(attrs={"rows": 6}))
     quote_amount = forms.DecimalField(
         label=_("Quote amount (€)"), required=False, min_value=0, decimal_places=2
@@ -75,7 +76,7 @@ class AnalysisForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class DpoForm(forms.Form):
+class DpoForm(core_forms.Form):
     gdpr_impact = forms.TypedChoiceField(
         label=_("GDPR impact"),
         choices=[("", _("Not decided")), ("yes", _("Yes")), ("no", _("No"))],
@@ -95,7 +96,7 @@ class DpoForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(core_forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"), choices=[("validate", _("Validate")), ("cancel", _("Cancel"))]
     )
@@ -104,7 +105,7 @@ class DecisionForm(forms.Form):
     )
 
 
-class TaskForm(forms.Form):
+class TaskForm(core_forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}), required=False
@@ -118,12 +119,12 @@ class TaskForm(forms.Form):
         self.fields["developers"].queryset = developers
 
 
-class TaskDatesForm(forms.Form):
+class TaskDatesForm(core_forms.Form):
     start_date = forms.DateField(label=_("Start date"), required=False, widget=DATE)
     end_date = forms.DateField(label=_("End date"), required=False, widget=DATE)
 
 
-class CheckForm(forms.Form):
+class CheckForm(core_forms.Form):
     kind = forms.ChoiceField(label=_("Check"), choices=Check.Kind.choices)
     result = forms.ChoiceField(
         label=_("Result"), choices=[("pass", _("Pass")), ("fail", _("Fail"))]
@@ -131,7 +132,7 @@ class CheckForm(forms.Form):
     comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
 
 
-class AcceptanceForm(forms.Form):
+class AcceptanceForm(core_forms.Form):
     result = forms.ChoiceField(
         label=_("Acceptance"),
         choices=[("accept", _("Accept the delivery")), ("refuse", _("Refuse the delivery"))],
@@ -141,7 +142,7 @@ class AcceptanceForm(forms.Form):
     )
 
 
-class UploadForm(forms.Form):
+class UploadForm(core_forms.Form):
     file = forms.FileField(label=_("File"))
 
     def clean_file(self):

@@ -67,7 +67,9 @@ def _apply(actor, cr, action, target, changes=None, comment="", fields=()) -> Hi
         comment=comment,
     )
     if target != from_state:
-        transaction.on_commit(partial(tasks.notify_step.delay, entry.pk))
+        # Robust: the step is saved; an email that cannot be queued is logged, and the person
+        # who acted gets their answer (jobs run inline without a broker).
+        transaction.on_commit(partial(tasks.notify_step.delay, entry.pk), robust=True)
     return entry
 
 

@@ -10,6 +10,11 @@ import re
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
+def is_storable(value: str) -> bool:
+    """Whether value holds no NUL character and no lone surrogate."""
+    return not _UNSTORABLE.search(value)
+
+
 def storable(value: str) -> str:
     """value without NUL characters, lone surrogates replaced by U+FFFD."""
     if not _UNSTORABLE.search(value):
@@ -58,3 +63,23 @@ def split_quoted(text: str, *, signatures: bool = True) -> tuple[str, str]:
     if not start:  # no history, or the whole message is history: show it all
         return text, ""
     return "\n".join(lines[:start]).rstrip(), "\n".join(lines[start:])
+
+
+# Past this many characters a text is shown in two parts: the start rendered (Markdown), the
+# rest as plain text folded below it. Rendering Markdown is not linear in the length of some
+# texts (a 1,000,000-character run of "[" takes a minute); escaping plain text is.
+SHOWN_LENGTH = 20_000
+
+
+def cut_long(text: str, length: int = SHOWN_LENGTH) -> tuple[str, str]:
+    """Split text into (start, rest), start no longer than length and ending, when it can, at
+    a paragraph, a line or a word; rest is "" for a text that fits. start + rest == text."""
+    if len(text) <= length:
+        return text, ""
+    floor = length // 2
+    for separator in ("\n\n", "\n", " "):
+        at = text.rfind(separator, floor, length - len(separator))
+        if at != -1:
+            at += len(separator)  # the rest starts with its paragraph, line or word
+            return text[:at], text[at:]
+    return text[:length], text[length:]

@@ -39,7 +39,13 @@ def render(name: str, context: dict, *, language: str | None = None) -> tuple[st
         subject = render_to_string(f"emails/{name}/subject.txt", context)
         text = render_to_string(f"emails/{name}/body.txt", context)
         html = render_to_string(f"emails/{name}/body.html", context)
-    return " ".join(subject.split()), text, html
+    return one_line(subject), text, html
+
+
+def one_line(value) -> str:
+    """value as a header takes it: on one line, runs of white space (line breaks included) as
+    one space. A title typed with a line break must not make an email unsendable."""
+    return " ".join(str(value).split())
 
 
 def send(
@@ -65,7 +71,8 @@ def send(
     filter); key: a unique key that makes a retried job queue nothing twice. headers: any other
     header (threading, X-Helpdesk-Deliver: now for a code the person is waiting for)."""
     subject, text, html = render(name, context, language=language)
-    extra = dict(headers or {})
+    # Every header value on one line: Django refuses to build a message otherwise.
+    extra = {one_line(k): one_line(v) for k, v in (headers or {}).items()}
     if kind:
         extra[backend.KIND_HEADER] = kind
     if ticket_number is not None:
@@ -75,10 +82,10 @@ def send(
     message = EmailMultiAlternatives(
         subject,
         text,
-        from_email=from_email or None,
-        to=[to] if isinstance(to, str) else list(to),
-        cc=list(cc),
-        reply_to=list(reply_to) or None,
+        from_email=one_line(from_email) if from_email else None,
+        to=[one_line(to)] if isinstance(to, str) else [one_line(a) for a in to],
+        cc=[one_line(a) for a in cc],
+        reply_to=[one_line(a) for a in reply_to] or None,
         headers=extra,
     )
     message.attach_alternative(html, "text/html")

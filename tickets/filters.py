@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.models import Organization, Role
 from accounts.selectors import organization_names
+from core import forms as core_forms
 
 from . import access, caching, search
 from .forms import show_reference_rows
@@ -142,6 +143,8 @@ class TicketFilter(django_filters.FilterSet):
     class Meta:
         model = Ticket
         fields: list[str] = []
+        # The search box gets the limits of every form (core.forms).
+        form = core_forms.Form
 
     def __init__(self, *args, user=None, only=None, **kwargs):
         """only: the names of the filters to build (the others are then left out of the form

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.forms import PickerSelect, PickerSelectMultiple
 from accounts.models import Role, User
+from core import forms as core_forms
 from core.files import max_upload_bytes, validate_upload
 
 from . import access, caching
@@ -95,7 +96,7 @@ def assignable_people():
     )
 
 
-class TicketCreateForm(forms.Form):
+class TicketCreateForm(core_forms.Form):
     """Seed 004: clients give title, message, type, criticality and files; agents and sales
     reps also the client organization and contact, priority, a canned answer and an internal
     note; admins also the assignees; agents take phone calls (channel, call time)."""
@@ -198,7 +199,7 @@ def _max_mb():
     return max_upload_bytes() // (1024 * 1024)
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(core_forms.Form):
     body = forms.CharField(
         label=_("Message"),
         required=False,
@@ -239,7 +240,7 @@ class ReplyForm(forms.Form):
         return data
 
 
-class VersionForm(forms.Form):
+class VersionForm(core_forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
@@ -314,21 +315,34 @@ class EditForm(VersionForm):
     )
 
 
-class EscalateForm(forms.Form):
+class EscalateForm(core_forms.Form):
     reason = forms.CharField(
         label=_("Reason for escalation"), widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(core_forms.Form):
     reason = forms.CharField(
         label=_("Why reopen it?"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class TransferForm(forms.Form):
+class SavedFilterForm(core_forms.Form):
+    """The queue's "save this view": a name, and the filters as a query string (the service
+    keeps the known filters only and checks the name)."""
+
+    name = forms.CharField(label=_("Name of the view"), required=False)
+    query = forms.CharField(required=False, widget=forms.HiddenInput, strip=False)
+    text_limits = {"query": 10_000}
+
+
+class TransferForm(core_forms.Form):
     type = forms.ModelChoiceField(label=_("Development type"), queryset=None)
-    title = forms.CharField(label=_("Title of the development ticket"), required=False)
+    title = forms.CharField(
+        label=_("Title of the development ticket"),
+        required=False,
+        max_length=core_forms.TITLE_MAX,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -337,7 +351,7 @@ class TransferForm(forms.Form):
         show_reference_rows(self.fields["type"], types)
 
 
-class BulkForm(forms.Form):
+class BulkForm(core_forms.Form):
     """The queue's bulk bar: the selected ticket numbers and one change ("assign:<id>",
     "assign:none", "status:<id>", "priority:<id>"), offered as one grouped list."""
 

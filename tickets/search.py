@@ -14,6 +14,7 @@ SQLite: a simple case-insensitive substring match on the same fields, title matc
 
 from __future__ import annotations
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
 from django.db.models import (
     BooleanField,
@@ -162,7 +163,11 @@ class RankedSearch:
         it). The text matches are read once for both their count and, when there are no
         more than cap, the ranked block (the usual case: a search is meant to narrow)."""
         texts = self.texts.order_by().values_list("id", "last_activity_at")[: cap + 1]
-        sql, params = texts.query.sql_with_params()
+        try:
+            sql, params = texts.query.sql_with_params()
+        except EmptyResultSet:
+            # Nothing the person may see (a DPO sees no tickets): the ORM writes no SQL.
+            return 0, [], 0
         with connections[texts.db].cursor() as cursor:
             cursor.execute(
                 _COUNT_AND_RANK_START + sql + _COUNT_AND_RANK_END,
@@ -205,7 +210,10 @@ class RankedSearch:
             .annotate(search_rank=_rank(self.text))
             .values_list("pk", "search_rank", "last_activity_at")[:RANK_LIMIT]
         )
-        sql, params = recent.query.sql_with_params()
+        try:
+            sql, params = recent.query.sql_with_params()
+        except EmptyResultSet:
+            return []
         with connections[recent.db].cursor() as cursor:
             cursor.execute(_BEST_OF + sql + _BEST_ORDER, (*params, top - bottom, bottom))
             return [pk for (pk,) in cursor.fetchall()]

@@ -78,3 +78,58 @@ def test_concurrent_change_requests_get_unique_consecutive_numbers(build):
     assert errors == []
     numbers = sorted(ChangeRequest.objects.values_list("number", flat=True))
     assert numbers == list(range(1, workers * per_worker + 1))
+
+
+def _at_once(create, count=2):
+    """Run create() in count threads (each its own connection) released together."""
+    barrier = threading.Barrier(count)
+    errors = []
+
+    def work():
+        try:
+            barrier.wait()
+            create()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return errors
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("counter", ["missing", "at zero"])
+def test_two_change_requests_at_once_on_an_empty_table_get_1_and_2(build, counter):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    assert not ChangeRequest.objects.exists()
+    TicketCounter.objects.filter(name="cdc").delete()
+    if counter == "at zero":
+        TicketCounter.objects.create(name="cdc", value=0)
+    assert _at_once(build.draft) == []
+    assert sorted(ChangeRequest.objects.values_list("number", flat=True)) == [1, 2]
+    assert TicketCounter.objects.get(name="cdc").value == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("counter", ["missing", "at zero"])
+def test_two_tickets_at_once_on_an_empty_table_get_1_and_2(client_a, counter):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    ensure_reference_data()
+    assert not Ticket.objects.exists()
+    TicketCounter.objects.filter(name="ticket").delete()
+    if counter == "at zero":
+        TicketCounter.objects.create(name="ticket", value=0)
+
+    def create():
+        ticket_services.create_ticket(actor=client_a, title="En même temps", description="")
+
+    assert _at_once(create) == []
+    assert sorted(Ticket.objects.values_list("number", flat=True)) == [1, 2]
+    assert TicketCounter.objects.get(name="ticket").value == 2

@@ -88,3 +88,15 @@ def test_related_fragment_queries_do_not_grow_with_rows(
     contact_url = reverse("tickets:related", args=["contact", client_a.pk])
     with django_assert_max_num_queries(12):
         client.get(contact_url)
+
+
+def test_organization_card_lists_a_development_ticket_without_requester(
+    login, agent, org_a, ticket_a, ref
+):
+    # A development ticket has no requester (transfer_to_development): the card showed a 500.
+    dev = services.transfer_to_development(actor=agent, ticket=ticket_a, type=ref.type["bogue"])
+    fragment = login(agent).get(reverse("tickets:related", args=["organization", org_a.pk]))
+    assert fragment.status_code == 200
+    assert sorted(numbers(fragment)) == sorted([ticket_a.number, dev.number])
+    row = fragment.content.decode().split(f">#{dev.number}<")[1].split("</tr>")[0]
+    assert '<td class="small">—</td>' in row

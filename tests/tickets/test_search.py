@@ -179,3 +179,16 @@ def test_a_search_repeated_is_not_run_again_until_a_ticket_changes(
         corpus["body"].number,
         corpus["reply"].number,
     ]
+
+
+@pytest.mark.parametrize("name", ["dpo", "controller"])
+def test_a_search_by_someone_who_sees_no_ticket_shows_an_empty_page(
+    name, request, login, corpus, django_assert_max_num_queries
+):
+    # They see no ticket at all: the ranked search (PostgreSQL) used to answer 500.
+    client = login(request.getfixturevalue(name))
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("tickets:list"), {"q": "téléphone"})
+    assert response.status_code == 200
+    assert list(response.context["tickets"]) == []
+    assert response.context["page"].paginator.count == 0

@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 
 from core.html import render_markdown
 from core.templating import short_datetime
-from core.text import split_quoted
+from core.text import cut_long, split_quoted
 from tickets.models import Event
 from tickets.selectors import COUNTER_CAP
 
@@ -54,6 +54,13 @@ def priority_badge(priority):
 def email_parts(text):
     """(reply, quoted history) of an email's text; the history is shown folded."""
     return split_quoted(text or "")
+
+
+@register.filter
+def long_parts(text):
+    """(start, rest) of a long text: the start is rendered, the rest folded as plain text
+    (core.text.cut_long); rest is "" for most texts."""
+    return cut_long(text or "")
 
 
 # {{ moment|short_datetime }}: what |date:"SHORT_DATETIME_FORMAT" writes, cheaper.

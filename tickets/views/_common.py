@@ -44,13 +44,25 @@ def _say(done, result) -> str:
     return done(result) if callable(done) else done
 
 
+# Refusals of what was typed (core.forms): said as they are, whatever the action's own message.
+_TEXT_ERRORS = {"unstorable", "max_length"}
+
+
+def _refusal(form, invalid: str) -> str:
+    """What to tell the person whose form was refused: "invalid" (the action's own words for a
+    missing choice), unless the form refused the text itself; then the form's messages."""
+    errors = [error for field in form.errors.as_data().values() for error in field]
+    if invalid and not any(error.code in _TEXT_ERRORS for error in errors):
+        return invalid
+    return " ".join(message for error in errors for message in error.messages)
+
+
 def act(request, ticket, form, call, *, done, invalid: str = "", then=None):
-    """Run call(cleaned_data) when form (or no form: None) is valid; "invalid" or the domain
-    error as an error message, "done" (text, or a function of the result) as a success one.
-    Redirects to the ticket, or to then(result) after success."""
+    """Run call(cleaned_data) when form (or no form: None) is valid; the refusal (_refusal) or
+    the domain error as an error message, "done" (text, or a function of the result) as a
+    success one. Redirects to the ticket, or to then(result) after success."""
     if form is not None and not form.is_valid():
-        if invalid:
-            messages.error(request, invalid)
+        messages.error(request, _refusal(form, invalid))
         return redirect(ticket)
     try:
         result = call(form.cleaned_data if form is not None else {})
