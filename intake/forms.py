@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.models import Organization, User
+from core import forms as core_forms
 from core import net
 
 from .models import Mailbox
@@ -19,7 +20,7 @@ REFUSED_HOST = _(
 )
 
 
-class MailboxForm(forms.ModelForm):
+class MailboxForm(core_forms.ModelForm):
     # Write-only: never rendered back; empty keeps the stored one.
     password = forms.CharField(
         label=_("Password"),
@@ -98,7 +99,7 @@ class MailboxForm(forms.ModelForm):
         return mailbox
 
 
-class LinkTicketForm(forms.Form):
+class LinkTicketForm(core_forms.Form):
     organization = forms.ModelChoiceField(
         label=_("Client organization"), queryset=Organization.objects.none()
     )

@@ -12,9 +12,6 @@ from core import forms as core_forms
 from core.text import cut_long
 from tests.foundation.test_guards import APPS
 
-# intake/ was being rewritten while these limits were added (issue 17): its two forms
-# (mailbox settings, link to a ticket) join core.forms with that work.
-NOT_YET = {"intake"}
 
 
 def _our_modules():
@@ -37,7 +34,7 @@ def test_every_form_of_our_apps_limits_its_text():
     ours = [
         cls
         for cls in set(_subclasses(forms.BaseForm))
-        if cls.__module__.split(".")[0] in set(APPS) - NOT_YET - {"core"}
+        if cls.__module__.split(".")[0] in set(APPS) - {"core"}
     ]
     assert len(ours) > 30
     missing = sorted(
