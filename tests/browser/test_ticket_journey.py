@@ -77,7 +77,16 @@ def test_ticket_life_from_the_client_to_the_agent_and_back(
     assert "bug connu de l'éditeur" not in body
     image = client_page.locator("img[src*='/files/']").first
     assert image.is_visible()
-    assert client_page.evaluate("(img) => img.naturalWidth", image.element_handle()) > 0
+    image.scroll_into_view_if_needed()  # lazy images load once near the viewport
+    width = 0
+    for _ in range(50):  # wait_for_function needs eval, which the CSP forbids
+        width = client_page.evaluate(
+            "(img) => img.complete && img.naturalWidth", image.element_handle()
+        )
+        if width:
+            break
+        client_page.wait_for_timeout(100)
+    assert width > 0
     screenshot(client_page, "tickets_detail_client")
 
     # The client answers the closed ticket: it comes back to life.

@@ -13,7 +13,6 @@ from core.text import cut_long
 from tests.foundation.test_guards import APPS
 
 
-
 def _our_modules():
     for app in APPS:
         package = importlib.import_module(app)

@@ -119,7 +119,7 @@ def test_the_original_of_every_message_is_downloadable_by_staff_only(
     url = reverse("intake:event-original", args=[event.pk])
     staff = login(agent)
     page = staff.get(reverse("tickets:detail", args=[result.ticket_number])).content.decode()
-    assert url in page and "Original message (.eml)" in page
+    assert url in page and "Message d\u2019origine (.eml)" in page
     response = staff.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "message/rfc822"
     assert response.content == raw and response["X-Content-Type-Options"] == "nosniff"

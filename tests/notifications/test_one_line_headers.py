@@ -13,9 +13,9 @@ pytestmark = pytest.mark.django_db
 def test_a_header_value_with_a_line_break_is_sent_on_one_line(commit):
     with commit():
         queued = notifications_mail.send(
-            "login_code",
+            "mailbox_failing",
             to="person@alpha.test\r\n",
-            context={"code": "12\r\n34", "minutes": 10},
+            context={"address": "support@alpha.test\r\nBcc: x@evil.test", "failures": 3},
             headers={"X-Topic": "Export\r\nCSV\nnow", "In-Reply-To": "<a@b>\n"},
             kind="test",
             language="en",
@@ -23,6 +23,6 @@ def test_a_header_value_with_a_line_break_is_sent_on_one_line(commit):
     assert queued == 1
     [message] = mail.outbox
     assert message.to == ["person@alpha.test"]
-    assert message.subject == "Your login code: 12 34"
+    assert message.subject == "Mailbox support@alpha.test Bcc: x@evil.test cannot be polled"
     assert message.extra_headers["X-Topic"] == "Export CSV now"
     assert message.extra_headers["In-Reply-To"] == "<a@b>"
