@@ -1,9 +1,12 @@
-"""Sends a logged-in person who has not passed the second factor to the code page."""
+"""Sends a logged-in person who has not passed the second factor to the code page; gives a
+logged-in person their profile's language."""
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 
 from . import access
 
@@ -48,3 +51,20 @@ class TwoFactorMiddleware:
     @staticmethod
     def _allowed(path: str) -> bool:
         return path.startswith(ALLOWED_PREFIXES)
+
+
+class ProfileLanguageMiddleware:
+    """A logged-in person always gets their profile's language, whatever the cookie or the
+    browser say (set after Django's LocaleMiddleware, which serves visitors: the language
+    cookie of the switch, else the browser's Accept-Language among LANGUAGES, else French).
+    The language switch writes the profile (accounts.views.set_language)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.language in dict(settings.LANGUAGES):
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+        return self.get_response(request)

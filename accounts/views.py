@@ -8,12 +8,14 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import require_GET, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -81,6 +83,22 @@ def two_factor_resend(request):
     else:
         messages.warning(request, twofactor.not_sent_message(sending.wait))
     return redirect(f"{reverse('accounts:2fa')}?{urlencode({'next': _next_url(request, '')})}")
+
+
+# --- Language and profile ---------------------------------------------------------------------
+
+
+@login_not_required
+def set_language(request):
+    """The top bar's language switch: Django's (the language cookie, back to `next`), and for
+    a logged-in person their profile's language too, which every page then follows
+    (accounts.middleware.ProfileLanguageMiddleware). Visitors use it on the login page."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language") if request.method == "POST" else None
+    user = request.user
+    if user.is_authenticated and language in dict(settings.LANGUAGES) and language != user.language:
+        services.update_profile(actor=user, language=language)
+    return response
 
 
 # --- Profile --------------------------------------------------------------------------------

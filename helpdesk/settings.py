@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Logged-in people get their profile's language (visitors: LocaleMiddleware above).
+    "accounts.middleware.ProfileLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Every view needs a login unless marked @login_not_required (login, reset, healthz).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",

@@ -16,6 +16,12 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"contact{n}@client{n}.test")
 
 
+# The preferred language of the people tests make: every page they see logged in is in it
+# (accounts.middleware.ProfileLanguageMiddleware). Tests that read English pages switch it
+# (tests/tickets/conftest.py's _english).
+LANGUAGE = {"default": User.Language.FR}
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
@@ -24,6 +30,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"person{n}@example.test")
     first_name = factory.Sequence(lambda n: f"First{n}")
     last_name = factory.Sequence(lambda n: f"Last{n}")
+    language = factory.LazyFunction(lambda: LANGUAGE["default"])
     password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
 
     @factory.post_generation

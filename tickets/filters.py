@@ -18,7 +18,7 @@ from accounts.models import Organization, Role
 from accounts.selectors import organization_names
 from core import forms as core_forms
 
-from . import access, caching, search
+from . import access, caching, search, sla
 from .forms import show_reference_rows
 from .models import FINAL_CATEGORIES, Component, Priority, Status, Ticket, TicketType
 
@@ -136,7 +136,7 @@ class TicketFilter(django_filters.FilterSet):
         label=_("Updated between"), field_name="last_activity_at"
     )
     overdue = django_filters.BooleanFilter(
-        label=_("Overdue"), field_name="is_overdue", widget=yes_no()
+        label=_("Overdue"), method="filter_overdue", widget=yes_no()
     )
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
 
@@ -201,6 +201,13 @@ class TicketFilter(django_filters.FilterSet):
         if value:
             return queryset.exclude(status_id__in=_status_ids(FINAL_CATEGORIES))
         return queryset
+
+    def filter_overdue(self, queryset, name, value):
+        # Past the due date now (tickets.sla.overdue_q), not the flag the periodic job sets.
+        if value is None:
+            return queryset
+        overdue = sla.overdue_q() & ~Q(status_id__in=_status_ids(FINAL_CATEGORIES))
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_assignee(self, queryset, name, value):
         through = Ticket.assignees.through

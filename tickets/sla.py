@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import BusinessCalendar
@@ -152,4 +153,38 @@ def sla_state(ticket, cal: Calendar, now: dt.datetime | None = None) -> SlaState
         return SlaState(due, business_seconds_between(finished, due, cal), False, finished <= due)
     reference = ticket.sla_paused_at or now
     left = business_seconds_between(reference, due, cal)
+    if reference > due:
+        # Past the due date out of working hours: no working time has run since, but the
+        # ticket is overdue all the same, as the queue and the dashboard say (overdue_q).
+        left = min(left, -1)
     return SlaState(due, left, ticket.sla_paused_at is not None, False)
+
+
+# Overdue, read at the time of asking: a ticket is overdue from the moment its resolution due
+# date passes, not from the next run of tickets.services.flag_overdue_tickets (every 5 minutes,
+# and none before the worker starts), so the dashboard, the queue and the ticket page agree.
+
+
+def overdue_q(now: dt.datetime | None = None) -> Q:
+    """Tickets past their resolution due date at now: neither resolved nor closed, clock not
+    paused (waiting on the client). Served by the partial index ticket_due_idx. Callers also
+    leave out final statuses (a resolved or closed ticket always has its date)."""
+    return Q(
+        resolved_at__isnull=True,
+        closed_at__isnull=True,
+        sla_paused_at__isnull=True,
+        resolution_due_at__lt=now or timezone.now(),
+    )
+
+
+def is_overdue(ticket, now: dt.datetime | None = None) -> bool:
+    """overdue_q for one ticket already loaded (its status attached)."""
+    due = ticket.resolution_due_at
+    return (
+        due is not None
+        and due < (now or timezone.now())
+        and ticket.resolved_at is None
+        and ticket.closed_at is None
+        and ticket.sla_paused_at is None
+        and not ticket.status.is_final
+    )

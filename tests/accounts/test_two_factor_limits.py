@@ -15,9 +15,17 @@ from django.urls import reverse
 from django_otp.plugins.otp_email.models import EmailDevice
 
 from notifications.models import OutgoingEmail
+from tests import factories
 from tests.conftest import verified_login
 
 PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch):
+    """The people of these tests prefer English: a logged-in person's pages, the code page
+    included, are in their profile's language."""
+    monkeypatch.setitem(factories.LANGUAGE, "default", "en")
 
 
 def browser(user=None):

@@ -63,11 +63,15 @@ def ticket_b(make_ticket, client_b):
 
 
 @pytest.fixture(autouse=True)
-def _english(client):
+def _english(client, monkeypatch):
     """These tests read messages in English, the source language; the French interface is
-    covered by the browser journeys and the catalog tests."""
+    covered by the browser journeys and the catalog tests. Visitors ask for English; the people
+    these tests make prefer it (a logged-in person gets their profile's language)."""
     from django.utils import translation
 
+    from tests import factories
+
+    monkeypatch.setitem(factories.LANGUAGE, "default", "en")
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     with translation.override("en"):
         yield

@@ -1,9 +1,11 @@
 """Dashboard counters, the live fragment refreshed by htmx, and the to-do count in the top bar."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from tickets import services
 from tickets.models import Status, Ticket
@@ -21,7 +23,10 @@ def work(make_ticket, agent, client_a, client_b, ref):
     closed = Status.objects.filter(category=Status.Category.CLOSED).first()
     services.change_status(actor=agent, ticket=done, status=closed)
     late = make_ticket(client_a, title="En retard")
-    Ticket.objects.filter(pk=late.pk).update(is_overdue=True)
+    # Past its due date a minute ago; the periodic job has not flagged it yet.
+    Ticket.objects.filter(pk=late.pk).update(
+        resolution_due_at=timezone.now() - timedelta(minutes=1)
+    )
     return mine
 
 
