@@ -74,9 +74,15 @@ def page(new_page):
 
 @pytest.fixture
 def login_page(new_page, live_server):
-    """login_page(user) -> a page already logged in as user (second factor passed)."""
+    """login_page(user) -> a page already logged in as user (second factor passed). Pages
+    follow the person's profile language: a test asking for an English browser (locale="en-US")
+    gets a person who chose English."""
 
     def _login_page(user, **kwargs):
+        language = kwargs.get("locale", "fr-FR").split("-")[0]
+        if user.language != language:
+            type(user).objects.filter(pk=user.pk).update(language=language)
+            user.language = language
         page = new_page(**kwargs)
         client = verified_login(Client(), user)  # a session of its own per page
         cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
