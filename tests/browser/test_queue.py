@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import User
+from tests.browser.conftest import SCREENSHOTS
 from tickets import services
 from tickets.models import Priority, Status, Ticket, TicketType
 
@@ -244,3 +245,56 @@ def test_an_agent_saves_a_view_and_comes_back_to_it(login_page, screenshot, agen
     page.get_by_text("Vue « Mes exports » supprimée.").wait_for()
     assert page.locator("a.saved-filter").count() == 0
     assert Ticket.objects.count() == 3
+
+
+TITLES = [
+    "Imprimante du 2e étage hors service depuis la coupure de courant",
+    "Export comptable vide",
+    "VPN coupé pour les commerciaux en déplacement",
+    "Paie : bulletin de mars illisible",
+    "Demande d'accès au dossier partagé Direction",
+    "Erreur 500 à l'ouverture d'une facture",
+    "Mot de passe expiré",
+    "Lenteurs sur le serveur de fichiers l'après-midi",
+]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_screen_of_the_queue_shows_twice_as_many_tickets(
+    login_page, screenshot, agent, admin, client_a, client_b
+):
+    """At 1440 x 900, compact rows: at least 15 tickets above the fold (about 5 with the
+    three-line rows of before); screenshots of the queue at 1440 and 375 px, agent and client."""
+    kinds = list(TicketType.objects.order_by("order"))
+    priorities = list(Priority.objects.order_by("order"))
+    for n in range(30):
+        who = client_a if n % 3 else client_b
+        ticket = services.create_ticket(
+            actor=who, title=TITLES[n % len(TITLES)], description="…", type=kinds[n % len(kinds)]
+        )
+        if ticket.priority != priorities[n % 4]:
+            services.change_priority(actor=agent, ticket=ticket, priority=priorities[n % 4])
+        if n % 4 == 0:
+            services.claim(actor=agent, ticket=ticket)
+    page = login_page(agent, width=1440, height=900)
+    page.goto("/tickets/")
+    rows = page.locator("#queue-rows tr.q-row")
+    above = [
+        box
+        for box in (rows.nth(i).bounding_box() for i in range(25))
+        if box["y"] + box["height"] <= 900
+    ]
+    assert len(above) >= 15
+    assert len({round(box["height"]) for box in above}) == 1  # one line each, whatever the title
+    screenshot(page, "queue_desktop_agent")
+    page.screenshot(path=str(SCREENSHOTS / "queue_desktop_agent_fold.png"))  # what one screen shows
+
+    for who, width, name in (
+        (agent, 375, "queue_phone_agent"),
+        (client_a, 1440, "queue_desktop_client"),
+        (client_a, 375, "queue_phone_client"),
+    ):
+        other = login_page(who, width=width, height=900 if width > 375 else 812)
+        other.goto("/tickets/")
+        assert other.evaluate("document.documentElement.scrollWidth") <= width
+        screenshot(other, name)

@@ -52,13 +52,13 @@ def _queue(request, *, every_filter=False):
         for name, value in SAVED_VIEWS[view][1].items():
             params.setdefault(name, value)
     default_state = with_default_state(params)
-    # The other filters are built only when the panel that shows them is: when asked for, or
-    # when the person set one of them. Otherwise the main ones and those a saved view sets,
-    # each filter costing its form field.
+    # A filter costs its form field: built only when it has a value (the menus take their
+    # options from the reference data, tickets.filters.menu_options), or every one of them for
+    # the "More filters" panel, when asked for or when the person set one of its filters.
     if every_filter or _person_set_secondary(request):
         only = None
     else:
-        only = (*MAIN_FILTERS, *(name for name in SECONDARY_FILTERS if in_use(params, name)))
+        only = ("q", *(name for name in TicketFilter.base_filters if in_use(params, name)))
     filterset, rows, sort = selectors.ticket_queue(request.user, params, only=only)
     return params, view, filterset, rows, sort, default_state
 
@@ -120,15 +120,15 @@ def _filter_bar(request, filterset) -> dict:
         "clear_url": "?" + kept.urlencode(),
         "all_url": "?" + _with(chosen, state="all"),
         "menus": {
-            "category": menu_options(filterset, "category", chosen.getlist("category")),
-            "status": menu_options(filterset, "status", chosen.getlist("status")),
-            "priority": menu_options(filterset, "priority", chosen.getlist("priority")),
-            "type": menu_options(filterset, "type", chosen.getlist("type")),
+            "category": menu_options(user, "category", chosen.getlist("category")),
+            "status": menu_options(user, "status", chosen.getlist("status")),
+            "priority": menu_options(user, "priority", chosen.getlist("priority")),
+            "type": menu_options(user, "type", chosen.getlist("type")),
             # Customers tick among their organizations; staff search them (a picker).
             "organization": []
             if pickers
-            else menu_options(filterset, "organization", chosen.getlist("organization")),
-            "assignee": menu_options(filterset, "assignee", chosen.getlist("assignee")),
+            else menu_options(user, "organization", chosen.getlist("organization")),
+            "assignee": menu_options(user, "assignee", chosen.getlist("assignee")),
         },
         "chosen_organizations": [
             (str(row.pk), row.name)
