@@ -153,6 +153,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         FR = "fr", "Français"
         EN = "en", "English"
 
+    class Density(models.TextChoices):
+        COMPACT = "compact", _("Compact")
+        COMFORTABLE = "comfortable", _("Comfortable")
+
     email = models.EmailField(_("email"), max_length=254, unique=True)
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
@@ -178,6 +182,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("Django admin access"), default=False)
     # Ticket emails the person turned off (Notice codes); everything else reaches them.
     muted_notices = models.JSONField(_("muted email notifications"), default=list, blank=True)
+    # How tall the ticket queue's rows are (one line each, or two with the type and contact).
+    queue_density = models.CharField(
+        _("ticket list density"), max_length=12, choices=Density.choices, default=Density.COMPACT
+    )
     # Demo accounts are exempt from 2FA (ARCHITECTURE.md contract).
     is_demo = models.BooleanField(_("demo account"), default=False)
     # Public sign-up: the account waits for an admin's approval before it may log in.

@@ -154,6 +154,15 @@ def update_profile(*, actor: User, **fields) -> User:
     return user
 
 
+def set_queue_density(*, actor: User, density: str) -> None:
+    """A person chooses how tall the rows of their ticket queue are (User.Density); anyone
+    logged in, for themselves only. One UPDATE of their row."""
+    if density not in User.Density.values:
+        raise AccountError(_("Choose compact or comfortable."))
+    User.objects.filter(pk=actor.pk).update(queue_density=density)
+    actor.queue_density = density
+
+
 @transaction.atomic
 def deactivate_user(*, actor: User, user: User) -> User:
     """The person can no longer log in; their open sessions end; their history stays."""

@@ -20,11 +20,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts import roles
-from accounts.models import User
+from accounts.models import Role, User
 
 from . import caching, workflow
 from .models import Attachment, Event, SavedFilter, Ticket
 from .workflow import StatusRole
+
+_PERSON_FIELDS = ("id", "first_name", "last_name", "email")
 
 
 def _works_tickets(user) -> bool:
@@ -121,6 +123,23 @@ def get_visible_contact_or_404(user, pk):
 def can_use_saved_views(user) -> bool:
     """Saved queue views (mine, unassigned, overdue, new, followed) are for staff."""
     return sees_internal(user)
+
+
+def uses_queue_pickers(user) -> bool:
+    """The queue's client and assignee filters: staff search them with the support team's
+    pickers (accounts:pick-organizations, accounts:pick-agents, which answer staff only);
+    customers tick among their own organizations and have no assignee filter."""
+    return roles.is_staff_member(user)
+
+
+def queue_assignee_names(user, ids) -> dict[str, str]:
+    """Names of the people chosen by id in the queue's assignee filter, among those tickets may
+    be assigned to (agents and admins): one query, none without ids."""
+    ids = [int(pk) for pk in ids if str(pk).isdigit()]
+    if not ids or not uses_queue_pickers(user):
+        return {}
+    people = roles.users_with_role(Role.Code.AGENT, Role.Code.ADMIN).filter(pk__in=ids)
+    return {str(person.pk): str(person) for person in people.only(*_PERSON_FIELDS)}
 
 
 def get_own_saved_filter_or_404(user, pk) -> SavedFilter:

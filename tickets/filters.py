@@ -6,16 +6,19 @@ never widens it. Assignee and follower filters use EXISTS subqueries (no join + 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Model, OuterRef, Q
+from django.utils import formats
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from accounts.models import Organization, Role
-from accounts.selectors import organization_names
 from core import forms as core_forms
 
 from . import access, caching, search, sla
@@ -48,6 +51,28 @@ SAVED_VIEWS = {
     "new": (_("New"), {"category": Status.Category.NEW}),
     "followed": (_("Followed"), {"followed": "1", "open": "1"}),
 }
+
+
+# The queue's tabs open to everyone: which tickets by their status. Without a state, a status
+# or a status category in the URL, the queue shows the open ones (not closed nor cancelled).
+CLOSED_CATEGORIES = (Status.Category.CLOSED, Status.Category.CANCELLED)
+STATES = {
+    "open": pgettext_lazy("tickets", "Open"),
+    "closed": pgettext_lazy("tickets", "Closed"),
+    "all": pgettext_lazy("tickets", "All"),
+}
+DEFAULT_STATE = "open"
+# Filters that say which statuses the person wants: any of them replaces the default state.
+STATUS_FILTERS = ("state", "open", "category", "status")
+
+
+def with_default_state(params) -> bool:
+    """Put the default state (open tickets) in params (a mutable QueryDict) unless a status
+    filter is there; True when it did."""
+    if any(in_use(params, name) for name in STATUS_FILTERS):
+        return False
+    params["state"] = DEFAULT_STATE
+    return True
 
 
 # A date range filter comes in the URL as <name>_after and <name>_before.
@@ -83,8 +108,26 @@ def order_fields(sort: str) -> list[str]:
     return list(fields)
 
 
+class AssigneeField(forms.MultipleChoiceField):
+    """Assignees: "me", "none" (unassigned), "any" (assigned to someone) or people's ids, any
+    number of them (one or the other). The ids are checked against the people tickets may be
+    assigned to when the filter runs (accounts.access.pickable_agents)."""
+
+    def valid_value(self, value):
+        return value in TicketFilter.ASSIGNEE_WORDS or str(value).isdigit()
+
+
+class AssigneeFilter(django_filters.Filter):
+    field_class = AssigneeField
+
+
 class TicketFilter(django_filters.FilterSet):
     ASSIGNEE_CHOICES = [("me", _("Me")), ("none", _("Unassigned")), ("any", _("Anyone"))]
+    ASSIGNEE_WORDS = {value for value, label in ASSIGNEE_CHOICES}
+
+    state = django_filters.ChoiceFilter(
+        label=_("Tickets"), choices=list(STATES.items()), method="filter_state"
+    )
 
     status = django_filters.ModelMultipleChoiceFilter(
         distinct=False, label=_("Status"), queryset=Status.objects.order_by("order")
@@ -103,31 +146,39 @@ class TicketFilter(django_filters.FilterSet):
         distinct=False, label=_("Priority"), queryset=Priority.objects.order_by("order")
     )
     criticality = django_filters.MultipleChoiceFilter(
-        distinct=False, label=_("Criticality"), choices=Ticket.Criticality.choices
+        distinct=False,
+        label=_("Criticality"),
+        choices=Ticket.Criticality.choices,
+        widget=forms.CheckboxSelectMultiple,
     )
-    assignee = django_filters.ChoiceFilter(
-        label=_("Assignee"),
-        choices=ASSIGNEE_CHOICES,
-        method="filter_assignee",
-        empty_label=_("All"),
-    )
+    assignee = AssigneeFilter(label=_("Assignee"), method="filter_assignee")
     followed = django_filters.BooleanFilter(
         label=_("Followed by me"), method="filter_followed", widget=yes_no()
     )
-    organization = django_filters.ModelChoiceFilter(
-        label=_("Client"), queryset=Organization.objects.none()
+    organization = django_filters.ModelMultipleChoiceFilter(
+        label=_("Client"), queryset=Organization.objects.none(), method="filter_organization"
     )
     sales_rep = django_filters.ModelChoiceFilter(
         label=_("Sales rep"), queryset=None, method="filter_sales_rep"
     )
     support_level = django_filters.TypedMultipleChoiceFilter(
-        distinct=False, label=_("Support level"), choices=Ticket.Level.choices, coerce=int
+        distinct=False,
+        label=_("Support level"),
+        choices=Ticket.Level.choices,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
     )
     component = django_filters.ModelMultipleChoiceFilter(
-        distinct=False, label=_("Component"), queryset=Component.objects.order_by("order")
+        distinct=False,
+        label=_("Component"),
+        queryset=Component.objects.order_by("order"),
+        widget=forms.CheckboxSelectMultiple,
     )
     channel = django_filters.MultipleChoiceFilter(
-        distinct=False, label=_("Channel"), choices=Ticket.Channel.choices
+        distinct=False,
+        label=_("Channel"),
+        choices=Ticket.Channel.choices,
+        widget=forms.CheckboxSelectMultiple,
     )
     created = django_filters.DateFromToRangeFilter(
         label=_("Created between"), field_name="created_at"
@@ -170,13 +221,8 @@ class TicketFilter(django_filters.FilterSet):
             for name, table in REFERENCE_FILTERS.items():
                 if name in form.fields:
                     show_reference_rows(form.fields[name], getattr(data, table).values())
-            if (
-                "organization" in form.fields
-                and roles.visible_organization_ids(self.user) is roles.ALL
-            ):
-                # Every organization: the cached names, not hundreds of model instances.
-                field = form.fields["organization"]
-                field.widget.choices = [("", field.empty_label), *organization_names()]
+            if "assignee" in form.fields:
+                form.fields["assignee"].choices = self.ASSIGNEE_CHOICES
         return self._form
 
     def filter_queryset(self, queryset):
@@ -197,6 +243,21 @@ class TicketFilter(django_filters.FilterSet):
             return queryset
         return queryset.filter(status_id__in=_status_ids(value))
 
+    def filter_state(self, queryset, name, value):
+        if value == "open":
+            return queryset.exclude(status_id__in=_status_ids(CLOSED_CATEGORIES))
+        if value == "closed":
+            return queryset.filter(status_id__in=_status_ids(CLOSED_CATEGORIES))
+        return queryset
+
+    def filter_organization(self, queryset, name, value):
+        # The chosen organizations were checked against those the person sees (the field's
+        # queryset); on the indexed organization_id. (None chosen: an empty queryset, which
+        # costs a compilation to find empty.)
+        if not self.data.getlist(name):
+            return queryset
+        return queryset.filter(organization_id__in=[organization.pk for organization in value])
+
     def filter_open(self, queryset, name, value):
         if value:
             return queryset.exclude(status_id__in=_status_ids(FINAL_CATEGORIES))
@@ -210,15 +271,19 @@ class TicketFilter(django_filters.FilterSet):
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_assignee(self, queryset, name, value):
-        through = Ticket.assignees.through
-        assigned = through.objects.filter(ticket_id=OuterRef("pk"))
-        if value == "me":
-            return queryset.filter(Exists(assigned.filter(user_id=self.user.pk)))
-        if value == "none":
-            return queryset.filter(is_assigned=False)
-        if value == "any":
-            return queryset.filter(is_assigned=True)
-        return queryset
+        """Tickets of any of the chosen: me, unassigned, anyone, people (by id)."""
+        if not value:
+            return queryset
+        assigned = Ticket.assignees.through.objects.filter(ticket_id=OuterRef("pk"))
+        people = {int(v) for v in value if v.isdigit()}
+        if "me" in value and self.user is not None:
+            people.add(self.user.pk)
+        either = Q(is_assigned=False) if "none" in value else Q()
+        if "any" in value:
+            either |= Q(is_assigned=True)
+        if people:
+            either |= Q(Exists(assigned.filter(user_id__in=sorted(people))))
+        return queryset.filter(either)
 
     def filter_followed(self, queryset, name, value):
         if not value:
@@ -256,3 +321,118 @@ def access_organizations(user):
     if user is None:
         return Organization.objects.none()
     return roles.visible_organizations(user).order_by("name")
+
+
+# --- The queue's filter bar: what its menus offer and which filters are active ----------------
+
+
+@dataclass(frozen=True)
+class Option:
+    """A checkbox of a filter menu (name, value and id already escaped)."""
+
+    name: str
+    value: str
+    label: str
+    checked: bool
+    id: str
+
+
+@dataclass(frozen=True)
+class Chip:
+    """An active filter (one value of it) and the query string without it."""
+
+    name: str
+    value: str
+    url: str
+
+
+def menu_options(user, name: str, chosen) -> list[Option]:
+    """The choices of the filter name as checkboxes, those in chosen (the values in the URL)
+    ticked. Statuses, priorities and types come from the cached reference rows; the
+    organizations (customers' menu) are those the person sees, one query. The filter set is
+    not needed: a filter without a value is not built (tickets.views.queue)."""
+    if name == "category":
+        choices = Status.Category.choices
+    elif name == "assignee":
+        choices = TicketFilter.ASSIGNEE_CHOICES
+    elif name == "organization":
+        choices = access_organizations(user).values_list("pk", "name")
+    else:
+        data = caching.reference()
+        choices = [(row.pk, row.name) for row in getattr(data, REFERENCE_FILTERS[name]).values()]
+    # Names, values and ids are ours: filter names, status category and assignee codes, and
+    # primary keys (digits), which HTML takes as they are; marked so, tickets/_queue_filters.jinja
+    # writes them without escaping each of their uses (some 50 options a page).
+    wanted = set(chosen)
+    options = []
+    for value, label in choices:
+        value = str(value)
+        options.append(
+            Option(
+                mark_safe(name),  # noqa: S308 - a filter name (letters)
+                mark_safe(value),  # noqa: S308 - a code or a primary key
+                label,
+                value in wanted,
+                mark_safe(f"qf-{name}-{value}"),  # noqa: S308 - idem
+            )
+        )
+    return options
+
+
+def _without(params, name: str, value: str | None = None) -> str:
+    """params as a query string without the filter name (or only its value), nor the page."""
+    kept = params.copy()
+    kept.pop("page", None)
+    if value is None:
+        for key in (name, *(name + suffix for suffix in RANGE_SUFFIXES)):
+            kept.pop(key, None)
+    else:
+        kept.setlist(name, [v for v in kept.getlist(name) if v != value])
+    return "?" + kept.urlencode()
+
+
+def _period(value: slice) -> str:
+    """A date range filter's value as words."""
+    start, end = (
+        formats.date_format(d, "SHORT_DATE_FORMAT") if d else "" for d in (value.start, value.stop)
+    )
+    if start and end:
+        return gettext("%(start)s to %(end)s") % {"start": start, "end": end}
+    if start:
+        return gettext("from %(start)s") % {"start": start}
+    return gettext("until %(end)s") % {"end": end}
+
+
+def active_chips(filterset, explicit, people: dict[str, str]) -> list[Chip]:
+    """The filters the person set (explicit: the URL's parameters, not a saved view's), one
+    chip per value, in the form's order. A value the form refused has no chip (the page says
+    why). people: names of the assignees chosen by id."""
+    form = filterset.form
+    cleaned = getattr(form, "cleaned_data", {})
+    chips = []
+    for name, field in form.fields.items():
+        value = cleaned.get(name)
+        if name == "state" or not in_use(explicit, name) or value in (None, "", []):
+            continue
+        label = str(field.label)
+        if isinstance(value, slice):
+            chips.append(Chip(label, _period(value), _without(explicit, name)))
+        elif isinstance(value, bool):
+            answer = gettext("Yes") if value else gettext("No")
+            chips.append(Chip(label, answer, _without(explicit, name)))
+        elif isinstance(value, str):
+            chips.append(Chip(label, f"“{value}”", _without(explicit, name)))
+        elif isinstance(value, Model):
+            chips.append(Chip(label, str(value), _without(explicit, name)))
+        else:
+            if name == "assignee":
+                names = {**dict(TicketFilter.ASSIGNEE_CHOICES), **people}
+            elif isinstance(field, forms.ModelMultipleChoiceField):
+                names = {str(row.pk): str(row) for row in value}
+            else:
+                names = dict(field.choices)
+            names = {str(key): str(text) for key, text in names.items()}
+            for raw in dict.fromkeys(explicit.getlist(name)):
+                if raw in names:
+                    chips.append(Chip(label, names[raw], _without(explicit, name, raw)))
+    return chips

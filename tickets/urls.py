@@ -10,6 +10,7 @@ urlpatterns = [
     path("bulk/", bulk.ticket_bulk, name="bulk"),
     path("bulk/changes/", bulk.bulk_changes, name="bulk-changes"),
     path("filters/", queue.more_filters, name="more-filters"),
+    path("density/", queue.queue_density, name="queue-density"),
     path("views/save/", saved_filters.saved_filter_save, name="saved-filter-save"),
     path("views/<int:pk>/delete/", saved_filters.saved_filter_delete, name="saved-filter-delete"),
     path("contacts/<int:pk>/", related.contact_detail, name="contact"),

@@ -49,3 +49,30 @@ def test_the_dashboard_counters_refresh(login_page, screenshot, settings, agent,
     expect(page.locator("[data-counter=unassigned]")).to_have_text(str(before + 1), timeout=8000)
     assert page.evaluate("window.loadedOnce") is True
     screenshot(page, "dashboard_staff")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_refresh_keeps_the_filters_and_the_row_the_keyboard_is_on(
+    login_page, settings, agent, client_a
+):
+    settings.HELPDESK_REFRESH_SECONDS = 2
+    kind = TicketType.objects.first()
+    first = services.create_ticket(actor=client_a, title="Panne A", description="…", type=kind)
+    second = services.create_ticket(actor=client_a, title="Panne B", description="…", type=kind)
+    page = login_page(agent, width=1440)
+    page.goto(f"/tickets/?q=panne&organization={client_a.organization_id}")
+    expect(page.locator(".queue-chip")).to_have_count(2)
+    page.keyboard.press("j")
+    page.keyboard.press("j")  # the second row: Panne A (newest activity first)
+    focused = page.locator(f"#queue-rows .q-open[href='/tickets/{first.number}/']")
+    expect(focused).to_be_focused()
+    page.evaluate("window.loadedOnce = true")
+
+    services.create_ticket(actor=client_a, title="Panne C", description="…", type=kind)
+    expect(page.locator("#queue-rows tr.q-row")).to_have_count(3, timeout=8000)
+    # The new ticket came first; the keyboard is still on Panne A, j goes on from it.
+    expect(focused).to_be_focused()
+    page.keyboard.press("k")
+    expect(page.locator(f"#queue-rows .q-open[href='/tickets/{second.number}/']")).to_be_focused()
+    assert page.evaluate("window.loadedOnce") is True
+    expect(page.locator(".queue-chip")).to_have_count(2)

@@ -93,6 +93,48 @@ def queue_rows(tickets, bulk):
     return mark_safe(html)  # noqa: S308 - the template escapes every value (core.templating)
 
 
+# What the filter bar (tickets/_queue_filters.jinja) takes from the queue page's context.
+_FILTER_BAR = (
+    "view",
+    "counts",
+    "menus",
+    "pickers",
+    "chosen_organizations",
+    "chosen_people",
+    "more_filters_active",
+    "filter_errors",
+    "chips",
+    "clear_url",
+    "all_url",
+    "default_state",
+)
+
+
+@register.simple_tag(takes_context=True)
+def queue_filter_bar(context):
+    """The queue's filter bar (templates/tickets/list.html, tickets.views.queue._filter_bar):
+    the search box, a menu per filter, the chips. The "More filters" panel (Django forms) is
+    written here only when one of its filters is set; otherwise it is loaded when opened."""
+    request = context["request"]
+    values = {name: context.get(name) for name in _FILTER_BAR}
+    more = ""
+    if context.get("more_filters_open"):
+        more = get_template("tickets/_more_filters.html").render(
+            {"filter": context["filter"], "main_filters": context["main_filters"]}
+        )
+    values.update(
+        state=request.GET.get("state", ""),
+        sort=request.GET.get("sort", ""),
+        q=request.GET.get("q", ""),
+        more_filters=more,
+        more_filters_url=f"{reverse('tickets:more-filters')}?{request.GET.urlencode()}",
+        pick_organizations=reverse("accounts:pick-organizations"),
+        pick_agents=reverse("accounts:pick-agents"),
+    )
+    html = engines["jinja2"].get_template("tickets/_queue_filters.jinja").render(values)
+    return mark_safe(html)  # noqa: S308 - the template escapes every value (core.templating)
+
+
 @register.simple_tag
 def timeline_events(events, ticket, staff=False):
     """The <li> of each event of the ticket page's timeline (templates/tickets/detail.html);
