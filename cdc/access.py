@@ -16,7 +16,7 @@ from accounts import roles
 from accounts.models import Organization, Role, User
 
 from . import workflow
-from .models import ChangeRequest
+from .models import ChangeRequest, Check
 from .workflow import State, WorkflowRole
 from .workflow import tabs_for as _tabs_for
 
@@ -104,6 +104,17 @@ def last_active_state(cr: ChangeRequest) -> str:
 
 def can(user, cr: ChangeRequest, action: str) -> bool:
     return workflow.next_state(cr.state, action, workflow_roles(user, cr)) is not None
+
+
+def check_kinds_for(user, cr: ChangeRequest) -> list[str]:
+    """The checks user may record on cr's tasks now: a controller the unit, functional and
+    integration tests, the DPO the GDPR check (only when the request has a GDPR impact)."""
+    kinds = []
+    for kind in cr.required_checks:
+        action = "record_gdpr_check" if kind == Check.Kind.GDPR else "record_check"
+        if can(user, cr, action):
+            kinds.append(kind)
+    return kinds
 
 
 def can_edit_tab(user, cr: ChangeRequest, tab: str) -> bool:

@@ -131,6 +131,15 @@ class CheckForm(core_forms.Form):
     )
     comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
 
+    def __init__(self, *args, kinds=None, **kwargs):
+        """kinds: the checks this person may record (cdc.access.check_kinds_for); only those
+        are offered, and another posted kind is refused as an invalid choice."""
+        super().__init__(*args, **kwargs)
+        if kinds is not None:
+            self.fields["kind"].choices = [c for c in Check.Kind.choices if c[0] in kinds]
+            if len(kinds) == 1:
+                self.fields["kind"].initial = kinds[0]
+
 
 class AcceptanceForm(core_forms.Form):
     result = forms.ChoiceField(

@@ -1,9 +1,11 @@
 """Change requests (CDC): the request, its tasks, checks, attachments and history."""
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .workflow import ACTION_LABELS, State
 
@@ -73,7 +75,9 @@ class ChangeRequest(models.Model):
     decision_comment = models.TextField(_("decision comment"), blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
     acceptance_comment = models.TextField(_("acceptance comment"), blank=True)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(
+        pgettext_lazy("change request", "closed"), null=True, blank=True
+    )
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -213,3 +217,28 @@ class HistoryEntry(models.Model):
     @property
     def action_label(self):
         return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def changed_fields(self) -> list[str]:
+        """What changed, in words: the fields' names ("planned date"), a task's field or check
+        ("task: end date", "task: GDPR check"), for the keys services write in changes."""
+        labels = []
+        for key in self.changes:
+            words = key.split(" ")
+            if len(words) == 3 and words[0] == "task":
+                name = words[2]
+                if name in Check.Kind.values:
+                    what = Check.Kind(name).label
+                else:
+                    what = _field_label(Task, name)
+                labels.append(_("task: %(what)s") % {"what": what})
+            else:
+                labels.append(_field_label(ChangeRequest, key))
+        return labels
+
+
+def _field_label(model, name) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name

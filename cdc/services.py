@@ -46,8 +46,8 @@ def _fire(actor: User, cr: ChangeRequest, action: str) -> str:
     target = workflow.next_state(cr.state, action, access.workflow_roles(actor, cr))
     if target is None:
         raise TransitionRefused(
-            _("“%(action)s” is not allowed at the step “%(state)s” for you.")
-            % {"action": action.replace("_", " "), "state": cr.get_state_display()}
+            _("%(action)s is not open to you at the step “%(state)s”.")
+            % {"action": workflow.ACTION_NAMES.get(action, action), "state": cr.get_state_display()}
         )
     return target
 

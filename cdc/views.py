@@ -165,8 +165,9 @@ def _detail_context(request, cr, tab, bound=None):
         forms["decision"] = DecisionForm()
     if "development" in editable and access.can(user, cr, "add_task"):
         forms["development"] = TaskForm(developers=roles.users_with_role(roles.Code.DEVELOPER))
-    if "checks" in editable:
-        forms["checks"] = CheckForm()
+    check_kinds = access.check_kinds_for(user, cr) if "checks" in editable else []
+    if check_kinds:
+        forms["checks"] = CheckForm(kinds=check_kinds)
     if "acceptance" in editable:
         forms["acceptance"] = AcceptanceForm()
     if "client_files" in editable or "support_files" in editable:
@@ -188,6 +189,7 @@ def _detail_context(request, cr, tab, bound=None):
         "can_cancel_draft": cr.state == State.DRAFT and access.can(user, cr, "cancel"),
         "can_deliver": access.can(user, cr, "deliver"),
         "can_edit_tasks": access.can(user, cr, "edit_task"),
+        "can_decide": "decision" in editable,
         "history": selectors.detail_history(cr),
         "nav_active": "cdc",
     }
@@ -208,10 +210,22 @@ def change_request_detail(request, number):
     return render(request, "cdc/detail.html", context)
 
 
+def _locked(request, cr, tab):
+    """A post to a tab that is read only for this person now (a page left open while the
+    request moved on, or a forged post): the page again with why, nothing saved (403)."""
+    messages.error(
+        request,
+        _("Nothing was saved: at the step “%(state)s” this tab is read only for you.")
+        % {"state": cr.get_state_display()},
+    )
+    return render(request, "cdc/detail.html", _detail_context(request, cr, tab), status=403)
+
+
 def _act(request, number, tab, form_class, call, **form_kwargs):
     """Shared POST path: fetch (404), refuse a locked tab (403), validate, call the service."""
     cr = access.get_visible_change_request_or_404(request.user, number)
-    require(access.can_edit_tab(request.user, cr, tab))
+    if not access.can_edit_tab(request.user, cr, tab):
+        return _locked(request, cr, tab)
     form = form_class(request.POST, request.FILES, **form_kwargs)
     if form.is_valid():
         try:
@@ -229,7 +243,8 @@ def _act(request, number, tab, form_class, call, **form_kwargs):
 @require_POST
 def edit_request(request, number):
     cr = access.get_visible_change_request_or_404(request.user, number)
-    require(access.can_edit_tab(request.user, cr, "request"))
+    if not access.can_edit_tab(request.user, cr, "request"):
+        return _locked(request, cr, "request")
     form = _request_form(
         request.user, request.POST, form_class=EditRequestForm, org=cr.organization
     )
@@ -401,7 +416,10 @@ def task_check(request, number, pk):
             comment=form.cleaned_data["comment"],
         )
 
-    return _act(request, number, "checks", CheckForm, call)
+    cr = access.get_visible_change_request_or_404(request.user, number)
+    return _act(
+        request, number, "checks", CheckForm, call, kinds=access.check_kinds_for(request.user, cr)
+    )
 
 
 @require_POST

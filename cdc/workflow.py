@@ -80,9 +80,30 @@ ACTION_LABELS = {
     "edit_task": _("changed a task"),
     "record_check": _("recorded a check"),
     "record_gdpr_check": _("recorded the GDPR check"),
-    "deliver": _("delivered"),
+    "deliver": _("delivered the development"),
     "accept": _("accepted the delivery"),
     "refuse": _("refused the delivery"),
+}
+
+# What a refusal names: the action a person tried ("… is not open to you at this step").
+ACTION_NAMES = {
+    "edit_request": _("Editing the request"),
+    "add_client_file": _("Adding a client attachment"),
+    "submit": _("Sending the request to the hotline"),
+    "cancel": _("Cancelling the request"),
+    "save_analysis": _("Saving the specification"),
+    "add_support_file": _("Adding a support attachment"),
+    "plan": _("Setting the planned date"),
+    "save_dpo_review": _("Saving the DPO review"),
+    "validate_dpo": _("Validating the DPO review"),
+    "validate": _("Validating the specification"),
+    "add_task": _("Adding a task"),
+    "edit_task": _("Changing a task"),
+    "record_check": _("Recording a unit, functional or integration check"),
+    "record_gdpr_check": _("Recording the GDPR check"),
+    "deliver": _("Delivering"),
+    "accept": _("Accepting the delivery"),
+    "refuse": _("Refusing the delivery"),
 }
 
 # Steps in order; a tab is reached once the request got to its step.
