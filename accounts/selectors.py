@@ -1,6 +1,6 @@
 """Page-shaped reads for the accounts pages; they start from accounts.access."""
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Window
 
 from . import access, caching
 from .models import Organization, User, UserRole
@@ -35,6 +35,10 @@ def user_rows(actor, *, q="", role="", organization=None, status=""):
         users = users.filter(user_roles__role__code=role)
     if organization is not None:
         users = users.filter(organization=organization)
+    if status != "awaiting":
+        # Sign-ups waiting for approval belong to no organization yet: they are listed apart
+        # (pending_signups), not among the support company's staff.
+        users = users.filter(awaiting_approval=False)
     if status == "active":
         users = users.filter(is_active=True)
     elif status == "inactive":
@@ -42,6 +46,20 @@ def user_rows(actor, *, q="", role="", organization=None, status=""):
     elif status == "awaiting":
         users = users.filter(awaiting_approval=True)
     return _with_roles(users).order_by("last_name", "first_name", "email")
+
+
+PENDING_SHOWN = 20
+
+
+def pending_signups(actor) -> tuple[list[User], int]:
+    """Sign-ups waiting for an admin's approval (the oldest first, at most PENDING_SHOWN) and
+    how many there are: clients-to-be, shown apart on the user list."""
+    pending = access.managed_users(actor).filter(awaiting_approval=True)
+    # One query: the first rows, each carrying the total (a window count over all of them).
+    rows = list(
+        pending.annotate(total=Window(Count("pk"))).order_by("date_joined", "pk")[:PENDING_SHOWN]
+    )
+    return rows, (rows[0].total if rows else 0)
 
 
 def organization_rows(actor, *, q=""):

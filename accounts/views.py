@@ -183,10 +183,17 @@ def user_list(request):
     criteria = filters.cleaned_data if filters.is_valid() else {}
     rows = selectors.user_rows(request.user, **{k: v for k, v in criteria.items() if v})
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    pending, pending_count = selectors.pending_signups(request.user)
     return render(
         request,
         "accounts/user_list.html",
-        {"filters": filters, "page": page, "nav_active": "users"},
+        {
+            "filters": filters,
+            "page": page,
+            "pending": pending if criteria.get("status") != "awaiting" else [],
+            "pending_count": pending_count,
+            "nav_active": "users",
+        },
     )
 
 
@@ -376,8 +383,11 @@ def pick_organizations(request):
 @require_GET
 def pick_people(request):
     """People by name or email: a contact (?organization=<id> narrows to one organization the
-    person sees) or a follower (?staff=1 adds the support team, for staff)."""
+    person sees; with ?contact=1 nobody is listed before an organization is chosen) or a
+    follower (?staff=1 adds the support team, for staff)."""
     organization = request.GET.get("organization", "")
+    if request.GET.get("contact") == "1" and not organization.isdigit():
+        return render(request, "partials/_picker_options.html", {"options": [], "hint": True})
     rows = access.pickable_people(
         request.user,
         organization_id=int(organization) if organization.isdigit() else None,

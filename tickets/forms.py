@@ -167,6 +167,9 @@ class TicketCreateForm(core_forms.Form):
             self.fields["requester"].queryset = User.objects.filter(
                 organization__in=orgs, is_active=True
             ).order_by("last_name", "first_name")
+            # The contact picker lists the chosen organization's people only (static/js/
+            # picker.js empties the contact when the organization changes).
+            self.fields["requester"].widget.url = f"{reverse('accounts:pick-people')}?contact=1"
             self.fields["priority"].queryset = active(Priority)
             show_reference_rows(self.fields["priority"], _active_reference("priorities"))
             self.fields["canned_reply"].queryset = active(CannedReply)

@@ -111,6 +111,24 @@
     }
   });
 
+  // A picker searching within another field's choice (hx-include, e.g. a contact within the
+  // chosen organization) is emptied when that choice changes: its choice may not belong there.
+  document.addEventListener("change", (event) => {
+    if (!event.target.matches("select.picker-value") || !event.target.id) return;
+    document.querySelectorAll(".picker-search[hx-include]").forEach((search) => {
+      if (search.getAttribute("hx-include") !== "#" + event.target.id) return;
+      const p = parts(search);
+      if (p.select.multiple) {
+        p.select.replaceChildren();
+        if (p.chosen) p.chosen.replaceChildren();
+      } else if (p.select.options.length) {
+        p.select.replaceChildren();
+        search.value = "";
+      }
+      close(p);
+    });
+  });
+
   // The box has no name (it is not part of the form): send what is typed as ?q=.
   document.addEventListener("htmx:configRequest", (event) => {
     if (event.detail.elt.matches(".picker-search")) {

@@ -249,10 +249,15 @@ def test_user_list_query_count_does_not_grow_with_rows(
 ):
     for i in range(count):
         make_user("client_user", "client_admin", organization=org_a, email=f"p{i}@alpha.test")
+        User.objects.create_user(
+            email=f"signup{i}@example.test", is_active=False, awaiting_approval=True
+        )
     client = login(admin)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):  # 12, and the sign-ups waiting apart
         response = client.get("/users/")
     assert response.status_code == 200
+    pending = response.content.decode().split('id="pending-title">')[1]
+    assert pending.startswith(f"{count} ")  # "30 sign-ups waiting…", 20 of them listed
 
 
 @pytest.mark.django_db
