@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.http import FileResponse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -141,7 +142,7 @@ def validate_upload(uploaded_file) -> UploadInfo:
             _("“%(name)s” is too large (%(size)s MB); the limit is %(limit)s MB per file.")
             % {
                 "name": filename,
-                "size": f"{size / 1024 / 1024:.1f}",
+                "size": formats.number_format(round(size / 1024 / 1024, 1), 1),  # "30,0" in French
                 "limit": limit // (1024 * 1024),
             },
             code="too_large",

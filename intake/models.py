@@ -92,6 +92,14 @@ class Mailbox(models.Model):
         return self.last_poll_at + dt.timedelta(minutes=self.interval_minutes) <= now
 
 
+# The reasons intake wrote for flagged messages before it recorded a category.
+LEGACY_FLAG_REASONS = {
+    "unverified sender": "unverified",
+    "unknown sender": "unknown_sender",
+    "sender may not reply to this ticket": "not_allowed",
+}
+
+
 class InboundMessage(models.Model):
     """One message received (by a mailbox or ingest_email): what became of it."""
 
@@ -177,6 +185,16 @@ class InboundMessage(models.Model):
 
     def __str__(self):
         return f"{self.message_id} {self.outcome}"
+
+    @property
+    def reason_label(self) -> str:
+        """Why it was flagged or ignored, in the reader's language: its category's label.
+        Records flagged before categories existed carry only their (English) reason: the
+        known ones get their category's label too."""
+        category = self.category or LEGACY_FLAG_REASONS.get(self.reason, "")
+        if category:
+            return self.Category(category).label
+        return self.reason
 
     def read_raw(self) -> bytes:
         """The original bytes, or b"" once the retention period dropped them."""
