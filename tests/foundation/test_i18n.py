@@ -46,6 +46,17 @@ def test_french_catalog_is_complete():
     assert missing == []
 
 
+def test_french_colons_and_units_do_not_break_from_their_word():
+    """French typography: a non-breaking space before a colon ("Statut\u00a0:") and between
+    a size and its unit ("30,0\u00a0Mo"), so that neither starts a line on its own."""
+    loose = [
+        msgstr
+        for _context, _msgid, msgstr, _plural, _fuzzy in catalog_entries()
+        if re.search(r"\S :(\s|$)", msgstr) or re.search(r"(\d|%\(\w+\)s) Mo\b", msgstr)
+    ]
+    assert loose == []
+
+
 def test_compiled_french_catalog_matches_the_sources():
     with translation.override("fr"):
         stale = [
