@@ -145,10 +145,9 @@ def test_history_names_fields_and_steps_in_words(build, login, agent, admin):
         quote_amount=Decimal("1500"),
         planned_date=date.today() + timedelta(days=30),
     )
-    client = login(agent)
-    client.cookies["django_language"] = "en"
-    with translation.override("en"):
-        html = client.get(reverse("cdc:detail", args=[cr.number]), HTTP_ACCEPT_LANGUAGE="en")
+    agent.language = "en"  # a logged-in person gets their profile's language
+    agent.save(update_fields=["language"])
+    html = login(agent).get(reverse("cdc:detail", args=[cr.number]))
     history = html.content.decode().split("cdc-history")[1]
     for raw in ("planned_date", "quote_amount"):
         assert raw not in history

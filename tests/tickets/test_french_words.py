@@ -25,6 +25,8 @@ def label_of(html, counter):
 
 def test_dashboard_counters_agree_in_number_and_say_ferme(login, agent, make_ticket, client_a):
     make_ticket(client_a, title="Un")
+    agent.language = "fr"  # a logged-in person gets their profile's language
+    agent.save(update_fields=["language"])
     client = login(agent)
     client.cookies["django_language"] = "fr"
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
