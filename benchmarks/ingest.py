@@ -119,6 +119,8 @@ def main() -> None:
     settings.MEDIA_ROOT = ROOT / "var" / "bench-ingest-media"
     # Trust the Authentication-Results the generated messages carry (harmless where unused).
     settings.INTAKE_TRUSTED_AUTHSERV_IDS = [AUTHSERV_ID]
+    # The benchmark's Dovecot listens on 127.0.0.1, which the outgoing guard refuses unless named.
+    settings.HELPDESK_ALLOWED_INTERNAL_HOSTS = ["127.0.0.1"]
     call_command("migrate", verbosity=0)
     from accounts.models import Organization, Role, User
     from intake.models import Mailbox
