@@ -22,6 +22,7 @@ from ..forms import (
     StatusForm,
     TransferForm,
 )
+from ..models import Event
 
 
 def ticket_detail(request, number, **forms):
@@ -48,9 +49,17 @@ def detail_context(request, ticket, **forms):
     }
     assignees = list(ticket.assignees.all())
     followers = list(ticket.followers.all())
+    events = selectors.timeline(user, ticket)
     context = {
         "ticket": ticket,
-        "events": selectors.timeline(user, ticket),
+        # Newest first, under the reply box at the top of the page: the last message, the one
+        # to answer, is next to where the answer is written.
+        "events": events[::-1],
+        # When the ticket was filed: for a phone call, the call time the timeline shows too.
+        "filed_at": next(
+            (e.action_at for e in events if e.kind == Event.Kind.CREATED), ticket.created_at
+        ),
+        "replies_as_customer": access.replies_as_customer(user),
         "assignees": assignees,
         "followers": followers,
         "can": can,
@@ -68,7 +77,14 @@ def detail_context(request, ticket, **forms):
                 for c in caching.reference().canned_replies
             ]
     if can["status"]:
-        context["status_form"] = StatusForm(initial={**initial, "status": ticket.status_id})
+        status_form = StatusForm(
+            initial={**initial, "status": ticket.status_id}, current=ticket.status
+        )
+        # Closed and cancelled tickets only move by reopening: no status to offer.
+        if status_form.offers_a_change:
+            context["status_form"] = status_form
+        else:
+            context["status_locked"] = True
     if can["fields"]:
         context["priority_form"] = PriorityForm(initial={**initial, "priority": ticket.priority_id})
         # The classification form comes with the page only when it was posted with errors;
