@@ -47,6 +47,7 @@ def detail_context(request, ticket, **forms):
         "transfer": access.can_transfer_to_development(user, ticket),
         "internal": access.sees_internal(user),
     }
+    reference = caching.reference()
     assignees = list(ticket.assignees.all())
     followers = list(ticket.followers.all())
     events = selectors.timeline(user, ticket)
@@ -63,18 +64,20 @@ def detail_context(request, ticket, **forms):
         "assignees": assignees,
         "followers": followers,
         "can": can,
-        "sla": sla.sla_state(ticket, caching.reference().calendar),
+        "sla": sla.sla_state(ticket, reference.calendar),
         "development_tickets": list(ticket.development_tickets.only("number", "title"))
         if can["internal"]
         else [],
         "nav_active": "tickets",
+        # The panel holds actions (else only the details): its title, the phone bar's words.
+        "works_on_ticket": can["status"] or can["fields"] or can["assign"],
     }
     if can["reply"] or can["note"]:
         context["reply_form"] = forms.get("reply_form") or ReplyForm(user=user, ticket=ticket)
         if can["internal"]:
             context["canned_replies"] = [
                 (c, services.fill_canned_reply(c, ticket=ticket, agent=user))
-                for c in caching.reference().canned_replies
+                for c in reference.canned_replies
             ]
     if can["status"]:
         status_form = StatusForm(
