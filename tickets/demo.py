@@ -224,9 +224,7 @@ def seed_tickets(*, count: int, seed: int = 1, stdout=None) -> int:
                         created_at=moment,
                         body=body,
                         is_internal=internal,
-                        action_type=Event.ActionType.ANSWER
-                        if actor == agent
-                        else Event.ActionType.INFORMATION,
+                        action_type=_demo_action_type(kind, actor == agent),
                     )
                 )
             if agent is not None:
@@ -326,6 +324,16 @@ class Story:
             first_due, resolution_due = sla.due_dates(self.opened, ticket.priority, cal)
             dates.update(first_response_due_at=first_due, resolution_due_at=resolution_due)
         Ticket.objects.filter(pk=ticket.pk).update(updated_at=self.moment, **dates)
+
+
+def _demo_action_type(kind: str, by_agent: bool) -> str:
+    """What tickets.services would write: a claim is an event, a note information, an agent's
+    reply an answer, a client's a question."""
+    if kind == Event.Kind.CLAIM:
+        return Event.ActionType.EVENT
+    if kind == Event.Kind.NOTE:
+        return Event.ActionType.INFORMATION
+    return Event.ActionType.ANSWER if by_agent else Event.ActionType.QUESTION
 
 
 def _categories(count: int) -> list[str]:

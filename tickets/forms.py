@@ -13,7 +13,7 @@ from accounts.models import Role, User
 from core import forms as core_forms
 from core.files import max_upload_bytes, validate_upload
 
-from . import access, caching
+from . import access, caching, workflow
 from .models import (
     Asset,
     CannedReply,
@@ -248,19 +248,34 @@ class VersionForm(core_forms.Form):
 
 
 class StatusForm(VersionForm):
-    status = forms.ModelChoiceField(label=_("Status"), queryset=None)
+    # The ticket always has a status: no empty choice.
+    status = forms.ModelChoiceField(label=_("Status"), queryset=None, empty_label=None)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, current: Status | None = None, **kwargs):
+        """current: the ticket's status; then only it and the statuses tickets.workflow lets
+        it move to are offered (a posted value is still checked by the service)."""
         super().__init__(*args, **kwargs)
         self.fields["status"].queryset = active(Status)
-        show_reference_rows(self.fields["status"], _active_reference("statuses"))
+        rows = _active_reference("statuses")
+        if current is not None:
+            allowed = {s.pk for s in workflow.settable_statuses(current, rows)}
+            rows = [s for s in rows if s.pk in allowed or s.pk == current.pk]
+            if not current.is_active:
+                # A retired status the ticket still has: not offered, nothing shown chosen.
+                self.fields["status"].empty_label = _("Choose a status…")
+        self.offers_a_change = any(current is None or s.pk != current.pk for s in rows)
+        show_reference_rows(self.fields["status"], rows)
 
 
 class PriorityForm(VersionForm):
-    priority = forms.ModelChoiceField(label=_("Priority"), queryset=None)
+    priority = forms.ModelChoiceField(
+        label=_("Priority"), queryset=None, empty_label=_("Choose a priority…")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.initial.get("priority"):
+            self.fields["priority"].empty_label = None  # once set, never back to none
         self.fields["priority"].queryset = active(Priority)
         show_reference_rows(self.fields["priority"], _active_reference("priorities"))
 
@@ -280,6 +295,8 @@ class FieldsForm(VersionForm):
 
     def __init__(self, *args, ticket: Ticket, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in ("type", "component", "asset", "project"):
+            self.fields[name].empty_label = "—"  # none, as the ticket page's details say it
         self.fields["type"].queryset = active(TicketType)
         show_reference_rows(self.fields["type"], _active_reference("types"))
         self.fields["component"].queryset = active(Component)
@@ -340,7 +357,11 @@ class SavedFilterForm(core_forms.Form):
 
 
 class TransferForm(core_forms.Form):
-    type = forms.ModelChoiceField(label=_("Development type"), queryset=None)
+    type = forms.ModelChoiceField(
+        label=_("Development type"),
+        queryset=None,
+        empty_label=_("Choose a development type…"),
+    )
     title = forms.CharField(
         label=_("Title of the development ticket"),
         required=False,

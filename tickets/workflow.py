@@ -74,6 +74,19 @@ def check_transition(current: Status, new: Status) -> None:
         )
 
 
+def settable_statuses(current: Status, statuses: Iterable[Status]) -> list[Status]:
+    """The statuses among statuses that check_transition lets current move to (what the ticket
+    page offers: none on a closed or cancelled ticket, which only reopening moves)."""
+    allowed = []
+    for status in statuses:
+        try:
+            check_transition(current, status)
+        except TransitionRefused:
+            continue
+        allowed.append(status)
+    return allowed
+
+
 def may_change_status(roles: Iterable[str]) -> bool:
     return bool(CHANGES_STATUS & set(roles))
 

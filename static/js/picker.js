@@ -55,8 +55,12 @@
       htmx.trigger(p.search, "htmx:abort");
     }
     close(p);
-    // Several may be chosen: back to the box for the next one (its focus lists them again).
-    if (p.select.multiple) p.search.focus();
+    // Several may be chosen: back to the box for the next one, the list closed (left open, it
+    // would cover what follows, the form's button for one); typing lists them again.
+    if (p.select.multiple) {
+      p.picker.dataset.quiet = "1";
+      p.search.focus();
+    }
   }
 
   document.addEventListener("click", (event) => {
@@ -85,6 +89,7 @@
     if (!event.target.matches(".picker-search")) return;
     const p = parts(event.target);
     delete p.picker.dataset.settled;
+    delete p.picker.dataset.quiet;
     // Emptying a single picker's box clears its choice.
     if (!p.select.multiple && event.target.value.trim() === "") p.select.replaceChildren();
   });
@@ -138,7 +143,13 @@
 
   document.addEventListener("htmx:beforeSwap", (event) => {
     if (!event.target.matches(".picker-options")) return;
-    if (event.target.closest(".picker").dataset.settled) event.detail.shouldSwap = false;
+    const picker = event.target.closest(".picker");
+    if (picker.dataset.settled) event.detail.shouldSwap = false;
+    // The list asked for by focusing the box again after a choice: not shown.
+    if (picker.dataset.quiet) {
+      delete picker.dataset.quiet;
+      event.detail.shouldSwap = false;
+    }
   });
 
   document.addEventListener("htmx:afterSwap", (event) => {

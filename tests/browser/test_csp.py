@@ -112,7 +112,7 @@ def test_the_main_journeys_raise_no_policy_violation(
     page.wait_for_load_state("networkidle")
     page.locator("[name=body]").fill("Bonjour, pouvez-vous nous envoyer le fichier ?")
     page.locator("form[action$='/reply/'] [type=submit]").first.click()
-    page.wait_for_load_state()
+    page.wait_for_url(re.compile(r"#event-\d+$"))  # the page after the reply, at the reply
     assert page.get_by_text("pouvez-vous nous envoyer le fichier").first.is_visible()
     ticket = Ticket.objects.get(title="Export comptable vide")
     assert ticket.events.filter(body__startswith="Bonjour, pouvez-vous").exists()

@@ -508,7 +508,7 @@ EVENT_TEMPLATE = """{% load i18n tickets intake %}
     </span>
     {% if event.data.via == "email" %}<span class="badge text-bg-light border email-badge">{% if event.data.from %}{% blocktranslate with sender=event.data.from %}by email from {{ sender }}{% endblocktranslate %}{% else %}{% translate "by email" %}{% endif %}</span>{% endif %}
     {% if event.is_internal %}<span class="badge internal-badge">{% translate "Internal" %}</span>{% endif %}
-    {% if event.action_type != "event" and event.action_type != "history" %}<span class="badge text-bg-light border">{{ event.get_action_type_display }}</span>{% endif %}
+    {% if event.kind == "reply" and event.action_type != "answer" or event.kind == "note" and event.action_type != "information" and event.action_type != "answer" %}<span class="badge text-bg-light border action-type">{{ event.get_action_type_display }}</span>{% endif %}
     <time class="timeline-time" datetime="{{ event.action_at|date:'c' }}">{{ event.action_at|date:"SHORT_DATETIME_FORMAT" }}</time>
   </div>
   {% if event.new_display is not None %}

@@ -162,3 +162,22 @@ def kind_label(event) -> str:
 @register.filter
 def action_type_label(event) -> str:
     return _ACTION_TYPES.get(event.action_type, event.action_type)
+
+
+# The action type is said of messages only (a reply, an internal note), where it tells what the
+# message is (a question, an instruction, a solution...); not of events (claim, status, assignment),
+# whose line says what happened, nor what the line already says: "replied · Answer", or the
+# "Information" every note is, or "Answer" on a note (a note answers nobody).
+_UNSAID_ACTION_TYPES = {
+    Event.Kind.REPLY: {Event.ActionType.ANSWER},
+    Event.Kind.NOTE: {Event.ActionType.INFORMATION, Event.ActionType.ANSWER},
+}
+
+
+@register.filter
+def action_badge(event) -> str:
+    """The action type shown as a badge on a timeline item, or "" when it would say nothing."""
+    unsaid = _UNSAID_ACTION_TYPES.get(event.kind)
+    if unsaid is None or event.action_type in unsaid:
+        return ""
+    return action_type_label(event)

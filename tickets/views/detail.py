@@ -22,6 +22,7 @@ from ..forms import (
     StatusForm,
     TransferForm,
 )
+from ..models import Event
 
 
 def ticket_detail(request, number, **forms):
@@ -46,29 +47,47 @@ def detail_context(request, ticket, **forms):
         "transfer": access.can_transfer_to_development(user, ticket),
         "internal": access.sees_internal(user),
     }
+    reference = caching.reference()
     assignees = list(ticket.assignees.all())
     followers = list(ticket.followers.all())
+    events = selectors.timeline(user, ticket)
     context = {
         "ticket": ticket,
-        "events": selectors.timeline(user, ticket),
+        # Newest first, under the reply box at the top of the page: the last message, the one
+        # to answer, is next to where the answer is written.
+        "events": events[::-1],
+        # When the ticket was filed: for a phone call, the call time the timeline shows too.
+        "filed_at": next(
+            (e.action_at for e in events if e.kind == Event.Kind.CREATED), ticket.created_at
+        ),
+        "replies_as_customer": access.replies_as_customer(user),
         "assignees": assignees,
         "followers": followers,
         "can": can,
-        "sla": sla.sla_state(ticket, caching.reference().calendar),
+        "sla": sla.sla_state(ticket, reference.calendar),
         "development_tickets": list(ticket.development_tickets.only("number", "title"))
         if can["internal"]
         else [],
         "nav_active": "tickets",
+        # The panel holds actions (else only the details): its title, the phone bar's words.
+        "works_on_ticket": can["status"] or can["fields"] or can["assign"],
     }
     if can["reply"] or can["note"]:
         context["reply_form"] = forms.get("reply_form") or ReplyForm(user=user, ticket=ticket)
         if can["internal"]:
             context["canned_replies"] = [
                 (c, services.fill_canned_reply(c, ticket=ticket, agent=user))
-                for c in caching.reference().canned_replies
+                for c in reference.canned_replies
             ]
     if can["status"]:
-        context["status_form"] = StatusForm(initial={**initial, "status": ticket.status_id})
+        status_form = StatusForm(
+            initial={**initial, "status": ticket.status_id}, current=ticket.status
+        )
+        # Closed and cancelled tickets only move by reopening: no status to offer.
+        if status_form.offers_a_change:
+            context["status_form"] = status_form
+        else:
+            context["status_locked"] = True
     if can["fields"]:
         context["priority_form"] = PriorityForm(initial={**initial, "priority": ticket.priority_id})
         # The classification form comes with the page only when it was posted with errors;
