@@ -114,14 +114,19 @@ class TicketCreateForm(core_forms.Form):
     )
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 7}))
-    type = forms.ModelChoiceField(label=_("Type"), queryset=None)
+    type = forms.ModelChoiceField(label=_("Type"), queryset=None, empty_label=_("Choose a type…"))
     criticality = forms.ChoiceField(
         label=_("Criticality"),
         choices=Ticket.Criticality.choices,
         initial=Ticket.Criticality.MEDIUM,
         help_text=_("How much it hinders your work."),
     )
-    priority = forms.ModelChoiceField(label=_("Priority"), queryset=None, required=False)
+    priority = forms.ModelChoiceField(
+        label=_("Priority"),
+        queryset=None,
+        required=False,
+        empty_label=_("Default priority"),
+    )
     channel = forms.ChoiceField(
         label=_("Channel"), choices=Ticket.Channel.choices, initial=Ticket.Channel.WEB
     )
@@ -141,6 +146,7 @@ class TicketCreateForm(core_forms.Form):
         label=_("Canned answer"),
         queryset=None,
         required=False,
+        empty_label=_("No canned answer"),
         help_text=_("Sent to the client as the first answer."),
     )
     internal_note = forms.CharField(

@@ -56,3 +56,11 @@ def test_ticket_page_side_forms_list_only_the_current_assignees(login, agent, ti
     assert _options(html, "assignees") == [str(agent.pk)]
     assert "picker-chip" in html
     assert f'hx-get="{reverse("accounts:pick-agents")}"' in html
+
+
+def test_the_new_ticket_form_names_its_empty_choices(login, agent, client_a, ref):
+    html = login(agent).get(reverse("tickets:new")).content.decode()
+    assert "---------" not in html
+    for name in ("type", "priority", "canned_reply"):
+        empty = re.search(rf'<select name="{name}"[^>]*>\s*<option value=""[^>]*>([^<]+)<', html)
+        assert empty and empty.group(1).strip(), name
