@@ -13,7 +13,6 @@ import django_filters
 from django import forms
 from django.db.models import Exists, Model, OuterRef, Q
 from django.utils import formats
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -360,22 +359,11 @@ def menu_options(user, name: str, chosen) -> list[Option]:
     else:
         data = caching.reference()
         choices = [(row.pk, row.name) for row in getattr(data, REFERENCE_FILTERS[name]).values()]
-    # Names, values and ids are ours: filter names, status category and assignee codes, and
-    # primary keys (digits), which HTML takes as they are; marked so, tickets/_queue_filters.jinja
-    # writes them without escaping each of their uses (some 50 options a page).
     wanted = set(chosen)
     options = []
     for value, label in choices:
         value = str(value)
-        options.append(
-            Option(
-                mark_safe(name),  # noqa: S308 - a filter name (letters)
-                mark_safe(value),  # noqa: S308 - a code or a primary key
-                label,
-                value in wanted,
-                mark_safe(f"qf-{name}-{value}"),  # noqa: S308 - idem
-            )
-        )
+        options.append(Option(name, value, label, value in wanted, f"qf-{name}-{value}"))
     return options
 
 

@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
@@ -61,7 +60,6 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="process groups and signals as on Linux")
 def test_make_run_prints_emails_but_no_info_lines(tmp_path):
     """Starts scripts/run.py (migrate, demo seed, web, worker, beat) on a database of its own
     and a free port, has an email sent, and stops it."""
