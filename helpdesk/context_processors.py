@@ -16,7 +16,7 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [{"url": reverse("dashboard"), "label": _("Dashboard"), "key": "dashboard"}]
-    works_tickets = tickets_access.sees_every_ticket(user) or tickets_access.can_create_ticket(user)
+    works_tickets = tickets_access.works_tickets(user)
     if works_tickets:
         items.append({"url": reverse("tickets:list"), "label": _("Tickets"), "key": "tickets"})
     if tickets_access.can_create_ticket(user):

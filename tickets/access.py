@@ -166,6 +166,11 @@ def can_create_ticket(user) -> bool:
     )
 
 
+def works_tickets(user) -> bool:
+    """Does user have a ticket queue at all (the top bar's Tickets link, the dashboard card)?"""
+    return sees_every_ticket(user) or can_create_ticket(user)
+
+
 def can_file_for_client(user) -> bool:
     """Choose the client organization, contact, priority, canned reply and an internal note."""
     return roles.is_admin(user) or roles.is_agent(user) or roles.is_sales_rep(user)
