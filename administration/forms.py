@@ -144,6 +144,10 @@ class StatusForm(ReferenceForm):
             "is_default": _("Every new ticket starts with this status."),
         }
 
+    def _get_validation_exclusions(self):
+        # One default status: the service moves the mark from the old one in its transaction.
+        return {*super()._get_validation_exclusions(), "is_default"}
+
 
 class TicketTypeForm(ReferenceForm):
     class Meta:
