@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts import caching as account_caching
 from accounts import policies
 from accounts.models import SiteSettings
-from tests.tickets.conftest import _english  # noqa: F401
+from tests.tickets.conftest import _english, ticket_a  # noqa: F401
 from tickets import caching
 from tickets.models import Asset, CannedReply, Holiday, Project, Status, TicketType
 from tickets.services import reference as reference_services
@@ -480,3 +480,45 @@ def test_cache_version_reloads_after_cache_loss(admin):
     cache.clear()
     SiteSettings.objects.create(pk=1, auto_close_days=4)
     assert policies.current().auto_close_days == 4
+
+
+def test_the_auto_close_job_follows_the_settings_page(
+    client, login, admin, agent, ticket_a_waiting, settings
+):
+    """An admin's delay and warning replace TICKETS_AUTO_CLOSE_DAYS at the job's next run."""
+    from tickets import services
+    from tickets.models import Ticket
+
+    settings.TICKETS_AUTO_CLOSE_DAYS = 7
+    login(admin)
+    client.post(
+        reverse("administration:settings"),
+        {"version": 0, "auto_close_days": "3", "auto_close_warning_days": "2", "two_factor": ""},
+    )
+    start = Ticket.objects.get(pk=ticket_a_waiting.pk).waiting_since
+    assert services.auto_close_waiting_tickets(now=start + dt.timedelta(hours=12)) == (0, 0)
+    assert services.auto_close_waiting_tickets(now=start + dt.timedelta(days=1, hours=1)) == (1, 0)
+    assert services.auto_close_waiting_tickets(now=start + dt.timedelta(days=3, hours=1)) == (0, 1)
+
+
+def test_hotline_addresses_from_the_settings_page(client, login, admin, settings):
+    """CDC notifications and intake (which never takes the hotline for a client) read them."""
+    from intake.services.ingest import own_addresses
+
+    settings.HOTLINE_EMAILS = ["old@env.test"]
+    assert "old@env.test" in own_addresses()
+    login(admin)
+    client.post(
+        reverse("administration:settings"),
+        {"version": 0, "hotline_emails": "hotline@company.test", "two_factor": ""},
+    )
+    addresses = own_addresses()
+    assert "hotline@company.test" in addresses and "old@env.test" not in addresses
+
+
+@pytest.fixture
+def ticket_a_waiting(ticket_a, agent, ref):
+    from tickets import services
+
+    services.change_status(actor=agent, ticket=ticket_a, status=ref.status["reponse-envoyee"])
+    return ticket_a
