@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts import caching as account_caching
 from accounts import policies
 from accounts.models import SiteSettings
-from tests.tickets.conftest import _english, ticket_a  # noqa: F401
+from tests.tickets.conftest import _english  # noqa: F401
 from tickets import caching
 from tickets.models import Asset, CannedReply, Holiday, Project, Status, TicketType
 from tickets.services import reference as reference_services
@@ -517,8 +517,9 @@ def test_hotline_addresses_from_the_settings_page(client, login, admin, settings
 
 
 @pytest.fixture
-def ticket_a_waiting(ticket_a, agent, ref):
+def ticket_a_waiting(make_ticket, client_a, agent, ref):
     from tickets import services
 
+    ticket_a = make_ticket(client_a)
     services.change_status(actor=agent, ticket=ticket_a, status=ref.status["reponse-envoyee"])
     return ticket_a
