@@ -6,29 +6,72 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_user_queue_density'),
+        ("accounts", "0004_user_queue_density"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SiteSettings',
+            name="SiteSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('auto_close_days', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='close tickets waiting on the client after (days)')),
-                ('auto_close_warning_days', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='warn the client this many days before')),
-                ('hotline_emails', models.JSONField(blank=True, null=True, verbose_name='hotline addresses')),
-                ('signup_open', models.BooleanField(blank=True, null=True, verbose_name='public sign-up open')),
-                ('signup_requires_approval', models.BooleanField(blank=True, null=True, verbose_name="new accounts wait for an admin's approval")),
-                ('two_factor_roles', models.JSONField(blank=True, null=True, verbose_name='roles asked for a second factor')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "auto_close_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        verbose_name="close tickets waiting on the client after (days)",
+                    ),
+                ),
+                (
+                    "auto_close_warning_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="warn the client this many days before"
+                    ),
+                ),
+                (
+                    "hotline_emails",
+                    models.JSONField(blank=True, null=True, verbose_name="hotline addresses"),
+                ),
+                (
+                    "signup_open",
+                    models.BooleanField(blank=True, null=True, verbose_name="public sign-up open"),
+                ),
+                (
+                    "signup_requires_approval",
+                    models.BooleanField(
+                        blank=True,
+                        null=True,
+                        verbose_name="new accounts wait for an admin's approval",
+                    ),
+                ),
+                (
+                    "two_factor_roles",
+                    models.JSONField(
+                        blank=True, null=True, verbose_name="roles asked for a second factor"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="version")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'settings',
-                'verbose_name_plural': 'settings',
+                "verbose_name": "settings",
+                "verbose_name_plural": "settings",
             },
         ),
     ]
