@@ -194,3 +194,20 @@ def test_phone_width(login_page, admin, path, screenshot):
     assert page.evaluate("document.documentElement.scrollWidth") <= 375 + 1
     name = path.strip("/").replace("/", "-") or "home"
     screenshot(page, f"admin-{name}-375")
+
+
+@pytest.mark.parametrize("width", [1440, 375])
+def test_no_serious_accessibility_violation(login_page, admin, width):
+    from tests.browser.test_accessibility import blocking_violations
+
+    page = login_page(admin, width=width)
+    for path in (
+        "/administration/",
+        "/administration/statuses/",
+        "/administration/statuses/new/",
+        "/administration/canned-replies/new/",
+        "/administration/calendar/",
+        "/administration/settings/",
+    ):
+        page.goto(path)
+        assert blocking_violations(page) == [], path
