@@ -523,3 +523,14 @@ def ticket_a_waiting(make_ticket, client_a, agent, ref):
     ticket_a = make_ticket(client_a)
     services.change_status(actor=agent, ticket=ticket_a, status=ref.status["reponse-envoyee"])
     return ticket_a
+
+
+def test_the_default_priority_is_not_retired(client, login, admin, ref):
+    login(admin)
+    default = ref.priority["normale"]
+    assert default.is_default
+    url = reverse("administration:reference-retire", args=["priorities", default.pk])
+    response = client.post(url, follow=True)
+    assert "cannot be retired" in response.content.decode()
+    default.refresh_from_db()
+    assert default.is_active

@@ -146,10 +146,15 @@ def set_active(*, actor: User, row: Model, active: bool) -> None:
     bring it back."""
     _check(actor)
     row = type(row).objects.select_for_update().get(pk=row.pk)
-    if not active and getattr(row, "is_default", False) and type(row) is Status:
-        raise ReferenceRefused(
-            _("New tickets get this status: make another status the default before retiring it.")
-        )
+    if not active and getattr(row, "is_default", False):
+        if type(row) is Status:
+            raise ReferenceRefused(
+                _(
+                    "New tickets get this status: make another status the default before "
+                    "retiring it."
+                )
+            )
+        raise ReferenceRefused(_("The default entry cannot be retired: choose another first."))
     row.is_active = active
     row.save(update_fields=["is_active"])
     caching.reference_changed()
