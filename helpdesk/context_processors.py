@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts import access as accounts_access
+from administration import access as administration_access
 from cdc import access as cdc_access
 from intake import access as intake_access
 from tickets import access as tickets_access
@@ -34,6 +35,9 @@ def navigation(request):
     if intake_access.can_see_intake(user):
         url = reverse("intake:unidentified")
         items.append({"url": url, "label": _("Email"), "key": "mail"})
+    if administration_access.can_administer(user):
+        url = reverse("administration:home")
+        items.append({"url": url, "label": _("Administration"), "key": "administration"})
     todo = None
     if works_tickets:
         staff = tickets_access.sees_internal(user)
