@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from accounts import access as accounts_access
 from cdc import access as cdc_access
 from intake import access as intake_access
+from wiki import access as wiki_access
 from tickets import access as tickets_access
 from tickets import selectors as ticket_selectors
 
@@ -31,6 +32,8 @@ def navigation(request):
     if cdc_access.can_view_change_requests(user):
         url = reverse("cdc:list")
         items.append({"url": url, "label": _("Change requests"), "key": "cdc"})
+    if wiki_access.can_read_wiki(user):
+        items.append({"url": reverse("wiki:index"), "label": _("Knowledge base"), "key": "wiki"})
     if intake_access.can_see_intake(user):
         url = reverse("intake:unidentified")
         items.append({"url": url, "label": _("Email"), "key": "mail"})
