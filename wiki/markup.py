@@ -12,6 +12,7 @@ import re
 import threading
 
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.utils.text import slugify
 from markdown_it import MarkdownIt
 
@@ -49,7 +50,7 @@ def _parser() -> MarkdownIt:
     return parser
 
 
-def render(text: str) -> tuple[str, list[dict]]:
+def render(text: str) -> tuple[SafeString, list[dict]]:
     """(sanitized HTML, table of contents [{"level", "anchor", "title"}]) of Markdown text."""
     parser = _parser()
     tokens = parser.parse(text or "")
@@ -72,4 +73,4 @@ def render(text: str) -> tuple[str, list[dict]]:
         if level in (2, 3) and title:
             toc.append({"level": level, "anchor": anchor, "title": title[:200]})
     html = parser.renderer.render(tokens, parser.options, {})
-    return str(sanitize_document_html(html)), toc
+    return sanitize_document_html(html), toc

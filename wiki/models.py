@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 
@@ -134,6 +135,12 @@ class Page(models.Model):
         return reverse("wiki:page", args=[self.pk])
 
     @property
+    def html(self) -> SafeString:
+        """The stored HTML of the current revision: wiki.markup's output, sanitized when it
+        was rendered (core.html), so it is shown as it is."""
+        return mark_safe(self.body_html)  # noqa: S308 - sanitized when stored
+
+    @property
     def tag_names(self) -> list[str]:
         return [name for name in self.tags_text.split(",") if name]
 
@@ -168,6 +175,10 @@ class Revision(models.Model):
 
     def get_absolute_url(self):
         return reverse("wiki:revision", args=[self.page_id, self.number])
+
+    @property
+    def html(self) -> SafeString:
+        return mark_safe(self.body_html)  # noqa: S308 - sanitized when stored
 
 
 def attachment_path(instance, filename):

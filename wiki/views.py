@@ -20,6 +20,11 @@ from .forms import AttachmentForm, FromTicketForm, PageForm, PreviewForm, Search
 from .models import Space
 
 
+def _page(request, template: str, context: dict):
+    """A full page of the knowledge base (its entry lit in the top bar)."""
+    return render(request, template, {"nav_active": "wiki", **context})
+
+
 def _readers_only(user) -> None:
     require(access.can_read_wiki(user), hidden=True)
 
@@ -28,7 +33,7 @@ def _readers_only(user) -> None:
 def index(request):
     user = request.user
     _readers_only(user)
-    return render(
+    return _page(
         request,
         "wiki/index.html",
         {
@@ -49,7 +54,7 @@ def space_detail(request, pk):
     page = Paginator(selectors.space_pages(user, space, tag=tag), 50).get_page(
         request.GET.get("page")
     )
-    return render(
+    return _page(
         request,
         "wiki/space.html",
         {
@@ -68,7 +73,7 @@ def space_detail(request, pk):
 def page_detail(request, pk):
     user = request.user
     wiki_page = access.get_visible_page_or_404(user, pk)
-    return render(
+    return _page(
         request,
         "wiki/page.html",
         {
@@ -91,7 +96,7 @@ def _initial_from_ticket(request) -> dict:
     options = FromTicketForm(request.GET)
     with_notes = options.is_valid() and options.cleaned_data["with_notes"]
     drawn = selectors.ticket_answer_prefill(request.user, ticket, with_notes=with_notes)
-    body = render_to_string("wiki/from_ticket.md", drawn).strip() + "\n"
+    body = render_to_string("wiki/from_ticket.txt", drawn).strip() + "\n"
     space = str(ticket.organization_id) if ticket.organization_id else Space.Kind.SHARED
     return {
         "title": drawn["title"],
@@ -138,7 +143,7 @@ def page_new(request):
         initial = _initial_from_ticket(request)
         space = request.GET.get("space", "")
         form = PageForm(initial={"space": space, "visibility": "staff", **initial}, user=user)
-    return render(request, "wiki/edit.html", {"form": form, "from_ticket": initial})
+    return _page(request, "wiki/edit.html", {"form": form, "from_ticket": initial})
 
 
 def page_edit(request, pk):
@@ -188,7 +193,7 @@ def page_edit(request, pk):
             user=user,
             page=wiki_page,
         )
-    return render(
+    return _page(
         request,
         "wiki/edit.html",
         {"form": form, "wiki_page": wiki_page, "conflict": conflict, "from_ticket": {}},
@@ -215,7 +220,7 @@ def history(request, pk):
         ),
         50,
     ).get_page(request.GET.get("page"))  # fmt: skip
-    return render(
+    return _page(
         request,
         "wiki/history.html",
         {
@@ -233,7 +238,7 @@ def revision_detail(request, pk, number):
     revision = access.get_visible_revision_or_404(user, wiki_page, number)
     previous = wiki_page.revisions.filter(number__lt=revision.number).order_by("-number").first()
     rows = diff.line_diff(previous.body if previous else "", revision.body)
-    return render(
+    return _page(
         request,
         "wiki/revision.html",
         {
@@ -335,7 +340,7 @@ def search(request):
     form = SearchForm(request.GET)
     text = form.cleaned_data["q"] if form.is_valid() else ""
     page = Paginator(selectors.search_rows(user, text), 20).get_page(request.GET.get("page"))
-    return render(
+    return _page(
         request, "wiki/search.html", {"form": form, "text": text, "page": page}
     )
 
