@@ -6,9 +6,9 @@ from django.utils.translation import gettext as _
 from accounts import access as accounts_access
 from cdc import access as cdc_access
 from intake import access as intake_access
-from wiki import access as wiki_access
 from tickets import access as tickets_access
 from tickets import selectors as ticket_selectors
+from wiki import access as wiki_access
 
 
 def navigation(request):

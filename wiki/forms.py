@@ -63,11 +63,9 @@ class PageForm(core_forms.Form):
             data["kind"] = value if value in (SHARED, INTERNAL) else Space.Kind.ORGANIZATION
             data["organization_id"] = int(value) if value.isdigit() else None
             self.kind = data["kind"]
-        if self.kind and data.get("visibility"):
-            if data["visibility"] not in access.allowed_visibilities(self.kind):
-                self.add_error(
-                    "visibility", _("This visibility is not possible in this space.")
-                )
+        visibility = data.get("visibility")
+        if self.kind and visibility and visibility not in access.allowed_visibilities(self.kind):
+            self.add_error("visibility", _("This visibility is not possible in this space."))
         return data
 
 

@@ -25,7 +25,8 @@ _local = threading.local()
 def _ticket_reference(state, silent: bool) -> bool:
     """Inline rule: "#88" (not inside a word, not an anchor like "#top") -> a ticket link."""
     pos = state.pos
-    if state.src[pos] != "#" or (pos > 0 and (state.src[pos - 1].isalnum() or state.src[pos - 1] in "&/")):
+    before = state.src[pos - 1] if pos > 0 else " "
+    if state.src[pos] != "#" or before.isalnum() or before in "&/":
         return False
     match = _TICKET_REF.match(state.src, pos)
     if not match:
@@ -60,9 +61,8 @@ def render(text: str) -> tuple[SafeString, list[dict]]:
         if token.type != "heading_open":
             continue
         inline = tokens[index + 1]
-        title = "".join(
-            child.content for child in (inline.children or []) if child.type in ("text", "code_inline")
-        ).strip()
+        parts = [c.content for c in inline.children or [] if c.type in ("text", "code_inline")]
+        title = "".join(parts).strip()
         base = "h-" + (slugify(title) or "section")
         anchor, n = base, 2
         while anchor in used:

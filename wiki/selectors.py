@@ -37,9 +37,7 @@ def space_pages(user, space: Space, *, tag: str = "") -> QuerySet[Page]:
 
 def recent_pages(user, limit: int = 8) -> list[Page]:
     return list(
-        access.visible_pages(user)
-        .select_related("space")
-        .order_by("-updated_at", "-id")[:limit]
+        access.visible_pages(user).select_related("space").order_by("-updated_at", "-id")[:limit]
     )
 
 

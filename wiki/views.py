@@ -117,9 +117,9 @@ def page_new(request):
             data = form.cleaned_data
             organization = None
             if data["organization_id"]:
-                organization = access.writable_organizations(user).filter(
-                    pk=data["organization_id"]
-                ).first()
+                organization = (
+                    access.writable_organizations(user).filter(pk=data["organization_id"]).first()
+                )
             source = request.POST.get("source_ticket", "")
             try:
                 space = services.space_for(kind=data["kind"], organization=organization)
@@ -284,9 +284,7 @@ def attachment_upload(request, pk):
         attachment = services.add_attachment(
             actor=user, page=wiki_page, upload=form.cleaned_data["file"]
         )
-        messages.success(
-            request, _("“%(name)s” is attached.") % {"name": attachment.filename}
-        )
+        messages.success(request, _("“%(name)s” is attached.") % {"name": attachment.filename})
     else:
         for error in form.errors.get("file", []):
             messages.error(request, error)
@@ -340,9 +338,7 @@ def search(request):
     form = SearchForm(request.GET)
     text = form.cleaned_data["q"] if form.is_valid() else ""
     page = Paginator(selectors.search_rows(user, text), 20).get_page(request.GET.get("page"))
-    return _page(
-        request, "wiki/search.html", {"form": form, "text": text, "page": page}
-    )
+    return _page(request, "wiki/search.html", {"form": form, "text": text, "page": page})
 
 
 @require_GET

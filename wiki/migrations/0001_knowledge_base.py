@@ -2,158 +2,355 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import wiki.models
 from django.conf import settings
 from django.db import migrations, models
 
+import wiki.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0004_user_queue_density'),
+        ("accounts", "0004_user_queue_density"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, unique=True, verbose_name='name')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, unique=True, verbose_name="name")),
             ],
             options={
-                'verbose_name': 'tag',
-                'verbose_name_plural': 'tags',
-                'ordering': ['name'],
+                "verbose_name": "tag",
+                "verbose_name_plural": "tags",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Page',
+            name="Page",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('body', models.TextField(blank=True, verbose_name='text')),
-                ('body_html', models.TextField(blank=True)),
-                ('toc', models.JSONField(blank=True, default=list)),
-                ('visibility', models.CharField(choices=[('staff', 'Support team only'), ('organization', "The organization's users"), ('clients', 'Every client')], default='staff', max_length=20, verbose_name='visibility')),
-                ('tags_text', models.CharField(blank=True, max_length=255)),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='version')),
-                ('source_ticket_number', models.PositiveIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='updated')),
-                ('view_count', models.PositiveIntegerField(default=0, verbose_name='views')),
-                ('helpful_count', models.PositiveIntegerField(default=0, verbose_name='solved a problem')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organization')),
-                ('updated_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("body", models.TextField(blank=True, verbose_name="text")),
+                ("body_html", models.TextField(blank=True)),
+                ("toc", models.JSONField(blank=True, default=list)),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[
+                            ("staff", "Support team only"),
+                            ("organization", "The organization's users"),
+                            ("clients", "Every client"),
+                        ],
+                        default="staff",
+                        max_length=20,
+                        verbose_name="visibility",
+                    ),
+                ),
+                ("tags_text", models.CharField(blank=True, max_length=255)),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="version")),
+                ("source_ticket_number", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="updated"),
+                ),
+                ("view_count", models.PositiveIntegerField(default=0, verbose_name="views")),
+                (
+                    "helpful_count",
+                    models.PositiveIntegerField(default=0, verbose_name="solved a problem"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organization",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'wiki page',
-                'verbose_name_plural': 'wiki pages',
-                'ordering': ['title', 'id'],
+                "verbose_name": "wiki page",
+                "verbose_name_plural": "wiki pages",
+                "ordering": ["title", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=255, upload_to=wiki.models.attachment_path, verbose_name='file')),
-                ('thumbnail', models.FileField(blank=True, max_length=255, upload_to=wiki.models.attachment_path)),
-                ('filename', models.CharField(max_length=200, verbose_name='file name')),
-                ('content_type', models.CharField(max_length=120, verbose_name='type')),
-                ('size', models.PositiveBigIntegerField(verbose_name='size')),
-                ('is_image', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='uploaded')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('page', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='wiki.page')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=255, upload_to=wiki.models.attachment_path, verbose_name="file"
+                    ),
+                ),
+                (
+                    "thumbnail",
+                    models.FileField(
+                        blank=True, max_length=255, upload_to=wiki.models.attachment_path
+                    ),
+                ),
+                ("filename", models.CharField(max_length=200, verbose_name="file name")),
+                ("content_type", models.CharField(max_length=120, verbose_name="type")),
+                ("size", models.PositiveBigIntegerField(verbose_name="size")),
+                ("is_image", models.BooleanField(default=False)),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="uploaded"
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "page",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="wiki.page",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'attachment',
-                'verbose_name_plural': 'attachments',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "attachment",
+                "verbose_name_plural": "attachments",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Space',
+            name="Space",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('organization', 'Client organization'), ('shared', 'Shared with every client'), ('internal', 'Internal (support team only)')], max_length=20, verbose_name='kind')),
-                ('name', models.CharField(max_length=150, verbose_name='name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='wiki_spaces', to='accounts.organization', verbose_name='organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("organization", "Client organization"),
+                            ("shared", "Shared with every client"),
+                            ("internal", "Internal (support team only)"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, verbose_name="name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="wiki_spaces",
+                        to="accounts.organization",
+                        verbose_name="organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'wiki space',
-                'verbose_name_plural': 'wiki spaces',
-                'ordering': ['kind', 'name'],
+                "verbose_name": "wiki space",
+                "verbose_name_plural": "wiki spaces",
+                "ordering": ["kind", "name"],
             },
         ),
         migrations.AddField(
-            model_name='page',
-            name='space',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pages', to='wiki.space', verbose_name='space'),
+            model_name="page",
+            name="space",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="pages",
+                to="wiki.space",
+                verbose_name="space",
+            ),
         ),
         migrations.AddField(
-            model_name='page',
-            name='tags',
-            field=models.ManyToManyField(blank=True, related_name='pages', to='wiki.tag', verbose_name='tags'),
+            model_name="page",
+            name="tags",
+            field=models.ManyToManyField(
+                blank=True, related_name="pages", to="wiki.tag", verbose_name="tags"
+            ),
         ),
         migrations.CreateModel(
-            name='HelpfulMark',
+            name="HelpfulMark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_suggestion', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('page', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='helpful_marks', to='wiki.page')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("from_suggestion", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "page",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="helpful_marks",
+                        to="wiki.page",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('page', 'user'), name='wiki_helpful_once_per_person')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("page", "user"), name="wiki_helpful_once_per_person"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Revision',
+            name="Revision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='revision')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('body', models.TextField(blank=True, verbose_name='text')),
-                ('body_html', models.TextField(blank=True)),
-                ('toc', models.JSONField(blank=True, default=list)),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='what changed')),
-                ('restored_from', models.PositiveIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='saved')),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('page', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='wiki.page')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="revision")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("body", models.TextField(blank=True, verbose_name="text")),
+                ("body_html", models.TextField(blank=True)),
+                ("toc", models.JSONField(blank=True, default=list)),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="what changed")),
+                ("restored_from", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="saved"),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "page",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="revisions",
+                        to="wiki.page",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'revision',
-                'verbose_name_plural': 'revisions',
-                'ordering': ['-number'],
-                'constraints': [models.UniqueConstraint(fields=('page', 'number'), name='wiki_revision_page_number')],
+                "verbose_name": "revision",
+                "verbose_name_plural": "revisions",
+                "ordering": ["-number"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("page", "number"), name="wiki_revision_page_number"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='space',
-            constraint=models.UniqueConstraint(condition=models.Q(('organization__isnull', False)), fields=('organization',), name='wiki_space_one_per_organization'),
+            model_name="space",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("organization__isnull", False)),
+                fields=("organization",),
+                name="wiki_space_one_per_organization",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='space',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind__in', ['shared', 'internal'])), fields=('kind',), name='wiki_space_one_shared_one_internal'),
+            model_name="space",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind__in", ["shared", "internal"])),
+                fields=("kind",),
+                name="wiki_space_one_shared_one_internal",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='space',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'organization'), ('organization__isnull', False)), models.Q(models.Q(('kind', 'organization'), _negated=True), ('organization__isnull', True)), _connector='OR'), name='wiki_space_organization_iff_kind'),
+            model_name="space",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "organization"), ("organization__isnull", False)),
+                    models.Q(
+                        models.Q(("kind", "organization"), _negated=True),
+                        ("organization__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="wiki_space_organization_iff_kind",
+            ),
         ),
         migrations.AddIndex(
-            model_name='page',
-            index=models.Index(fields=['space', 'title'], name='wiki_page_space_title'),
+            model_name="page",
+            index=models.Index(fields=["space", "title"], name="wiki_page_space_title"),
         ),
         migrations.AddIndex(
-            model_name='page',
-            index=models.Index(fields=['organization', 'visibility'], name='wiki_page_org_visibility'),
+            model_name="page",
+            index=models.Index(
+                fields=["organization", "visibility"], name="wiki_page_org_visibility"
+            ),
         ),
     ]
