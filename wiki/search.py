@@ -86,6 +86,20 @@ def suggest(pages: QuerySet[Page], text: str, *, limit: int = SUGGESTIONS) -> li
         )
         return list(found[:limit])
     match = Q()
+    rank = Value(0)
     for word in words:
         match |= Q(title__icontains=word) | Q(tags_text__icontains=word) | Q(body__icontains=word)
-    return list(_ranked_substring(pages.filter(match), words[0]).only(*fields)[:limit])
+        rank = rank + _word_rank(word)
+    found = pages.filter(match).annotate(rank=rank).order_by("-rank", "-updated_at", "-id")
+    return list(found.only(*fields)[:limit])
+
+
+def _word_rank(word: str) -> Case:
+    """SQLite: a word in the title counts 3, in the tags 2, in the text 1."""
+    return Case(
+        When(title__icontains=word, then=Value(3)),
+        When(tags_text__icontains=word, then=Value(2)),
+        When(body__icontains=word, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
