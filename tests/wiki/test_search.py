@@ -86,6 +86,6 @@ def test_an_agent_inserts_a_link_to_a_suggested_page(login, agent, make_ticket, 
         f'data-text="[Imprimante du bureau Alpha](http://testserver/wiki/pages/{pages.org_a.pk}/)"'
         in html
     )
-    assert 'data-target="id_body"' in html and "js/wiki.js" in html
+    assert 'data-target="id_body"' in html and "js-insert-text" in html
     best = selectors.suggestions(agent, ticket.title)[0]
     assert best.title == "Imprimante du bureau Alpha"
