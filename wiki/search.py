@@ -5,8 +5,8 @@ accents folded, title and tags weighing more than the text) with its GIN index.
 - search(): websearch syntax ("quoted phrase", -word, or), every word must match, best first;
 - suggest(): the words of a ticket title being typed, at most five pages: those whose title
   or tags hold any of the words (a title is a sentence, not a query), best first, from a small
-  title-and-tags tsvector (migration 0003); then pages whose text holds all the words, newest
-  first. Ranking the whole text of every page a common word is in would not stay fast.
+  title-and-tags tsvector (migration 0003); then pages whose text holds any of them, newest
+  first (unranked). Ranking the whole text of every page a common word is in would not stay fast.
 SQLite: a case-insensitive substring match on the title, tags and text (search: the whole text;
 suggest: any word of three letters or more), title matches first.
 Both always start from the pages the person may read (wiki.access.visible_pages).
@@ -27,7 +27,7 @@ _MATCH = "wiki_page.search_doc @@ websearch_to_tsquery('hd_french', %s)"
 _RANK = "ts_rank(wiki_page.search_doc, websearch_to_tsquery('hd_french', %s))"
 _TITLE_MATCH = "wiki_page.title_doc @@ to_tsquery('hd_french', %s)"
 _TITLE_RANK = "ts_rank(wiki_page.title_doc, to_tsquery('hd_french', %s))"
-_ALL_WORDS_MATCH = "wiki_page.search_doc @@ plainto_tsquery('hd_french', %s)"
+_TEXT_MATCH = "wiki_page.search_doc @@ to_tsquery('hd_french', %s)"
 
 SUGGESTIONS = 5
 _WORD = re.compile(r"[^\W_]{3,}")
@@ -80,7 +80,7 @@ def suggest(pages: QuerySet[Page], text: str, *, limit: int = SUGGESTIONS) -> li
     fields = ("id", "title", "space_id", "tags_text", "updated_at")
     if uses_full_text():
         # Titles and tags holding any of the words, best first (a small indexed tsvector);
-        # then, when they are fewer than limit, the newest pages whose text holds all of them.
+        # then, when they are fewer than limit, the newest pages whose text holds any of them.
         # Words are letters and digits only: "a | b" is a valid tsquery whatever was typed.
         query = " | ".join(words)
         found = list(
@@ -91,12 +91,10 @@ def suggest(pages: QuerySet[Page], text: str, *, limit: int = SUGGESTIONS) -> li
         )
         if len(found) < limit:
             texts = (
-                pages.filter(
-                    RawSQL(_ALL_WORDS_MATCH, [" ".join(words)], output_field=BooleanField())  # noqa: S611
-                )
+                pages.filter(RawSQL(_TEXT_MATCH, [query], output_field=BooleanField()))  # noqa: S611
                 .exclude(pk__in=[page.pk for page in found])
-                # Newest first by id: a word in most texts stops after a few rows of the
-                # primary key; a rare one is read from the GIN index.
+                # Newest first by id, unranked: a word in most texts stops after a few rows of
+                # the primary key; a rare one is read from the GIN index.
                 .order_by("-id")
                 .only(*fields)
             )

@@ -28,9 +28,7 @@ def _shot(page, name, screenshot):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_agent_writes_a_page_the_client_finds_and_sees_suggested(
-    login_page, screenshot, agent
-):
+def test_an_agent_writes_a_page_the_client_finds_and_sees_suggested(login_page, screenshot, agent):
     demo = OrganizationFactory(name="Démo Industries")
     client = make_user(
         Role.Code.CLIENT_USER, organization=demo, email="claire@demo.test", first_name="Claire"
