@@ -41,6 +41,10 @@ class PageForm(core_forms.Form):
         if page is not None:
             del self.fields["space"]
             self.kind = page.space.kind
+            allowed = access.allowed_visibilities(self.kind)
+            self.fields["visibility"].choices = [
+                choice for choice in Page.Visibility.choices if choice[0] in allowed
+            ]
         else:
             choices = [
                 (SHARED, Space.Kind.SHARED.label),

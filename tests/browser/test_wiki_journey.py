@@ -8,9 +8,11 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import Role
+from tests.browser.test_accessibility import blocking_violations
 from tests.factories import OrganizationFactory, make_user
 from tickets import services as ticket_services
 from tickets.models import TicketType
+from wiki import services as wiki_services
 from wiki.models import Page
 
 SHOTS = Path("/tmp/shots/wiki")
@@ -28,7 +30,9 @@ def _shot(page, name, screenshot):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_agent_writes_a_page_the_client_finds_and_sees_suggested(login_page, screenshot, agent):
+def test_an_agent_writes_a_page_the_client_finds_and_sees_suggested(
+    login_page, screenshot, agent, admin
+):
     demo = OrganizationFactory(name="Démo Industries")
     client = make_user(
         Role.Code.CLIENT_USER, organization=demo, email="claire@demo.test", first_name="Claire"
@@ -48,6 +52,7 @@ def test_an_agent_writes_a_page_the_client_finds_and_sees_suggested(login_page, 
     expect(writer.locator("#wiki-preview-body h2").first).to_have_text("Bourrage")
     expect(writer.locator("#wiki-preview-body strong")).to_have_text("HP 89A")
     _shot(writer, "agent_writes_1440", screenshot)
+    assert blocking_violations(writer) == []
     writer.locator("button.wiki-save").click()
     expect(writer.locator("h1.wiki-title")).to_have_text(TITLE)
     page = Page.objects.get(title=TITLE)
@@ -65,6 +70,7 @@ def test_an_agent_writes_a_page_the_client_finds_and_sees_suggested(login_page, 
     expect(reader.locator(".wiki-toc a", has_text="Toner")).to_be_visible()
     expect(reader.locator(".wiki-body a[href='/tickets/1/']")).to_have_text("#1")
     _shot(reader, "client_reads_1440", screenshot)
+    assert blocking_violations(reader) == []
     phone = login_page(client, width=375, height=800)
     phone.goto(page.get_absolute_url())
     expect(phone.locator("h1.wiki-title")).to_have_text(TITLE)
@@ -84,6 +90,7 @@ def test_an_agent_writes_a_page_the_client_finds_and_sees_suggested(login_page, 
     suggestion = filing.locator(".wiki-suggestions .wiki-suggestion", has_text=TITLE)
     expect(suggestion).to_be_visible()
     _shot(filing, "new_ticket_suggestion_1440", screenshot)
+    assert blocking_violations(filing) == []
     suggestion.locator("button[type=submit]").click()
     expect(filing.locator(".wiki-suggestions .alert-success")).to_be_visible()
     page.refresh_from_db()
@@ -109,3 +116,34 @@ def test_an_agent_writes_a_page_the_client_finds_and_sees_suggested(login_page, 
         f"[{TITLE}]({writer.url.split('/tickets/')[0]}{page.get_absolute_url()})"
     )
     _shot(writer, "agent_ticket_panel_1440", screenshot)
+
+    # Two editors: the agent opens the form, an admin saves first; the agent's save is refused
+    # with their text kept and the differences shown.
+    writer.goto(f"/wiki/pages/{page.pk}/edit/")
+    page.refresh_from_db()
+    wiki_services.edit_page(
+        actor=admin,
+        page=page,
+        title=TITLE,
+        body=BODY.replace("HP 89A", "HP 89X"),
+        visibility="organization",
+        tags=["imprimante"],
+        seen_version=page.version,
+        note="Nouvelle cartouche",
+    )
+    writer.fill("#id_body", BODY + "\n\n## Papier\nA4 80 g seulement.")
+    writer.locator("button.wiki-save").click()
+    expect(writer.locator(".wiki-conflict")).to_be_visible()
+    expect(writer.locator("#id_body")).to_have_value(BODY + "\n\n## Papier\nA4 80 g seulement.")
+    expect(writer.locator(".wiki-conflict .wiki-diff-removed").first).to_contain_text("HP 89X")
+    _shot(writer, "agent_edit_conflict_1440", screenshot)
+    assert blocking_violations(writer) == []
+
+    # The history shows who changed what, and each revision its differences.
+    writer.goto(f"/wiki/pages/{page.pk}/history/")
+    expect(writer.locator(".wiki-history tbody tr")).to_have_count(2)
+    _shot(writer, "agent_history_1440", screenshot)
+    writer.goto(f"/wiki/pages/{page.pk}/history/2/")
+    expect(writer.locator(".wiki-diff-added").first).to_contain_text("HP 89X")
+    _shot(writer, "agent_revision_diff_1440", screenshot)
+    assert blocking_violations(writer) == []
