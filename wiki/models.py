@@ -87,7 +87,7 @@ class Page(models.Model):
         CLIENTS = "clients", _("Every client")
 
     space = models.ForeignKey(
-        Space, verbose_name=_("space"), on_delete=models.PROTECT, related_name="pages"
+        Space, verbose_name=_("space"), on_delete=models.CASCADE, related_name="pages"
     )
     # The space's organization, copied so that deciding who reads a page needs no join.
     organization = models.ForeignKey(

@@ -253,3 +253,10 @@ def test_lists_and_pages_read_a_bounded_number_of_queries(
     ):
         with django_assert_max_num_queries(14):
             assert client.get(url).status_code == 200
+
+
+def test_an_organization_removed_takes_its_space_and_pages_with_it(pages, org_b):
+    org_b.delete()
+    assert not Page.objects.filter(pk=pages.org_b.pk).exists()
+    assert not Space.objects.filter(pk=pages.space_b.pk).exists()
+    assert Page.objects.filter(pk=pages.public.pk).exists()

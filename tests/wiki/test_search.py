@@ -3,6 +3,7 @@ hostile text, titles first, at most five suggestions, and the new-ticket form's 
 
 import re
 
+import pytest
 from django.urls import reverse
 
 from tickets import access as tickets_access
@@ -89,3 +90,22 @@ def test_an_agent_inserts_a_link_to_a_suggested_page(login, agent, make_ticket, 
     assert 'data-target="id_body"' in html and "js-insert-text" in html
     best = selectors.suggestions(agent, ticket.title)[0]
     assert best.title == "Imprimante du bureau Alpha"
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_the_fragments_read_a_bounded_number_of_queries(
+    count, write, pages, agent, client_a, make_ticket, login, django_assert_max_num_queries
+):
+    for n in range(count):
+        write(pages.space_a, f"Imprimante {n}", "Bourrage papier.", "organization")
+    ticket = make_ticket(client_a, title="Bourrage dans l'imprimante")
+    client = login(agent)
+    with django_assert_max_num_queries(12):
+        assert (
+            client.get(reverse("wiki:ticket-suggestions", args=[ticket.number])).status_code == 200
+        )
+    client = login(client_a)
+    with django_assert_max_num_queries(8):
+        assert (
+            client.get(reverse("wiki:suggest"), {"title": "imprimante bourrage"}).status_code == 200
+        )

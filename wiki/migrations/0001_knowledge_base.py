@@ -215,7 +215,7 @@ class Migration(migrations.Migration):
             model_name="page",
             name="space",
             field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
+                on_delete=django.db.models.deletion.CASCADE,
                 related_name="pages",
                 to="wiki.space",
                 verbose_name="space",
