@@ -122,6 +122,8 @@ def page_new(request):
                 )
             source = request.POST.get("source_ticket", "")
             try:
+                if data["kind"] == Space.Kind.ORGANIZATION and organization is None:
+                    raise WikiError(_("You may not write pages for this organization."))
                 space = services.space_for(kind=data["kind"], organization=organization)
                 wiki_page = services.create_page(
                     actor=user,

@@ -260,3 +260,16 @@ def test_an_organization_removed_takes_its_space_and_pages_with_it(pages, org_b)
     assert not Page.objects.filter(pk=pages.org_b.pk).exists()
     assert not Space.objects.filter(pk=pages.space_b.pk).exists()
     assert Page.objects.filter(pk=pages.public.pk).exists()
+
+
+def test_a_writer_who_lost_an_organization_meanwhile_is_told_so(sales, org_a, login):
+    client = login(sales)
+    form = client.get(reverse("wiki:new"))
+    assert f'value="{org_a.pk}"' in form.content.decode()
+    org_a.sales_reps.remove(sales)  # between opening the form and sending it
+    response = client.post(
+        reverse("wiki:new"),
+        {"space": str(org_a.pk), "visibility": V.STAFF, "title": "Trop tard", "body": "x"},
+    )
+    assert response.status_code == 200
+    assert not Page.objects.exists()
