@@ -19,5 +19,7 @@ urlpatterns = [
     path("cdc/", include("cdc.urls")),
     path("mail/", include("intake.urls")),
     path("", include("administration.urls")),
+    path("", include("integrations.urls")),
+    path("api/", include("integrations.api.urls")),
     path("django-admin/", admin.site.urls),
 ]
