@@ -87,7 +87,10 @@ def remember_idempotent(*, actor: User, key: str, data, ticket_number: int) -> b
     try:
         with transaction.atomic():
             IdempotencyKey.objects.create(
-                user=actor, key=key, request_digest=request_digest(data), ticket_number=ticket_number
+                user=actor,
+                key=key,
+                request_digest=request_digest(data),
+                ticket_number=ticket_number,
             )
     except IntegrityError:
         return False

@@ -36,7 +36,7 @@ def token_create(request):
     form = TokenForm(request.POST)
     if not form.is_valid():
         return _tokens_page(request, form=form, status=422 if request.htmx else 200)
-    token, key = services.create_token(
+    _token, key = services.create_token(
         actor=request.user, name=form.cleaned_data["name"], scope=form.cleaned_data["scope"]
     )
     response = _tokens_page(request, new_key=key)

@@ -42,7 +42,6 @@ class TicketSerializer(serializers.Serializer):
     status = StatusRef()
     priority = NamedRef(allow_null=True)
     type = NamedRef(allow_null=True)
-    criticality = serializers.CharField()
     organization = OrganizationRef(allow_null=True)
     requester = PersonRef(allow_null=True)
     contact_email = serializers.EmailField()
@@ -70,6 +69,7 @@ class EventSerializer(serializers.Serializer):
 
 
 class TicketDetailSerializer(TicketSerializer):
+    criticality = serializers.CharField()
     description = serializers.CharField()
     channel = serializers.CharField()
     support_level = serializers.IntegerField()

@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from . import docs, views
 
 router = DefaultRouter(trailing_slash=True)
+router.include_format_suffixes = False  # JSON only
 router.register("tickets", views.TicketViewSet, basename="ticket")
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 router.register("contacts", views.ContactViewSet, basename="contact")

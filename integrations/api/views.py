@@ -18,10 +18,11 @@ from accounts.models import Organization, User
 from tickets import access as tickets_access
 from tickets import caching as tickets_caching
 from tickets import selectors, services
-from tickets.errors import InvalidInput, StaleVersion, TicketError, TransitionRefused
+from tickets.errors import StaleVersion, TicketError, TransitionRefused
 from tickets.filters import TicketFilter
 
-from .. import access, services as integration_services
+from .. import access
+from .. import services as integration_services
 from ..errors import IdempotencyConflict
 from . import serializers as s
 from .pagination import Pages, TicketPages
@@ -91,16 +92,16 @@ class TicketViewSet(viewsets.GenericViewSet):
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(s.TicketSerializer(page, many=True).data)
 
-    def _detail(self, ticket, *, code=status.HTTP_200_OK):
+    def _detail(self, number, *, code=status.HTTP_200_OK):
+        """The ticket as it is now (read again after a change), with its visible timeline."""
         user = self.request.user
-        ticket = tickets_access.get_visible_ticket_or_404(user, ticket.number)
+        ticket = tickets_access.get_visible_ticket_or_404(user, number)
         ticket.timeline_events = selectors.timeline(user, ticket)
         return Response(s.TicketDetailSerializer(ticket).data, status=code)
 
     @extend_schema(responses=s.TicketDetailSerializer)
     def retrieve(self, request, number=None):
-        ticket = tickets_access.get_visible_ticket_or_404(request.user, number)
-        return self._detail(ticket)
+        return self._detail(number)
 
     @extend_schema(
         request=s.TicketCreateSerializer,
@@ -126,7 +127,7 @@ class TicketViewSet(viewsets.GenericViewSet):
                     _("This Idempotency-Key was used with another request.")
                 ) from None
             if done is not None:
-                return self._detail(tickets_access.get_visible_ticket_or_404(user, done))
+                return self._detail(done)
         try:
             with transaction.atomic():
                 ticket = services.create_ticket(actor=user, **self._create_fields(user, data))
@@ -136,12 +137,12 @@ class TicketViewSet(viewsets.GenericViewSet):
                     raise _SameKeyRace
         except _SameKeyRace:
             done = integration_services.find_idempotent(actor=user, key=key, data=data)
-            return self._detail(tickets_access.get_visible_ticket_or_404(user, done))
+            return self._detail(done)
         except PermissionDenied:
             raise exceptions.PermissionDenied from None
         except TicketError as error:
             raise _domain_error(error) from None
-        return self._detail(ticket, code=status.HTTP_201_CREATED)
+        return self._detail(ticket.number, code=status.HTTP_201_CREATED)
 
     @staticmethod
     def _create_fields(user, data) -> dict:
@@ -156,9 +157,9 @@ class TicketViewSet(viewsets.GenericViewSet):
             return fields  # customers file for themselves: the service decides the rest
         if "organization" not in data:
             raise exceptions.ValidationError({"organization": _("Choose the client organization.")})
-        organization = accounts_access.visible_organizations(user).filter(
-            pk=data["organization"]
-        ).first()
+        organization = (
+            accounts_access.visible_organizations(user).filter(pk=data["organization"]).first()
+        )
         if organization is None:
             raise exceptions.ValidationError({"organization": _("Unknown organization.")})
         fields["organization"] = organization
@@ -174,58 +175,52 @@ class TicketViewSet(viewsets.GenericViewSet):
         fields["priority"] = _by_code(reference.priorities, data.get("priority"), "priority")
         return fields
 
-    def _act(self, number, act, code=status.HTTP_201_CREATED):
+    def _act(self, number, form_class, act, code=status.HTTP_201_CREATED):
+        """Fetch the ticket (hidden: 404 before anything else), validate, call the service."""
         ticket = tickets_access.get_visible_ticket_or_404(self.request.user, number)
+        form = form_class(data=self.request.data)
+        form.is_valid(raise_exception=True)
         try:
-            act(ticket)
+            act(ticket, form.validated_data)
         except PermissionDenied:
             raise exceptions.PermissionDenied from None
         except TicketError as error:
             raise _domain_error(error) from None
-        return self._detail(ticket, code=code)
+        return self._detail(ticket.number, code=code)
 
     @extend_schema(request=s.MessageSerializer, responses={201: s.TicketDetailSerializer})
     @action(detail=True, methods=["post"], url_path="replies")
     def reply(self, request, number=None):
         """A public reply (the requester is told by email, as from the page)."""
-        form = s.MessageSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        body = form.validated_data["body"]
-        return self._act(
-            number, lambda ticket: services.reply(actor=request.user, ticket=ticket, body=body)
-        )
+
+        def act(ticket, data):
+            services.reply(actor=request.user, ticket=ticket, body=data["body"])
+
+        return self._act(number, s.MessageSerializer, act)
 
     @extend_schema(request=s.MessageSerializer, responses={201: s.TicketDetailSerializer})
     @action(detail=True, methods=["post"], url_path="notes")
     def note(self, request, number=None):
         """An internal note (staff only; never shown to clients)."""
-        form = s.MessageSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        body = form.validated_data["body"]
-        return self._act(
-            number,
-            lambda ticket: services.reply(
-                actor=request.user, ticket=ticket, body=body, internal=True
-            ),
-        )
+
+        def act(ticket, data):
+            services.reply(actor=request.user, ticket=ticket, body=data["body"], internal=True)
+
+        return self._act(number, s.MessageSerializer, act)
 
     @extend_schema(request=s.StatusChangeSerializer, responses={200: s.TicketDetailSerializer})
     @action(detail=True, methods=["post"], url_path="status")
     def change_status(self, request, number=None):
         """Move the ticket to another status (admins and agents)."""
-        form = s.StatusChangeSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        target = _by_code(
-            tickets_caching.reference().statuses, form.validated_data["status"], "status"
-        )
-        note = form.validated_data["note"]
-        return self._act(
-            number,
-            lambda ticket: services.change_status(
-                actor=request.user, ticket=ticket, status=target, note=note
-            ),
-            code=status.HTTP_200_OK,
-        )
+
+        def act(ticket, data):
+            statuses = tickets_caching.reference().statuses
+            target = _by_code(statuses, data["status"], "status")
+            services.change_status(
+                actor=request.user, ticket=ticket, status=target, note=data["note"]
+            )
+
+        return self._act(number, s.StatusChangeSerializer, act, code=status.HTTP_200_OK)
 
 
 class _SameKeyRace(Exception):
@@ -269,4 +264,3 @@ class ContactViewSet(viewsets.ReadOnlyModelViewSet):
                 raise exceptions.ValidationError({"organization": _("Give an organization id.")})
             people = people.filter(organization_id=int(organization))
         return people.select_related("organization").order_by("last_name", "first_name", "id")
-
