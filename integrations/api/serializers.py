@@ -44,7 +44,7 @@ class TicketSerializer(serializers.Serializer):
     type = NamedRef(allow_null=True)
     organization = OrganizationRef(allow_null=True)
     requester = PersonRef(allow_null=True)
-    contact_email = serializers.EmailField()
+    contact_email = serializers.CharField(help_text=_("Sender address of an email ticket"))
     is_overdue = serializers.BooleanField()
     created_at = serializers.DateTimeField()
     last_activity_at = serializers.DateTimeField(allow_null=True)
@@ -146,3 +146,9 @@ class ContactSerializer(serializers.ModelSerializer):
             "organization",
             "is_active",
         ]
+
+
+class ErrorSerializer(serializers.Serializer):
+    """What a refused request answers: a detail sentence, or a list of messages per field."""
+
+    detail = serializers.CharField(required=False)

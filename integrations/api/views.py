@@ -8,7 +8,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -61,6 +66,19 @@ FILTER_PARAMETERS = [
     OpenApiParameter("sort", OpenApiTypes.STR, description="The queue's sort (e.g. -updated)"),
 ]
 
+
+def _error(text: str) -> OpenApiResponse:
+    return OpenApiResponse(s.ErrorSerializer, description=text)
+
+
+REFUSALS = {
+    400: _error("Invalid input: a message per field"),
+    403: _error("Not allowed for this person, or a read-only key"),
+    404: _error("No such ticket, or one this person does not see"),
+    409: _error("The ticket changed meanwhile, or the status change is refused"),
+}
+LIST_REFUSALS = {400: _error("An invalid filter"), 404: _error("No such page")}
+
 IDEMPOTENCY = OpenApiParameter(
     "Idempotency-Key",
     OpenApiTypes.STR,
@@ -70,8 +88,15 @@ IDEMPOTENCY = OpenApiParameter(
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=FILTER_PARAMETERS, summary="Tickets, filtered as the queue"),
-    retrieve=extend_schema(summary="A ticket with its timeline"),
+    list=extend_schema(
+        parameters=FILTER_PARAMETERS,
+        summary="Tickets, filtered as the queue",
+        responses={200: s.TicketSerializer(many=True), **LIST_REFUSALS},
+    ),
+    retrieve=extend_schema(
+        summary="A ticket with its timeline",
+        responses={200: s.TicketDetailSerializer, 404: REFUSALS[404]},
+    ),
 )
 class TicketViewSet(viewsets.GenericViewSet):
     """Tickets the token's owner sees (tickets.access.visible_tickets)."""
@@ -99,13 +124,17 @@ class TicketViewSet(viewsets.GenericViewSet):
         ticket.timeline_events = selectors.timeline(user, ticket)
         return Response(s.TicketDetailSerializer(ticket).data, status=code)
 
-    @extend_schema(responses=s.TicketDetailSerializer)
     def retrieve(self, request, number=None):
         return self._detail(number)
 
     @extend_schema(
         request=s.TicketCreateSerializer,
-        responses={201: s.TicketDetailSerializer, 200: s.TicketDetailSerializer},
+        responses={
+            201: s.TicketDetailSerializer,
+            200: s.TicketDetailSerializer,
+            422: _error("This Idempotency-Key was used with another request"),
+            **REFUSALS,
+        },
         parameters=[IDEMPOTENCY],
         summary="File a ticket",
     )
@@ -188,7 +217,9 @@ class TicketViewSet(viewsets.GenericViewSet):
             raise _domain_error(error) from None
         return self._detail(ticket.number, code=code)
 
-    @extend_schema(request=s.MessageSerializer, responses={201: s.TicketDetailSerializer})
+    @extend_schema(
+        request=s.MessageSerializer, responses={201: s.TicketDetailSerializer, **REFUSALS}
+    )
     @action(detail=True, methods=["post"], url_path="replies")
     def reply(self, request, number=None):
         """A public reply (the requester is told by email, as from the page)."""
@@ -198,7 +229,9 @@ class TicketViewSet(viewsets.GenericViewSet):
 
         return self._act(number, s.MessageSerializer, act)
 
-    @extend_schema(request=s.MessageSerializer, responses={201: s.TicketDetailSerializer})
+    @extend_schema(
+        request=s.MessageSerializer, responses={201: s.TicketDetailSerializer, **REFUSALS}
+    )
     @action(detail=True, methods=["post"], url_path="notes")
     def note(self, request, number=None):
         """An internal note (staff only; never shown to clients)."""
@@ -208,7 +241,9 @@ class TicketViewSet(viewsets.GenericViewSet):
 
         return self._act(number, s.MessageSerializer, act)
 
-    @extend_schema(request=s.StatusChangeSerializer, responses={200: s.TicketDetailSerializer})
+    @extend_schema(
+        request=s.StatusChangeSerializer, responses={200: s.TicketDetailSerializer, **REFUSALS}
+    )
     @action(detail=True, methods=["post"], url_path="status")
     def change_status(self, request, number=None):
         """Move the ticket to another status (admins and agents)."""
@@ -228,8 +263,13 @@ class _SameKeyRace(Exception):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Organizations the token's owner sees"),
-    retrieve=extend_schema(summary="An organization"),
+    list=extend_schema(
+        summary="Organizations the token's owner sees",
+        responses={200: s.OrganizationSerializer(many=True), 404: LIST_REFUSALS[404]},
+    ),
+    retrieve=extend_schema(
+        summary="An organization", responses={200: s.OrganizationSerializer, 404: REFUSALS[404]}
+    ),
 )
 class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.OrganizationSerializer
@@ -246,8 +286,11 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
     list=extend_schema(
         summary="Contacts (client people) the token's owner sees",
         parameters=[OpenApiParameter("organization", OpenApiTypes.INT)],
+        responses={200: s.ContactSerializer(many=True), **LIST_REFUSALS},
     ),
-    retrieve=extend_schema(summary="A contact"),
+    retrieve=extend_schema(
+        summary="A contact", responses={200: s.ContactSerializer, 404: REFUSALS[404]}
+    ),
 )
 class ContactViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.ContactSerializer
