@@ -14,7 +14,7 @@ from accounts import access as accounts_access
 from accounts import roles
 from accounts.models import User
 
-from .models import ApiToken
+from .models import ApiToken, WebForm
 
 
 def own_tokens(user):
@@ -43,3 +43,31 @@ def visible_contacts(user):
     if not (roles.is_staff_member(user) or not roles.sees_only_own_tickets(user)):
         return User.objects.none()
     return User.objects.filter(roles.organization_q(user), organization__isnull=False)
+
+
+def can_manage_web_forms(user) -> bool:
+    """Web forms for clients' websites are made by admins (seed 003)."""
+    return roles.is_admin(user)
+
+
+def managed_web_forms(user):
+    if not can_manage_web_forms(user):
+        return WebForm.objects.none()
+    return WebForm.objects.all()
+
+
+def get_managed_web_form_or_404(user, pk) -> WebForm:
+    try:
+        return managed_web_forms(user).get(pk=int(pk))
+    except (WebForm.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def get_public_web_form_or_404(public_id) -> WebForm:
+    """The form a website shows: anyone (it is public), while active."""
+    try:
+        return WebForm.objects.select_related("default_type").get(
+            public_id=public_id, is_active=True
+        )
+    except (WebForm.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

@@ -1,9 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import Form
+from core.forms import Form, ModelForm
+from tickets.models import Ticket, TicketType
 
-from .models import ApiToken
+from . import webforms
+from .models import ApiToken, WebForm
 
 
 class TokenForm(Form):
@@ -18,3 +20,78 @@ class TokenForm(Form):
         initial=ApiToken.Scope.READ,
         widget=forms.RadioSelect,
     )
+
+
+class WebFormForm(ModelForm):
+    fields_shown = forms.MultipleChoiceField(
+        label=_("Fields asked besides the email address and the subject"),
+        choices=WebForm.Field.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = WebForm
+        fields = ["name", "default_type", "allowed_origins", "is_active"]
+        widgets = {"allowed_origins": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "allowed_origins": _(
+                "The websites that may show the form, one a line, e.g. https://www.client.fr. "
+                "Any other site is refused."
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["default_type"].queryset = TicketType.objects.filter(is_active=True)
+        if self.instance.pk:
+            self.fields["fields_shown"].initial = self.instance.fields
+
+    def clean_allowed_origins(self):
+        origins, refused = webforms.clean_origins(self.cleaned_data["allowed_origins"])
+        if refused:
+            raise forms.ValidationError(
+                _("Not an origin (https://host[:port], no path): %(lines)s"),
+                params={"lines": ", ".join(refused[:5])},
+            )
+        return "\n".join(origins)
+
+    def values(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["fields"] = data.pop("fields_shown")
+        return data
+
+
+class SubmissionForm(Form):
+    """What a website's visitor fills in; `website` is the honeypot (hidden from people)."""
+
+    email = forms.EmailField(label=_("Your email address"))
+    name = forms.CharField(label=_("Your name"), max_length=150, required=False)
+    title = forms.CharField(label=_("Subject"), max_length=200)
+    description = forms.CharField(label=_("Your request"), widget=forms.Textarea(attrs={"rows": 6}))
+    type = forms.ModelChoiceField(
+        label=_("Type"), queryset=TicketType.objects.none(), required=False
+    )
+    criticality = forms.ChoiceField(
+        label=_("Criticality"), choices=Ticket.Criticality.choices, required=False
+    )
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args, web_form: WebForm, **kwargs):
+        super().__init__(*args, **kwargs)
+        shown = set(web_form.fields)
+        for optional in (WebForm.Field.DESCRIPTION, WebForm.Field.TYPE, WebForm.Field.CRITICALITY):
+            if optional not in shown:
+                del self.fields[optional]
+        if "type" in self.fields:
+            self.fields["type"].queryset = TicketType.objects.filter(
+                is_active=True, is_development=False
+            )
+
+    @property
+    def is_spam(self) -> bool:
+        return bool((self.data.get("website") or "").strip())

@@ -65,3 +65,43 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class WebForm(models.Model):
+    """A form for a client's website (seed 003): shown in an iframe by the sites whose origins
+    are listed, it files a ticket as an email would (the address identifies the contact; an
+    unknown one gives an unidentified ticket)."""
+
+    class Field(models.TextChoices):
+        DESCRIPTION = "description", _("Description")
+        TYPE = "type", _("Type")
+        CRITICALITY = "criticality", _("Criticality")
+
+    name = models.CharField(_("name"), max_length=150)
+    public_id = models.UUIDField(_("public id"), unique=True, editable=False)
+    fields = models.JSONField(_("fields"), default=list, blank=True)
+    default_type = models.ForeignKey(
+        "tickets.TicketType",
+        verbose_name=_("type of the tickets"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # One origin a line (https://www.example.com): the sites allowed to frame the form.
+    allowed_origins = models.TextField(_("allowed origins"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("web form")
+        verbose_name_plural = _("web forms")
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def origins(self) -> list[str]:
+        return [line.strip() for line in self.allowed_origins.splitlines() if line.strip()]

@@ -8,3 +8,12 @@ urlpatterns = [
     path("profile/api-tokens/new/", views.token_create, name="token-create"),
     path("profile/api-tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
 ]
+urlpatterns += [
+    # Admins: the web forms for clients' websites (beside the mail pages).
+    path("mail/web-forms/", views.web_form_list, name="web-form-list"),
+    path("mail/web-forms/new/", views.web_form_edit, name="web-form-new"),
+    path("mail/web-forms/<int:pk>/", views.web_form_edit, name="web-form-edit"),
+    # Anyone: the form as a website frames it, and its thank-you page.
+    path("forms/<uuid:public_id>/", views.web_form_public, name="web-form"),
+    path("forms/<uuid:public_id>/sent/", views.web_form_sent, name="web-form-sent"),
+]

@@ -3,14 +3,19 @@ also a page of its own without JavaScript)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from . import access, services
-from .forms import TokenForm
+from . import access, services, webforms
+from .forms import SubmissionForm, TokenForm, WebFormForm
 
 
 def _tokens_page(request, *, form=None, new_key=None, status=200):
@@ -52,3 +57,80 @@ def token_revoke(request, pk):
         return _tokens_page(request)
     messages.success(request, _("The key is revoked: it no longer opens the API."))
     return redirect("integrations:tokens")
+
+
+# --- web forms -------------------------------------------------------------------------------
+
+
+def web_form_list(request):
+    if not access.can_manage_web_forms(request.user):
+        raise Http404
+    forms_ = list(access.managed_web_forms(request.user).select_related("default_type"))
+    return render(
+        request, "integrations/web_form_list.html", {"web_forms": forms_, "nav_active": "mail"}
+    )
+
+
+def web_form_edit(request, pk=None):
+    if not access.can_manage_web_forms(request.user):
+        raise Http404
+    web_form = access.get_managed_web_form_or_404(request.user, pk) if pk else None
+    form = WebFormForm(request.POST or None, instance=web_form)
+    if request.method == "POST" and form.is_valid():
+        saved = webforms.save_web_form(form=web_form, **form.values())
+        messages.success(request, _("The web form is saved."))
+        return redirect("integrations:web-form-edit", saved.pk)
+    context = {"form": form, "web_form": web_form, "nav_active": "mail"}
+    if web_form is not None:
+        context["form_url"] = settings.HELPDESK_BASE_URL.rstrip("/") + reverse(
+            "integrations:web-form", args=[web_form.public_id]
+        )
+    return render(request, "integrations/web_form_edit.html", context)
+
+
+def _framable(response, web_form):
+    """Only the form's own pages may be framed, and only by the origins its admin listed."""
+    response._csp_replace = {"frame-ancestors": web_form.origins or ["'none'"]}
+    response.xframe_options_exempt = True
+    return response
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+@login_not_required
+@csrf_exempt  # shown in another site's iframe, where the browser sends no cookie to us
+def web_form_public(request, public_id):
+    web_form = access.get_public_web_form_or_404(public_id)
+    form = SubmissionForm(request.POST or None, web_form=web_form)
+    status = 200
+    if request.method == "POST":
+        if form.is_spam:  # the honeypot: thanked, dropped, nothing said
+            return _framable(redirect("integrations:web-form-sent", public_id), web_form)
+        if not webforms.may_submit(web_form, _client_ip(request)):
+            form.add_error(None, _("Too many requests from your address: try again in an hour."))
+            status = 429
+        elif form.is_valid():
+            data = form.cleaned_data
+            webforms.submit(
+                form=web_form,
+                email=data["email"],
+                name=data.get("name", ""),
+                title=data["title"],
+                description=data.get("description", ""),
+                type=data.get("type"),
+                criticality=data.get("criticality", ""),
+            )
+            return _framable(redirect("integrations:web-form-sent", public_id), web_form)
+    context = {"form": form, "web_form": web_form}
+    response = render(request, "integrations/web_form_public.html", context, status=status)
+    return _framable(response, web_form)
+
+
+@login_not_required
+@require_GET
+def web_form_sent(request, public_id):
+    web_form = access.get_public_web_form_or_404(public_id)
+    response = render(request, "integrations/web_form_sent.html", {"web_form": web_form})
+    return _framable(response, web_form)
