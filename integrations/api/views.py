@@ -72,12 +72,17 @@ def _error(text: str) -> OpenApiResponse:
 
 
 REFUSALS = {
+    401: _error("No key, or a wrong or revoked one"),
     400: _error("Invalid input: a message per field"),
     403: _error("Not allowed for this person, or a read-only key"),
     404: _error("No such ticket, or one this person does not see"),
     409: _error("The ticket changed meanwhile, or the status change is refused"),
 }
-LIST_REFUSALS = {400: _error("An invalid filter"), 404: _error("No such page")}
+LIST_REFUSALS = {
+    400: _error("An invalid filter"),
+    401: REFUSALS[401],
+    404: _error("No such page"),
+}
 
 IDEMPOTENCY = OpenApiParameter(
     "Idempotency-Key",
@@ -95,7 +100,7 @@ IDEMPOTENCY = OpenApiParameter(
     ),
     retrieve=extend_schema(
         summary="A ticket with its timeline",
-        responses={200: s.TicketDetailSerializer, 404: REFUSALS[404]},
+        responses={200: s.TicketDetailSerializer, 401: REFUSALS[401], 404: REFUSALS[404]},
     ),
 )
 class TicketViewSet(viewsets.GenericViewSet):
@@ -265,10 +270,15 @@ class _SameKeyRace(Exception):
 @extend_schema_view(
     list=extend_schema(
         summary="Organizations the token's owner sees",
-        responses={200: s.OrganizationSerializer(many=True), 404: LIST_REFUSALS[404]},
+        responses={
+            200: s.OrganizationSerializer(many=True),
+            401: REFUSALS[401],
+            404: LIST_REFUSALS[404],
+        },
     ),
     retrieve=extend_schema(
-        summary="An organization", responses={200: s.OrganizationSerializer, 404: REFUSALS[404]}
+        summary="An organization",
+        responses={200: s.OrganizationSerializer, 401: REFUSALS[401], 404: REFUSALS[404]},
     ),
 )
 class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
@@ -289,7 +299,8 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
         responses={200: s.ContactSerializer(many=True), **LIST_REFUSALS},
     ),
     retrieve=extend_schema(
-        summary="A contact", responses={200: s.ContactSerializer, 404: REFUSALS[404]}
+        summary="A contact",
+        responses={200: s.ContactSerializer, 401: REFUSALS[401], 404: REFUSALS[404]},
     ),
 )
 class ContactViewSet(viewsets.ReadOnlyModelViewSet):
