@@ -70,10 +70,16 @@ class SubmissionForm(Form):
     title = forms.CharField(label=_("Subject"), max_length=200)
     description = forms.CharField(label=_("Your request"), widget=forms.Textarea(attrs={"rows": 6}))
     type = forms.ModelChoiceField(
-        label=_("Type"), queryset=TicketType.objects.none(), required=False
+        label=_("Type"),
+        queryset=TicketType.objects.none(),
+        required=False,
+        empty_label=_("I do not know"),
     )
     criticality = forms.ChoiceField(
-        label=_("Criticality"), choices=Ticket.Criticality.choices, required=False
+        label=_("Criticality"),
+        choices=Ticket.Criticality.choices,
+        initial=Ticket.Criticality.MEDIUM,
+        required=False,
     )
     website = forms.CharField(
         label=_("Leave this field empty"),
