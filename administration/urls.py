@@ -17,4 +17,5 @@ urlpatterns = [
     path("mail/webhooks/<int:pk>/test/", views.webhook_test, name="webhook-test"),
     path("mail/webhooks/<int:pk>/toggle/", views.webhook_toggle, name="webhook-toggle"),
     path("mail/webhooks/posts/<int:pk>/retry/", views.post_retry, name="post-retry"),
+    path("mail/webhooks/posts/<int:pk>/replay/", views.post_replay, name="post-replay"),
 ]
