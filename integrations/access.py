@@ -13,6 +13,7 @@ from django.http import Http404
 from accounts import access as accounts_access
 from accounts import roles
 from accounts.models import User
+from notifications.models import ChatWebhook
 
 from .models import ApiToken, WebForm
 
@@ -71,3 +72,10 @@ def get_public_web_form_or_404(public_id) -> WebForm:
         )
     except (WebForm.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def own_webhook(user):
+    """user's personal chat webhook, or None (nobody sees anyone else's: its URL is a secret)."""
+    if not user.is_authenticated:
+        return None
+    return ChatWebhook.objects.filter(owner=user).first()

@@ -1,7 +1,10 @@
 from django import forms
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
+from core import net
 from core.forms import Form, ModelForm
+from notifications.models import ChatWebhook
 from tickets.models import Ticket, TicketType
 
 from . import webforms
@@ -101,3 +104,54 @@ class SubmissionForm(Form):
     @property
     def is_spam(self) -> bool:
         return bool((self.data.get("website") or "").strip())
+
+
+class PersonalWebhookForm(ModelForm):
+    """A person's own chat webhook: the address (write-only once saved) and the events of
+    their tickets it hears about."""
+
+    events = forms.MultipleChoiceField(
+        label=_("Tell me when, on my tickets"),
+        choices=ChatWebhook.Event.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = ChatWebhook
+        fields = ["url", "events", "is_active"]
+        field_classes = {"url": forms.URLField}
+        labels = {"url": _("Incoming-webhook address")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["url"].assume_scheme = "https"
+        self.fields["url"].help_text = _(
+            "From your chat tool (Slack, Mattermost, Rocket.Chat): messages go to you only."
+        )
+        if self.instance.pk:
+            self.initial["url"] = ""
+            self.fields["url"].required = False
+            self.fields["url"].help_text = _(
+                "Now %(url)s. Leave empty to keep it, or paste a new address."
+            ) % {"url": escape(self.instance.masked_url)}
+        else:
+            self.initial.setdefault(
+                "events",
+                [ChatWebhook.Event.REPLIED, ChatWebhook.Event.STATUS_CHANGED],
+            )
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        if not url and self.instance.pk:
+            return self.instance.url
+        if not url.lower().startswith(("https://", "http://")):
+            raise forms.ValidationError(_("Give an http or https address."))
+        try:
+            net.check_url(url)
+        except net.RefusedAddress:
+            raise forms.ValidationError(
+                _("This address is on an internal network: it is refused.")
+            ) from None
+        except net.CouldNotResolve:
+            pass  # checked again at each post
+        return url

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from notifications.models import ChatWebhook
 
 from . import tokens
 from .errors import IdempotencyConflict
@@ -95,3 +96,23 @@ def remember_idempotent(*, actor: User, key: str, data, ticket_number: int) -> b
     except IntegrityError:
         return False
     return True
+
+
+def save_personal_webhook(*, actor: User, form_values: dict, webhook=None):
+    """actor's own chat webhook (one per person), created or changed; posts in their language."""
+    if webhook is None:
+        webhook = ChatWebhook(owner=actor, name=(f"{actor.email}")[:100])
+    elif webhook.owner_id != actor.pk:
+        raise PermissionError
+    webhook.url = form_values["url"]
+    webhook.events = list(form_values["events"])
+    webhook.is_active = form_values.get("is_active", True)
+    webhook.language = actor.language or "fr"
+    webhook.save()
+    return webhook
+
+
+def delete_personal_webhook(*, actor: User, webhook) -> None:
+    if webhook.owner_id != actor.pk:
+        raise PermissionError
+    webhook.delete()

@@ -17,3 +17,8 @@ urlpatterns += [
     path("forms/<uuid:public_id>/", views.web_form_public, name="web-form"),
     path("forms/<uuid:public_id>/sent/", views.web_form_sent, name="web-form-sent"),
 ]
+urlpatterns += [
+    # A person's own chat notifications (a card of their profile, seed 001).
+    path("profile/chat/", views.personal_webhook, name="personal-webhook"),
+    path("profile/chat/delete/", views.personal_webhook_delete, name="personal-webhook-delete"),
+]

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from . import access, services, webforms
-from .forms import SubmissionForm, TokenForm, WebFormForm
+from .forms import PersonalWebhookForm, SubmissionForm, TokenForm, WebFormForm
 
 
 def _tokens_page(request, *, form=None, new_key=None, status=200):
@@ -134,3 +134,36 @@ def web_form_sent(request, public_id):
     web_form = access.get_public_web_form_or_404(public_id)
     response = render(request, "integrations/web_form_sent.html", {"web_form": web_form})
     return _framable(response, web_form)
+
+
+# --- personal chat notifications ----------------------------------------------------------
+
+
+@vary_on_headers("HX-Request")
+def personal_webhook(request):
+    """GET: the card; POST: save the person's own webhook (the card again, or the page)."""
+    webhook = access.own_webhook(request.user)
+    form = PersonalWebhookForm(request.POST or None, instance=webhook)
+    saved = False
+    if request.method == "POST" and form.is_valid():
+        webhook = services.save_personal_webhook(
+            actor=request.user, form_values=form.cleaned_data, webhook=webhook
+        )
+        form = PersonalWebhookForm(instance=webhook)
+        saved = True
+    template = "integrations/_chat.html" if request.htmx else "integrations/chat.html"
+    context = {"form": form, "webhook": webhook, "saved": saved, "nav_active": "profile"}
+    return render(request, template, context)
+
+
+@require_POST
+def personal_webhook_delete(request):
+    webhook = access.own_webhook(request.user)
+    if webhook is None:
+        raise Http404
+    services.delete_personal_webhook(actor=request.user, webhook=webhook)
+    if request.htmx:
+        context = {"form": PersonalWebhookForm(), "webhook": None}
+        return render(request, "integrations/_chat.html", context)
+    messages.success(request, _("Your chat notifications are removed."))
+    return redirect("integrations:personal-webhook")

@@ -113,6 +113,15 @@ class ChatWebhook(models.Model):
     language = models.CharField(_("language"), max_length=5, default="fr")
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # A person's own webhook (seed 001: their tickets' events in their chat); empty: the team's.
+    owner = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="personal_webhooks",
+    )
     # Signs every post (notifications.signing): receivers check X-Helpdesk-Signature with it.
     secret = models.CharField(_("signing secret"), max_length=64, default=new_secret)
 

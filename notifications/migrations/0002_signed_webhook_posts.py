@@ -1,6 +1,8 @@
 import secrets
 import uuid
 
+import django.db.models.deletion
+from django.conf import settings
 from django.db import migrations, models
 
 import notifications.models
@@ -19,9 +21,24 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("notifications", "0001_outbox_and_webhooks")]
+    dependencies = [
+        ("notifications", "0001_outbox_and_webhooks"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
 
     operations = [
+        migrations.AddField(
+            model_name="chatwebhook",
+            name="owner",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="personal_webhooks",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="owner",
+            ),
+        ),
         migrations.AddField(
             model_name="chatwebhook",
             name="secret",
