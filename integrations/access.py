@@ -79,3 +79,9 @@ def own_webhook(user):
     if not user.is_authenticated:
         return None
     return ChatWebhook.objects.filter(owner=user).first()
+
+
+def can_sync_customers(user) -> bool:
+    """The customer-base sync from the ERP creates and changes organizations: admins only
+    (as accounts.access.can_manage_organizations)."""
+    return accounts_access.can_manage_organizations(user)

@@ -7,7 +7,7 @@ from core.forms import Form, ModelForm
 from notifications.models import ChatWebhook
 from tickets.models import Ticket, TicketType
 
-from . import webforms
+from . import erp, webforms
 from .models import ApiToken, WebForm
 
 
@@ -155,3 +155,45 @@ class PersonalWebhookForm(ModelForm):
         except net.CouldNotResolve:
             pass  # checked again at each post
         return url
+
+
+class SyncUploadForm(Form):
+    file = forms.FileField(label=_("Export of the ERP's clients (.csv or .xlsx)"))
+    source = forms.SlugField(
+        label=_("Source"),
+        max_length=50,
+        initial="erp",
+        help_text=_(
+            "A short name of the ERP: organizations are matched by it and their reference."
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > erp.MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Give a .csv or .xlsx file."))
+        return upload
+
+
+class SyncMappingForm(Form):
+    """Their column for each of our fields (the reference and the name are needed)."""
+
+    def __init__(self, *args, columns: list[str], initial_mapping: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("(not in the file)"))] + [(title, title) for title in columns]
+        lowered = {title.lower(): title for title in columns}
+        for name, label in erp.FIELDS.items():
+            guess = (
+                initial_mapping.get(name) or lowered.get(name) or lowered.get(str(label).lower())
+            )
+            self.fields[name] = forms.ChoiceField(
+                label=label,
+                choices=choices,
+                required=name in erp.REQUIRED,
+                initial=guess if guess in columns else "",
+            )
+
+    def mapping(self) -> dict[str, str]:
+        return {name: value for name, value in self.cleaned_data.items() if value}

@@ -105,3 +105,19 @@ class WebForm(models.Model):
     @property
     def origins(self) -> list[str]:
         return [line.strip() for line in self.allowed_origins.splitlines() if line.strip()]
+
+
+class ImportMapping(models.Model):
+    """The column mapping of a customer-base source (the ERP's export), remembered from one
+    import to the next: our field -> their column title."""
+
+    source = models.CharField(_("source"), max_length=50, unique=True)
+    columns = models.JSONField(_("columns"), default=dict)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("import mapping")
+        verbose_name_plural = _("import mappings")
+
+    def __str__(self):
+        return self.source

@@ -22,3 +22,9 @@ urlpatterns += [
     path("profile/chat/", views.personal_webhook, name="personal-webhook"),
     path("profile/chat/delete/", views.personal_webhook_delete, name="personal-webhook-delete"),
 ]
+urlpatterns += [
+    # Admins: the customer-base sync from the ERP (upload, mapping and dry run, apply).
+    path("organizations/sync/", views.sync_upload, name="sync"),
+    path("organizations/sync/preview/", views.sync_preview, name="sync-preview"),
+    path("organizations/sync/apply/", views.sync_apply, name="sync-apply"),
+]

@@ -3,9 +3,13 @@ also a page of its own without JavaScript)."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,8 +18,15 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from . import access, services, webforms
-from .forms import PersonalWebhookForm, SubmissionForm, TokenForm, WebFormForm
+from . import access, erp, services, webforms
+from .forms import (
+    PersonalWebhookForm,
+    SubmissionForm,
+    SyncMappingForm,
+    SyncUploadForm,
+    TokenForm,
+    WebFormForm,
+)
 
 
 def _tokens_page(request, *, form=None, new_key=None, status=200):
@@ -167,3 +178,77 @@ def personal_webhook_delete(request):
         return render(request, "integrations/_chat.html", context)
     messages.success(request, _("Your chat notifications are removed."))
     return redirect("integrations:personal-webhook")
+
+
+# --- customer-base sync from the ERP --------------------------------------------------------
+
+SYNC_SESSION_KEY = "integrations:sync"
+
+
+def _sync_page(request, context, status=200):
+    context.setdefault("nav_active", "organizations")
+    return render(request, "integrations/sync.html", context, status=status)
+
+
+def _stored_table(request):
+    """(table, source, stored name) of the file uploaded in this session, or Http404."""
+    stored = request.session.get(SYNC_SESSION_KEY) or {}
+    name = stored.get("name", "")
+    if not name or not default_storage.exists(name):
+        raise Http404
+    with default_storage.open(name, "rb") as handle:
+        table = erp.read_table(handle.read(), name)
+    return table, stored["source"], name
+
+
+def sync_upload(request):
+    if not access.can_sync_customers(request.user):
+        raise Http404
+    form = SyncUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        try:
+            table = erp.read_table(data, upload.name)
+        except erp.FileUnreadable as error:
+            form.add_error("file", str(error))
+        else:
+            source = form.cleaned_data["source"]
+            extension = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
+            name = default_storage.save(
+                f"erp-sync/{uuid.uuid4().hex}{extension}", ContentFile(data)
+            )
+            request.session[SYNC_SESSION_KEY] = {"name": name, "source": source}
+            mapping_form = SyncMappingForm(
+                columns=erp.columns(table), initial_mapping=erp.remembered_mapping(source)
+            )
+            context = {"step": "mapping", "mapping_form": mapping_form, "source": source}
+            context["rows"] = len(table)
+            return _sync_page(request, context)
+    return _sync_page(request, {"step": "upload", "form": form})
+
+
+@require_POST
+def sync_preview(request):
+    """The dry run of the uploaded file with the mapping chosen (remembered for the source)."""
+    if not access.can_sync_customers(request.user):
+        raise Http404
+    table, source, _name = _stored_table(request)
+    form = SyncMappingForm(request.POST, columns=erp.columns(table), initial_mapping={})
+    if not form.is_valid():
+        context = {"step": "mapping", "mapping_form": form, "source": source, "rows": len(table)}
+        return _sync_page(request, context)
+    erp.remember_mapping(source, form.mapping())
+    outcome = erp.run(table, form.mapping(), source, apply=False)
+    return _sync_page(request, {"step": "preview", "outcome": outcome, "source": source})
+
+
+@require_POST
+def sync_apply(request):
+    if not access.can_sync_customers(request.user):
+        raise Http404
+    table, source, name = _stored_table(request)
+    outcome = erp.run(table, erp.remembered_mapping(source), source, apply=True)
+    default_storage.delete(name)
+    request.session.pop(SYNC_SESSION_KEY, None)
+    return _sync_page(request, {"step": "done", "outcome": outcome, "source": source})
