@@ -7,6 +7,7 @@ from django.test import Client
 
 from integrations import services
 from integrations.models import ApiToken
+from tests.servers.fixtures import allow_local_servers, http_sink  # noqa: F401
 from tests.tickets.conftest import make_ticket, ref, ticket_a, ticket_b  # noqa: F401
 
 PERSONAS = [

@@ -6,7 +6,6 @@ import pytest
 from django.urls import reverse
 
 from notifications.models import ChatWebhook, WebhookPost
-from tests.servers.fixtures import allow_local_servers, http_sink  # noqa: F401
 from tickets import services as ticket_services
 
 from .conftest import PERSONAS
