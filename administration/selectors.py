@@ -65,7 +65,8 @@ def outbox_problem_count(user) -> int:
 def webhooks(user) -> QuerySet[ChatWebhook]:
     if not access.can_manage_webhooks(user):
         return ChatWebhook.objects.none()
-    return ChatWebhook.objects.order_by("name", "id")
+    # The team's webhooks; a person's own (their profile) is theirs alone.
+    return ChatWebhook.objects.filter(owner__isnull=True).order_by("name", "id")
 
 
 def webhook_posts(user) -> QuerySet[WebhookPost]:

@@ -27,6 +27,13 @@ def retry_post(*, actor, post: WebhookPost) -> None:
     outbox.send_post_again(actor=actor, post=post)
 
 
+def replay_post(*, actor, post: WebhookPost) -> None:
+    """Admins deliver a logged post again (same delivery id); NotWaiting while it is on its way."""
+    if not access.can_manage_webhooks(actor):
+        raise PermissionDenied
+    outbox.replay_post(actor=actor, post=post)
+
+
 def toggle_webhook(*, actor, webhook: ChatWebhook) -> None:
     """Admins pause a webhook, or start it again."""
     if not access.can_manage_webhooks(actor):

@@ -56,4 +56,5 @@ urlpatterns = [
         admin_views.reference_delete,
         name="reference-delete",
     ),
+    path("mail/webhooks/posts/<int:pk>/replay/", views.post_replay, name="post-replay"),
 ]

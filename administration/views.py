@@ -188,3 +188,17 @@ def post_retry(request, pk):
     else:
         messages.success(request, _("The post is being sent again."))
     return redirect("administration:webhook-list")
+
+
+@require_POST
+def post_replay(request, pk):
+    """A logged post delivered again, with its delivery id (webhook receivers, seed 001)."""
+    access.require(access.can_manage_webhooks(request.user))
+    post = get_object_or_404(selectors.webhook_posts(request.user), pk=pk)
+    try:
+        services.replay_post(actor=request.user, post=post)
+    except NotWaiting:
+        messages.error(request, _("This post is still on its way."))
+    else:
+        messages.success(request, _("The post is delivered again."))
+    return redirect("administration:webhook-list")

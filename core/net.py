@@ -238,9 +238,15 @@ def check_url(url: str) -> None:
 
 
 def post_json(
-    url: str, payload: dict, *, headers: dict | None = None, read_timeout: float = READ_TIMEOUT
+    url: str,
+    payload: dict,
+    *,
+    headers: dict | None = None,
+    read_timeout: float = READ_TIMEOUT,
+    body: bytes | None = None,
 ) -> int:
     """POST payload as JSON to an http(s) URL through the guard; returns the 2xx status.
+    body: payload already encoded (a signed post sends the very bytes it signed).
     Raises HTTPStatus for an error status, Redirected for any 3xx (never followed)."""
     scheme, host, port, path = _split(url)
     conn = _CheckedConnection(host, port, tls=scheme == "https", read_timeout=read_timeout)
@@ -248,7 +254,7 @@ def post_json(
         conn.request(
             "POST",
             path,
-            body=json.dumps(payload).encode(),
+            body=body if body is not None else json.dumps(payload).encode(),
             headers={"Content-Type": "application/json", **(headers or {})},
         )
         response = conn.getresponse()

@@ -90,6 +90,9 @@ INSTALLED_APPS = [
     "reports",
     "wiki",
     "administration",
+    "rest_framework",
+    "drf_spectacular",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -405,6 +408,33 @@ CONTENT_SECURITY_POLICY = {
         "report-uri": ["/csp-report/"],
     }
 }
+# --- JSON API (integrations.api): Django REST Framework, drf-spectacular ------------------------
+# Personal tokens only (no session: a browser's cookie never writes through the API); a token
+# acts as its owner through the apps' access rules. Throttling counts in the default cache.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["integrations.api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["integrations.api.permissions.TokenScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("HELPDESK_API_ANON_RATE", default="60/min"),
+        "user": env.str("HELPDESK_API_RATE", default="600/min"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Helpdesk API",
+    "DESCRIPTION": "Tickets, organizations and contacts, as the token's owner sees them.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SECURITY": [{"bearerAuth": []}],
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
 # Largest violation report read (a browser's report is about 1 KB).
 CSP_REPORT_MAX_BYTES = 64 * 1024
 

@@ -20,5 +20,7 @@ urlpatterns = [
     path("wiki/", include("wiki.urls")),
     path("mail/", include("intake.urls")),
     path("", include("administration.urls")),
+    path("", include("integrations.urls")),
+    path("api/", include("integrations.api.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+import uuid
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -88,6 +91,10 @@ class OutgoingEmail(Delivery):
         return [r.strip() for r in self.recipients.split(",") if r.strip()]
 
 
+def new_secret() -> str:
+    return secrets.token_hex(32)
+
+
 class ChatWebhook(models.Model):
     """An incoming-webhook URL of a chat tool (Slack, Mattermost, Rocket.Chat, Teams
     connectors...) that receives a Slack-style JSON post for the events ticked."""
@@ -106,6 +113,17 @@ class ChatWebhook(models.Model):
     language = models.CharField(_("language"), max_length=5, default="fr")
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # A person's own webhook (seed 001: their tickets' events in their chat); empty: the team's.
+    owner = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="personal_webhooks",
+    )
+    # Signs every post (notifications.signing): receivers check X-Helpdesk-Signature with it.
+    secret = models.CharField(_("signing secret"), max_length=64, default=new_secret)
 
     class Meta:
         ordering = ["name", "id"]
@@ -135,6 +153,10 @@ class WebhookPost(Delivery):
     event_id = models.PositiveBigIntegerField(null=True, blank=True)
     payload = models.JSONField(_("payload"), default=dict)
     response_code = models.PositiveSmallIntegerField(_("response"), null=True, blank=True)
+    # Sent as X-Helpdesk-Delivery, the same at each attempt and replay: receivers drop repeats.
+    delivery_id = models.UUIDField(
+        _("delivery id"), default=uuid.uuid4, unique=True, editable=False, null=True
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

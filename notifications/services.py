@@ -12,6 +12,7 @@ claimed by a worker that died. Who may send a row again is decided by the page t
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import smtplib
 
@@ -23,7 +24,7 @@ from django.utils import timezone
 
 from core import net
 
-from . import backend, tasks
+from . import backend, signing, tasks
 from .errors import NotWaiting
 from .models import ChatWebhook, DeliveryStatus, OutgoingEmail, WebhookPost
 
@@ -119,11 +120,19 @@ def deliver_webhook_post(pk: int) -> str:
     code = None
     try:
         # Through the guard at each attempt: the name may resolve elsewhere since it was saved.
+        body = json.dumps(post.payload).encode()
+        signed = signing.headers(
+            secret=post.webhook.secret,
+            delivery_id=post.delivery_id,
+            event=post.event_name,
+            body=body,
+        )
         code = net.post_json(
             post.webhook.url,
             post.payload,
-            headers={"User-Agent": "helpdesk-webhooks/1"},
+            headers={"User-Agent": "helpdesk-webhooks/1", **signed},
             read_timeout=float(getattr(settings, "WEBHOOK_TIMEOUT_SECONDS", 5)),
+            body=body,
         )
     except net.OutgoingError as exc:
         # A fixed sentence: neither the URL (a secret) nor what the other end said.
@@ -201,16 +210,38 @@ def send_post_again(*, actor, post: WebhookPost) -> None:
 
 
 @transaction.atomic
+def replay_post(*, actor, post: WebhookPost) -> None:
+    """A post of the delivery log (sent or failed, kept WEBHOOK_LOG_DAYS) is delivered again,
+    with the same delivery id (a receiver that has it already may drop it). Raises NotWaiting
+    for a post still on its way."""
+    reset = WebhookPost.objects.filter(
+        pk=post.pk, status__in=[Status.SENT, Status.FAILED, Status.RETRYING]
+    ).update(status=Status.PENDING, next_attempt_at=None, claimed_at=None, attempts=0)
+    if not reset:
+        raise NotWaiting
+    logger.info("user %s replays webhook post %s", actor.pk, post.pk)
+    transaction.on_commit(lambda: tasks.deliver_post.delay(post.pk), robust=True)
+
+
+@transaction.atomic
 def set_webhook_active(*, webhook: ChatWebhook, active: bool) -> None:
     ChatWebhook.objects.filter(pk=webhook.pk).update(is_active=active)
 
 
 def purge_old(*, now: dt.datetime | None = None) -> int:
-    """Erase the raw bytes of emails sent more than OUTBOX_KEEP_DAYS ago (the log line stays)."""
+    """Erase the raw bytes of emails sent more than OUTBOX_KEEP_DAYS ago (the log line stays),
+    and webhook posts done more than WEBHOOK_LOG_DAYS ago. Returns how many rows changed."""
     now = now or timezone.now()
     days = int(getattr(settings, "OUTBOX_KEEP_DAYS", 30))
-    return (
+    erased = (
         OutgoingEmail.objects.filter(status=Status.SENT, sent_at__lt=now - dt.timedelta(days=days))
         .exclude(raw=None)
         .update(raw=None)
     )
+    # The webhook delivery log keeps WEBHOOK_LOG_DAYS (30) of posts that are done.
+    log_days = int(getattr(settings, "WEBHOOK_LOG_DAYS", 30))
+    old_posts = WebhookPost.objects.filter(
+        status__in=[Status.SENT, Status.FAILED], created_at__lt=now - dt.timedelta(days=log_days)
+    )
+    deleted, _rows = old_posts.delete()
+    return erased + deleted

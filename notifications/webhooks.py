@@ -7,10 +7,11 @@ tool never blocks anyone.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -41,11 +42,16 @@ def post_event(
     event_id: int,
     text: Callable[[], str | None],
     ticket_number: int | None = None,
+    people: Iterable[int] = (),
 ) -> int:
-    """One WebhookPost per active webhook subscribed to name, queued after the commit.
-    text() is called in each webhook's language; None means this event is not posted."""
+    """One WebhookPost per active webhook subscribed to name, queued after the commit: the
+    team's webhooks, and the personal webhooks of people (ids the caller chose: those the
+    event concerns who may see it). text() is called in each webhook's language; None means
+    this event is not posted."""
     posts = 0
-    for webhook in ChatWebhook.objects.filter(is_active=True).order_by("pk"):
+    people = list(people)
+    audience = Q(owner__isnull=True) | Q(owner_id__in=people) if people else Q(owner__isnull=True)
+    for webhook in ChatWebhook.objects.filter(audience, is_active=True).order_by("pk"):
         if name not in (webhook.events or []):
             continue
         with translation.override(webhook.language or settings.LANGUAGE_CODE):
@@ -66,6 +72,17 @@ def post_event(
         transaction.on_commit(lambda pk=post.pk: tasks.deliver_post.delay(pk), robust=True)
         posts += 1
     return posts
+
+
+def personal_webhook_owners(candidates: Iterable[int], name: str) -> list[int]:
+    """Among candidates (user ids), those with an active personal webhook ticking name."""
+    ids = {pk for pk in candidates if pk}
+    if not ids:
+        return []
+    rows = ChatWebhook.objects.filter(owner_id__in=ids, is_active=True).values_list(
+        "owner_id", "events"
+    )
+    return sorted({owner for owner, events in rows if name in (events or [])})
 
 
 def send_test(webhook: ChatWebhook) -> WebhookPost:

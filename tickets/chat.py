@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from notifications import webhooks
 from notifications.mail import absolute_url
 from notifications.models import ChatWebhook
 
+from . import access
 from .models import Event, Status, Ticket
 
 escape = webhooks.escape
@@ -77,11 +79,26 @@ def message_text(name: str, ticket: Ticket, event: Event) -> str | None:
     return None
 
 
+def _concerned(name: str, ticket: Ticket, event: Event) -> list[int]:
+    """People with a personal webhook for name whom the ticket concerns (requester, assignees,
+    followers), who see it, and who did not make the change themselves (seed 001)."""
+    candidates = {ticket.requester_id, *(u.pk for u in ticket.assignees.all())}
+    candidates |= {u.pk for u in ticket.followers.all()}
+    candidates.discard(event.actor_id)
+    owners = webhooks.personal_webhook_owners(candidates, name)
+    if not owners:
+        return []
+    people = User.objects.filter(pk__in=owners, is_active=True)
+    return [person.pk for person in people if access.can_view(person, ticket)]
+
+
 def post_event(name: str, ticket: Ticket, event: Event) -> int:
-    """One post per active webhook subscribed to name (queued after the commit)."""
+    """One post per active webhook subscribed to name (queued after the commit): the team's,
+    and the personal webhooks of the people the ticket concerns."""
     return webhooks.post_event(
         name,
         event_id=event.pk,
         ticket_number=ticket.number,
         text=lambda: message_text(name, ticket, event),
+        people=_concerned(name, ticket, event),
     )

@@ -29,6 +29,8 @@ PUBLIC_PREFIXES = (
     "i18n/setlang/",
     "django-admin/",  # Django's own admin login
     "static/",
+    "forms/",  # web forms shown by clients' websites (integrations.webforms)
+    "api/",  # the JSON API authenticates programs by token (401 without); schema and docs
 )
 ALLAUTH_PRIVATE = ("accounts/logout/", "accounts/password/change/", "accounts/email/")
 

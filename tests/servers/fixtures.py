@@ -279,7 +279,7 @@ def http_sink():
             except ValueError:
                 payload = None
             sink.requests.append(
-                {"path": self.path, "headers": dict(self.headers), "json": payload}
+                {"path": self.path, "headers": dict(self.headers), "json": payload, "body": body}
             )
             self.send_response(sink.status)
             self.end_headers()

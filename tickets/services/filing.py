@@ -175,8 +175,11 @@ def create_ticket_from_email(
     attachments: Iterable = (),
     received_at: dt.datetime | None = None,
     data: dict | None = None,
+    channel: str = Ticket.Channel.EMAIL,
+    criticality: str = Ticket.Criticality.MEDIUM,
 ) -> tuple[Ticket, Event]:
-    """File a ticket from an email (channel email). A known client sender files for their
+    """File a ticket from an email (channel email), or from a website's form that asks for an
+    email address (integrations.webforms: channel web). A known client sender files for their
     organization; anyone else gives an unidentified ticket (no organization or requester,
     contact_email set) for an agent to link. Cc'd addresses are recorded, never made accounts.
     Called by intake.services.ingest_message, which decides who the sender is."""
@@ -196,7 +199,8 @@ def create_ticket_from_email(
         reporter=sender if identified else None,
         contact_email="" if identified else (contact_email or "")[:254],
         cc_addresses=list(dict.fromkeys(cc_addresses)),
-        channel=Ticket.Channel.EMAIL,
+        channel=channel,
+        criticality=criticality,
         created_at=now,
         last_activity_at=now,
         last_activity_by=sender if identified else None,
@@ -212,7 +216,7 @@ def create_ticket_from_email(
         Kind.CREATED,
         action_type=Event.ActionType.QUESTION,
         action_at=received_at or now,
-        data={"channel": Ticket.Channel.EMAIL, **(data or {})},
+        data={"channel": channel, **(data or {})},
     )
     store_files(actor=sender if identified else None, ticket=ticket, event=event, files=attachments)
     events.publish(events.TICKET_CREATED, ticket_id=ticket.pk, event_id=event.pk)

@@ -1,0 +1,87 @@
+"""Who manages API tokens and who reads the API's documentation.
+
+Everyone who is logged in manages their own tokens (a token acts as its owner, so it sees
+exactly what the owner sees through each app's access rules); nobody sees or revokes anyone
+else's token: another person's token id answers 404. The API itself asks tickets.access and
+accounts.access for every object it returns.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from accounts import access as accounts_access
+from accounts import roles
+from accounts.models import User
+from notifications.models import ChatWebhook
+
+from .models import ApiToken, WebForm
+
+
+def own_tokens(user):
+    """user's tokens, newest first (revoked ones too: the list shows them as revoked)."""
+    if not user.is_authenticated:
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user=user)
+
+
+def get_own_token_or_404(user, pk) -> ApiToken:
+    try:
+        return own_tokens(user).get(pk=int(pk))
+    except (ApiToken.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def visible_organizations(user):
+    """The organizations whose page user may open (accounts.access)."""
+    return accounts_access.visible_organizations(user)
+
+
+def visible_contacts(user):
+    """Client people whose contact page user may open (tickets.access.get_visible_contact_or_404):
+    staff, and customers who see their organization's tickets; people of the organizations user
+    sees. Customers who only see their own tickets list nobody."""
+    if not (roles.is_staff_member(user) or not roles.sees_only_own_tickets(user)):
+        return User.objects.none()
+    return User.objects.filter(roles.organization_q(user), organization__isnull=False)
+
+
+def can_manage_web_forms(user) -> bool:
+    """Web forms for clients' websites are made by admins (seed 003)."""
+    return roles.is_admin(user)
+
+
+def managed_web_forms(user):
+    if not can_manage_web_forms(user):
+        return WebForm.objects.none()
+    return WebForm.objects.all()
+
+
+def get_managed_web_form_or_404(user, pk) -> WebForm:
+    try:
+        return managed_web_forms(user).get(pk=int(pk))
+    except (WebForm.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def get_public_web_form_or_404(public_id) -> WebForm:
+    """The form a website shows: anyone (it is public), while active."""
+    try:
+        return WebForm.objects.select_related("default_type").get(
+            public_id=public_id, is_active=True
+        )
+    except (WebForm.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def own_webhook(user):
+    """user's personal chat webhook, or None (nobody sees anyone else's: its URL is a secret)."""
+    if not user.is_authenticated:
+        return None
+    return ChatWebhook.objects.filter(owner=user).first()
+
+
+def can_sync_customers(user) -> bool:
+    """The customer-base sync from the ERP creates and changes organizations: admins only
+    (as accounts.access.can_manage_organizations)."""
+    return accounts_access.can_manage_organizations(user)

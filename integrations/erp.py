@@ -1,0 +1,194 @@
+"""Customer-base sync from the ERP (seed 004): an admin uploads a CSV or XLSX export of the
+clients, maps its columns to ours (remembered per source), sees a dry run, then applies it.
+
+- django-import-export reads the file (tablib, openpyxl), looks rows up and saves them: an
+  organization is found by (external_source, external_id), never duplicated, never deleted.
+- A row whose reference is missing or repeated in the file, or whose values do not validate
+  (a bad email address...), is reported with its reason and skipped; the others are applied.
+- The dry run and the application run the same code: the dry run's counts are the applied
+  run's; a second run of the same file changes nothing (unchanged rows are skipped).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+import tablib
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from import_export import resources
+from import_export.results import RowResult
+
+from accounts.models import Organization
+
+from .models import ImportMapping
+
+# Our fields an export may fill, in the order of the mapping form.
+FIELDS = {
+    "external_id": gettext_lazy("Reference in the ERP"),
+    "name": gettext_lazy("Name"),
+    "email": gettext_lazy("Email"),
+    "phone": gettext_lazy("Phone"),
+    "address": gettext_lazy("Address"),
+    "postal_code": gettext_lazy("Postal code"),
+    "city": gettext_lazy("City"),
+    "country": gettext_lazy("Country"),
+    "website": gettext_lazy("Website"),
+}
+REQUIRED = ("external_id", "name")
+MAX_BYTES = 20 * 1024 * 1024
+SHOWN_ROWS = 500
+
+
+class FileUnreadable(Exception):
+    """The file is not a CSV or XLSX table we can read."""
+
+
+def read_table(data: bytes, filename: str) -> tablib.Dataset:
+    """The first sheet of an XLSX file, or a CSV file (UTF-8 or Windows-1252, ; or ,)."""
+    name = (filename or "").lower()
+    try:
+        if name.endswith(".xlsx"):
+            return tablib.Dataset().load(io.BytesIO(data), format="xlsx")
+        if name.endswith(".csv"):
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = data.decode("cp1252", errors="replace")
+            text = text.replace("\x00", "")
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
+            return tablib.Dataset().load(text, format="csv", delimiter=dialect.delimiter)
+    except Exception as exc:  # tablib, openpyxl and csv raise many kinds
+        raise FileUnreadable(_("This file could not be read as a table.")) from exc
+    raise FileUnreadable(_("Give a .csv or .xlsx file."))
+
+
+def columns(table: tablib.Dataset) -> list[str]:
+    return [str(title).strip() for title in (table.headers or []) if title not in (None, "")]
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a reference typed as a number in a spreadsheet
+    return str(value).replace("\x00", "").strip()
+
+
+def mapped(table: tablib.Dataset, mapping: dict[str, str], source: str) -> tablib.Dataset:
+    """The rows in our fields (and the source), from their columns."""
+    headers = [str(title).strip() if title is not None else "" for title in table.headers]
+    index = {title: i for i, title in enumerate(headers) if title}
+    ours = [name for name in FIELDS if mapping.get(name) in index]
+    out = tablib.Dataset(headers=["external_source", *ours])
+    for row in table:
+        out.append([source, *(_text(row[index[mapping[name]]])[:255] for name in ours)])
+    return out
+
+
+class OrganizationResource(resources.ModelResource):
+    class Meta:
+        model = Organization
+        fields = ("external_source", *FIELDS)
+        import_id_fields = ("external_source", "external_id")
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        store_instance = True
+        skip_html_diff = True
+
+    def __init__(self):
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def before_import_row(self, row, **kwargs):
+        reference = (row.get("external_id") or "").strip()
+        if not reference:
+            raise ValidationError({"external_id": _("The reference is empty.")})
+        if not (row.get("name") or "").strip():
+            raise ValidationError({"name": _("The name is empty.")})
+        if reference in self.seen:
+            raise ValidationError({"external_id": _("This reference is already in the file.")})
+        self.seen.add(reference)
+
+
+@dataclass
+class Line:
+    number: int  # the row's line in the file (the header is line 1)
+    kind: str  # new, update, skip (unchanged), invalid, error
+    name: str = ""
+    reference: str = ""
+    changes: list[tuple[str, str, str]] = field(default_factory=list)  # (field, old, new)
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    counts: dict[str, int]
+    lines: list[Line]
+    applied: bool
+
+
+def _changes(row_result) -> list[tuple[str, str, str]]:
+    before, after = getattr(row_result, "original", None), row_result.instance
+    if before is None or after is None:
+        return []
+    changed = []
+    for name, label in FIELDS.items():
+        old, new = _text(getattr(before, name, "")), _text(getattr(after, name, ""))
+        if old != new:
+            changed.append((str(label), old, new))
+    return changed
+
+
+def _errors(row_result) -> list[str]:
+    messages = []
+    if row_result.validation_error is not None:
+        for name, errors in row_result.validation_error.message_dict.items():
+            label = FIELDS.get(name, "")
+            messages += [f"{label}: {error}" if label else str(error) for error in errors]
+    messages += [_("This row could not be saved.") for _error in row_result.errors]
+    return messages
+
+
+def run(table: tablib.Dataset, mapping: dict[str, str], source: str, *, apply: bool) -> Outcome:
+    """The dry run (apply False) or the application of a file."""
+    data = mapped(table, mapping, source)
+    resource = OrganizationResource()
+    with transaction.atomic():
+        result = resource.import_data(
+            data, dry_run=not apply, raise_errors=False, use_transactions=True
+        )
+    counts = dict.fromkeys(("new", "update", "skip", "invalid", "error"), 0)
+    lines = []
+    for number, row_result in enumerate(result.rows, start=2):
+        kind = row_result.import_type
+        counts[kind] = counts.get(kind, 0) + 1
+        if kind == RowResult.IMPORT_TYPE_SKIP or len(lines) >= SHOWN_ROWS:
+            continue
+        row = data[number - 2]
+        values = dict(zip(data.headers, row, strict=False))
+        lines.append(
+            Line(
+                number=number,
+                kind=kind,
+                name=values.get("name", ""),
+                reference=values.get("external_id", ""),
+                changes=_changes(row_result),
+                errors=_errors(row_result),
+            )
+        )
+    return Outcome(counts=counts, lines=lines, applied=apply and not result.has_errors())
+
+
+def remembered_mapping(source: str) -> dict[str, str]:
+    row = ImportMapping.objects.filter(source=source).first()
+    return dict(row.columns) if row else {}
+
+
+def remember_mapping(source: str, mapping: dict[str, str]) -> None:
+    ImportMapping.objects.update_or_create(source=source, defaults={"columns": mapping})

@@ -1,0 +1,30 @@
+from django.urls import path
+
+from . import views
+
+app_name = "integrations"
+urlpatterns = [
+    path("profile/api-tokens/", views.token_list, name="tokens"),
+    path("profile/api-tokens/new/", views.token_create, name="token-create"),
+    path("profile/api-tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
+]
+urlpatterns += [
+    # Admins: the web forms for clients' websites (beside the mail pages).
+    path("mail/web-forms/", views.web_form_list, name="web-form-list"),
+    path("mail/web-forms/new/", views.web_form_edit, name="web-form-new"),
+    path("mail/web-forms/<int:pk>/", views.web_form_edit, name="web-form-edit"),
+    # Anyone: the form as a website frames it, and its thank-you page.
+    path("forms/<uuid:public_id>/", views.web_form_public, name="web-form"),
+    path("forms/<uuid:public_id>/sent/", views.web_form_sent, name="web-form-sent"),
+]
+urlpatterns += [
+    # A person's own chat notifications (a card of their profile, seed 001).
+    path("profile/chat/", views.personal_webhook, name="personal-webhook"),
+    path("profile/chat/delete/", views.personal_webhook_delete, name="personal-webhook-delete"),
+]
+urlpatterns += [
+    # Admins: the customer-base sync from the ERP (upload, mapping and dry run, apply).
+    path("organizations/sync/", views.sync_upload, name="sync"),
+    path("organizations/sync/preview/", views.sync_preview, name="sync-preview"),
+    path("organizations/sync/apply/", views.sync_apply, name="sync-apply"),
+]
