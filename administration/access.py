@@ -20,3 +20,14 @@ def can_manage_webhooks(user) -> bool:
 def require(allowed: bool) -> None:
     if not allowed:
         raise Http404
+
+
+def can_view_audit(user) -> bool:
+    """The audit log (who changed what, from which address): admins only."""
+    return roles.is_admin(user)
+
+
+def can_run_gdpr(user) -> bool:
+    """GDPR exports and anonymisation: admins only (the DPO reviews change requests, not
+    people's data)."""
+    return roles.is_admin(user)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import audit_views, gdpr_views, views
 
 app_name = "administration"
 
@@ -17,4 +17,29 @@ urlpatterns = [
     path("mail/webhooks/<int:pk>/test/", views.webhook_test, name="webhook-test"),
     path("mail/webhooks/<int:pk>/toggle/", views.webhook_toggle, name="webhook-toggle"),
     path("mail/webhooks/posts/<int:pk>/retry/", views.post_retry, name="post-retry"),
+]
+
+# Audit log and GDPR tools (administration/audit_views.py, gdpr_views.py).
+urlpatterns += [
+    path("admin/audit/", audit_views.audit_log, name="audit"),
+    path("admin/audit/export/", audit_views.audit_export, name="audit-export"),
+    path("admin/gdpr/", gdpr_views.gdpr_home, name="gdpr"),
+    path("admin/gdpr/retention/", gdpr_views.gdpr_retention, name="gdpr-retention"),
+    path("admin/gdpr/people/<int:pk>/", gdpr_views.gdpr_person, name="gdpr-person"),
+    path(
+        "admin/gdpr/people/<int:pk>/export/",
+        gdpr_views.gdpr_export_start,
+        name="gdpr-export-start",
+    ),
+    path(
+        "admin/gdpr/people/<int:pk>/anonymise/",
+        gdpr_views.gdpr_anonymise,
+        name="gdpr-anonymise",
+    ),
+    path("admin/gdpr/exports/<int:pk>/", gdpr_views.gdpr_export_status, name="gdpr-export"),
+    path(
+        "admin/gdpr/exports/<int:pk>/download/",
+        gdpr_views.gdpr_export_download,
+        name="gdpr-export-download",
+    ),
 ]
