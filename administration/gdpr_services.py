@@ -155,13 +155,15 @@ def anonymise_person(
     if words not in ("keep", "blank"):
         raise AccountError(_("Choose whether their words are kept or blanked."))
     options = Options(words=words, remove_attachments=remove_attachments)
+    alias_email = Person.of_user(person).alias_email
     counts = _anonymise(Person.of_user(person), options)
+    person.refresh_from_db()  # the entry names the anonymous person, not the one they were
     audit.record(
         person,
         "gdpr_anonymised",
         changes={
             "name": ["(redacted)", "Anonyme"],
-            "email": ["(redacted)", Person.of_user(person).alias_email],
+            "email": ["(redacted)", alias_email],
             "words": [None, words],
             "files_removed": [None, remove_attachments],
         },
@@ -227,8 +229,8 @@ def apply_retention(*, now: dt.datetime | None = None) -> RetentionPlan:
     plan = retention_plan(now=now)
     for user in plan.people:
         with transaction.atomic():
-            person = Person.of_user(user)
-            counts = _anonymise(person, Options())
+            counts = _anonymise(Person.of_user(user), Options())
+            user.refresh_from_db()
             audit.record(user, "gdpr_retention", extra={"counts": counts})
     for address in plan.addresses:
         with transaction.atomic():
