@@ -52,9 +52,13 @@ def register_models() -> None:
             model = apps.get_model(label)
         except LookupError:
             continue
-        if not auditlog.contains(model):
-            fields = {f.name for f in model._meta.get_fields()}
-            options = dict(options)
-            if "exclude_fields" in options:
-                options["exclude_fields"] = [f for f in options["exclude_fields"] if f in fields]
-            auditlog.register(model, **options)
+        if auditlog.contains(model):
+            continue
+        options = dict(options)
+        # Only the model's own columns: auditlog would otherwise list every reverse relation
+        # ("tickets: None -> tickets.Ticket.None") in a creation's diff.
+        excluded = set(options.pop("exclude_fields", []))
+        options["include_fields"] = [
+            f.name for f in model._meta.concrete_fields if f.name not in excluded
+        ]
+        auditlog.register(model, **options)

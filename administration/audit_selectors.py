@@ -15,15 +15,15 @@ from . import access
 
 # Actions written by services (core.audit.record) and the three auditlog writes by itself.
 ACTIONS = {
-    "create": _("Created"),
-    "update": _("Changed"),
-    "delete": _("Deleted"),
+    "create": _("Object created"),
+    "update": _("Object changed"),
+    "delete": _("Object deleted"),
     "roles_changed": _("Roles changed"),
     "deactivated": _("Account deactivated"),
     "reactivated": _("Account reactivated"),
     "signup_approved": _("Sign-up approved"),
     "two_factor_reset": _("Two-factor reset"),
-    "login": _("Login"),
+    "login": _("Logged in"),
     "audit_exported": _("Audit log exported"),
     "gdpr_export": _("GDPR export requested"),
     "gdpr_anonymised": _("Person anonymised"),

@@ -137,7 +137,9 @@ def test_admin_filters_the_log_by_person_action_type_and_dates(login, admin, cli
     page = client.get(reverse("administration:audit"), {"since": "2999-01-01"})
     assert "audit-row" not in page.content.decode()
     # Dates the wrong way round: a message, the typed values kept.
-    page = client.get(reverse("administration:audit"), {"since": "2026-02-01", "until": "2026-01-01"})
+    page = client.get(
+        reverse("administration:audit"), {"since": "2026-02-01", "until": "2026-01-01"}
+    )
     assert "The end date is before the start date." in page.content.decode()
     assert 'value="2026-02-01"' in page.content.decode()
 

@@ -73,7 +73,7 @@ def story(make_ticket, client_a, client_b, agent, commit):
 def test_export_runs_in_the_background_and_holds_their_data_and_no_one_elses(
     login, admin, client_a, story, commit, settings
 ):
-    ticket, other = story
+    ticket, _other = story
     client = login(admin)
     mail.outbox.clear()
     export = run_export(client, commit, client_a)
@@ -247,9 +247,7 @@ def test_an_admin_cannot_anonymise_themselves_or_twice(login, admin, client_a):
         {"words": "keep", "confirm": admin.email},
     )
     assert response.status_code == 400 and "You cannot anonymise yourself." in response.text
-    client.post(
-        f"/admin/gdpr/people/{client_a.pk}/anonymise/", {"words": "keep", "confirm": EMAIL}
-    )
+    client.post(f"/admin/gdpr/people/{client_a.pk}/anonymise/", {"words": "keep", "confirm": EMAIL})
     person = User.objects.get(pk=client_a.pk)
     page = client.get(f"/admin/gdpr/people/{client_a.pk}/").content.decode()
     assert "This person is anonymised." in page and 'id="anonymise-form"' not in page
