@@ -303,6 +303,8 @@ def test_person_search_and_pages_stay_bounded(login, admin, org_a, django_assert
     with django_assert_max_num_queries(12):
         assert client.get(f"/admin/gdpr/people/{person.pk}/").status_code == 200
     assert client.get("/admin/gdpr/people/999999/").status_code == 404
+    # The admins' page of a person leads to their GDPR page.
+    assert f"/admin/gdpr/people/{person.pk}/" in client.get(f"/users/{person.pk}/").text
 
 
 # --- who may open what: admins only; everyone else gets 404 ---------------------------------
