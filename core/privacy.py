@@ -137,5 +137,7 @@ def parts() -> list[tuple[str, ModuleType]]:
             spec = None
         if spec is None:
             continue
-        found.append((config.label, importlib.import_module(name)))
+        module = importlib.import_module(name)
+        if hasattr(module, "export_person") and hasattr(module, "anonymise_person"):
+            found.append((config.label, module))
     return sorted(found, key=lambda item: (getattr(item[1], "ORDER", 50), item[0]))
