@@ -60,6 +60,12 @@ class Person:
         terms = {t.strip() for t in found if t and len(t.strip()) >= MIN_TERM_LENGTH}
         return sorted(terms, key=len, reverse=True)
 
+    @property
+    def json_terms(self) -> list[str]:
+        """The terms as they may be stored inside JSON text (SQLite keeps "é" as "\\u00e9")."""
+        escaped = {json.dumps(term)[1:-1] for term in self.terms}
+        return sorted(set(self.terms) | escaped, key=len, reverse=True)
+
     def scrub(self, text: str) -> str:
         """text with the person's email, names and phone replaced by the alias."""
         if not text:

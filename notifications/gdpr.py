@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from email import message_from_bytes, policy
 
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 
 from core.privacy import Archive, Options, Person, stamp
 
@@ -68,7 +69,11 @@ def anonymise_person(person: Person, options: Options) -> dict[str, int]:
         if person.mentioned_in(_text_of(bytes(email.raw))):
             OutgoingEmail.objects.filter(pk=email.pk).update(raw=None, size=0)
             dropped += 1
-    for post in WebhookPost.objects.only("pk", "payload").iterator(CHUNK):
+    named = Q()
+    for term in person.json_terms:
+        named |= Q(payload_text__icontains=term)
+    posts = WebhookPost.objects.annotate(payload_text=Cast("payload", TextField())).filter(named)
+    for post in posts.only("pk", "payload").iterator(CHUNK):
         scrubbed = person.scrub_json(post.payload)
         if scrubbed != post.payload:
             WebhookPost.objects.filter(pk=post.pk).update(payload=scrubbed)

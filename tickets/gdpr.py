@@ -123,7 +123,7 @@ def export_person(person: Person, archive: Archive) -> None:
 
 
 def _mentions(fields: list[str], person: Person) -> Q:
-    terms = person.terms
+    terms = person.json_terms
     if not terms:
         return Q(pk__in=[])
     return reduce(or_, (Q(**{f"{f}__icontains": t}) for f in fields for t in terms))

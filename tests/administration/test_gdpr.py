@@ -353,3 +353,24 @@ def test_only_admins_open_the_audit_and_gdpr_pages(
         victim.refresh_from_db()
         assert victim.email == "victim@beta.test"
         assert GdprExport.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_anonymisation_reaches_json_kept_by_chat_posts_and_timelines(login, admin, client_a, story):
+    from notifications.models import ChatWebhook, WebhookPost
+
+    ticket, _other = story
+    hook = ChatWebhook.objects.create(name="Team", url="https://hooks.chat.test/x", events=[])
+    post = WebhookPost.objects.create(
+        webhook=hook, event_name="created", payload={"text": f"Nouveau ticket de {NAME}"}
+    )
+    event = Event.objects.filter(ticket=ticket).first()
+    Event.objects.filter(pk=event.pk).update(data={"from": f"{NAME} <{EMAIL}>"})
+    login(admin).post(
+        f"/admin/gdpr/people/{client_a.pk}/anonymise/", {"words": "keep", "confirm": EMAIL}
+    )
+    post.refresh_from_db()
+    event.refresh_from_db()
+    assert_no_trace(json.dumps(post.payload, ensure_ascii=False))
+    assert_no_trace(json.dumps(event.data, ensure_ascii=False))
+    assert "Anonyme" in post.payload["text"]
