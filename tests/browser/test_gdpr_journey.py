@@ -63,3 +63,24 @@ def test_admin_exports_then_anonymises_a_client(login_page, admin, client_a, age
     expect(page.locator("#audit-log .audit-row")).to_have_count(1)
     page.goto("/admin/gdpr/retention/")
     shoot(page, f"retention-{width}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_admin_reads_the_retention_dry_run(login_page, admin, client_a, client_b, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tickets.models import Ticket
+
+    settings.GDPR_RETENTION_MONTHS = 24
+    kind = TicketType.objects.first()
+    old = services.create_ticket(actor=client_a, title="Ancien", description="x", type=kind)
+    services.create_ticket(actor=client_b, title="Récent", description="x", type=kind)
+    Ticket.objects.filter(pk=old.pk).update(closed_at=timezone.now() - dt.timedelta(days=900))
+    for width in (1440, 375):
+        page = login_page(admin, width=width)
+        page.goto("/admin/gdpr/retention/")
+        expect(page.locator("#retention-people")).to_contain_text("client@alpha.test")
+        expect(page.locator("#retention-people")).not_to_contain_text("client@beta.test")
+        shoot(page, f"retention-dry-run-{width}")
