@@ -26,18 +26,22 @@ def _entries(person: Person):
 def export_person(person: Person, archive: Archive) -> None:
     rows = []
     logins = []
-    for entry in _entries(person).order_by("timestamp", "id").iterator(CHUNK):
+    entries = _entries(person).select_related("content_type").order_by("timestamp", "id")
+    for entry in entries.iterator(CHUNK):
         action = (entry.additional_data or {}).get("action") or entry.get_action_display()
+        about_them = _about(entry, person)
         row = {
             "at": stamp(entry.timestamp),
             "action": action,
-            "object": entry.object_repr if entry.actor_id == person.user.pk else None,
+            # What they did to others is theirs; who those others are is not.
+            "object_type": entry.content_type.model,
+            "about_you": about_them,
             "ip": entry.remote_addr,
         }
         if action == "login":
             logins.append({"at": row["at"], "ip": row["ip"]})
-        elif entry.actor_id == person.user.pk or _about(entry, person):
-            row["changes"] = entry.changes if _about(entry, person) else None
+        else:
+            row["changes"] = entry.changes if about_them else None
             rows.append(row)
     archive.add_json("audit/login_history.json", logins)
     archive.add_json("audit/entries.json", rows)

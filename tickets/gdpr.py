@@ -51,10 +51,12 @@ def _ticket_row(ticket: Ticket, person: Person) -> dict:
         ]
     else:
         roles = ["contact"]
+    # On a ticket they only hold or follow, the title and description are the client's words.
+    own = bool(roles)
     return {
         "number": ticket.number,
-        "title": ticket.title,
-        "description": ticket.description,
+        "title": ticket.title if own else None,
+        "description": ticket.description if own else None,
         "status": ticket.status.name_fr if ticket.status_id else None,
         "channel": ticket.channel,
         "criticality": ticket.criticality,

@@ -374,3 +374,20 @@ def test_anonymisation_reaches_json_kept_by_chat_posts_and_timelines(login, admi
     assert_no_trace(json.dumps(post.payload, ensure_ascii=False))
     assert_no_trace(json.dumps(event.data, ensure_ascii=False))
     assert "Anonyme" in post.payload["text"]
+
+
+@pytest.mark.django_db
+def test_a_staff_export_holds_their_words_not_the_clients_they_served(
+    login, admin, agent, client_a, story, commit
+):
+    ticket, _other = story
+    ticket_services.assign(actor=admin, ticket=ticket, assignees=[agent])
+    login(admin).post(f"/users/{client_a.pk}/reset-2fa/")
+    for someone, mine, theirs in (
+        (agent, "nous regardons cela", "je suis Chloé"),
+        (admin, "two_factor_reset", "Chloé"),
+    ):
+        export = run_export(login(admin), commit, someone)
+        archive = open_zip(login(admin).get(f"/admin/gdpr/exports/{export.pk}/download/"))
+        text = all_text(archive)
+        assert mine in text and theirs not in text and EMAIL not in text
