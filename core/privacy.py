@@ -42,8 +42,9 @@ class Person:
 
     @classmethod
     def of_user(cls, user) -> Person:
-        full = f"{user.first_name} {user.last_name}".strip()
-        names = [full, f"{user.last_name} {user.first_name}".strip()]
+        # The full name only: a first name alone ("Jean") would scrub every other Jean.
+        first, last = user.first_name.strip(), user.last_name.strip()
+        names = [f"{first} {last}", f"{last} {first}"] if first and last else []
         return cls(user=user, email=user.email, names=names, phone=user.phone, key=str(user.pk))
 
     @property
