@@ -197,3 +197,34 @@ def test_user_fields_that_change_are_diffed(admin):
     entry = entries_about(person)[-1]
     assert entry.changes["first_name"] == ["Avant", "Après"]
     assert "password" not in entry.changes
+
+
+@pytest.mark.django_db
+def test_an_approved_sign_up_and_a_webhook_made_on_its_page_are_recorded_with_the_admin(
+    login, admin, org_a
+):
+    person = User.objects.create_user("newcomer@alpha.test", is_active=False)
+    User.objects.filter(pk=person.pk).update(awaiting_approval=True)
+    client = login(admin)
+    client.post(
+        f"/users/{person.pk}/approve/",
+        {"organization": org_a.pk, "role_codes": ["client_user"]},
+        REMOTE_ADDR="198.51.100.20",
+    )
+    [approved] = entries_about(person, "signup_approved")
+    assert approved.actor == admin and approved.remote_addr == "198.51.100.20"
+    assert approved.changes["is_active"] == [False, True]
+    client.post(
+        reverse("administration:webhook-new"),
+        {
+            "name": "Support",
+            "url": "https://hooks.chat.test/services/T0/SECRET99",
+            "events": ["ticket_created"],
+            "language": "en",
+        },
+    )
+    hook = ChatWebhook.objects.get()
+    [created] = entries_about(hook)
+    assert created.action == LogEntry.Action.CREATE and created.actor == admin
+    assert created.changes["name"][1] == "Support"
+    assert "SECRET99" not in str(created.changes)
