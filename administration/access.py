@@ -22,6 +22,11 @@ def require(allowed: bool) -> None:
         raise Http404
 
 
+def can_administer(user) -> bool:
+    """The Administration area (reference data, calendar, settings): admins only."""
+    return roles.is_admin(user)
+
+
 def can_view_audit(user) -> bool:
     """The audit log (who changed what, from which address): admins only."""
     return roles.is_admin(user)

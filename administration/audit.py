@@ -41,8 +41,7 @@ WATCHED: dict[str, dict] = {
         ],
     },
     "notifications.ChatWebhook": {"mask_fields": ["url"], "mask_callable": MASK},
-    "administration.Setting": {},
-    "administration.Settings": {},
+    "accounts.SiteSettings": {},
 }
 
 

@@ -15,6 +15,7 @@ from core import audit
 
 from . import access, audit_selectors
 from .gdpr_forms import AuditFilterForm
+from .reference import KINDS
 
 PAGE_SIZE = 50
 CSV_MAX_ROWS = 100_000
@@ -50,7 +51,9 @@ def audit_log(request):
         "page": page,
         "entries": entries,
         "query": query.urlencode(),
-        "nav_active": "admin",
+        "nav_active": "administration",
+        "admin_kinds": KINDS,
+        "admin_section": "audit",
     }
     return render(request, "administration/audit/log.html", context)
 

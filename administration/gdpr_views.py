@@ -14,6 +14,12 @@ from accounts.errors import AccountError
 
 from . import access, gdpr_selectors, gdpr_services
 from .gdpr_forms import AnonymiseForm, PersonSearchForm
+from .reference import KINDS
+
+
+def _menu(section: str) -> dict:
+    """What the Administration side menu needs (administration/_layout.html)."""
+    return {"nav_active": "administration", "admin_kinds": KINDS, "admin_section": section}
 
 
 def _person_or_404(request, pk):
@@ -33,7 +39,7 @@ def gdpr_home(request):
         "q": q,
         "people": gdpr_selectors.people(request.user, q),
         "exports": list(gdpr_selectors.exports(request.user)[:20]),
-        "nav_active": "admin",
+        **_menu("gdpr"),
     }
     return render(request, "administration/gdpr/home.html", context)
 
@@ -44,7 +50,7 @@ def _person_page(request, person, form, status=200):
         "anonymised": gdpr_services.is_anonymised(person),
         "form": form,
         "exports": list(gdpr_selectors.exports(request.user).filter(person=person)[:5]),
-        "nav_active": "admin",
+        **_menu("gdpr"),
     }
     return render(request, "administration/gdpr/person.html", context, status=status)
 
@@ -115,5 +121,5 @@ def gdpr_anonymise(request, pk):
 def gdpr_retention(request):
     """What the retention job would anonymise now (a dry run: nothing changes)."""
     access.require(access.can_run_gdpr(request.user))
-    context = {"plan": gdpr_services.retention_plan(), "nav_active": "admin"}
+    context = {"plan": gdpr_services.retention_plan(), **_menu("retention")}
     return render(request, "administration/gdpr/retention.html", context)

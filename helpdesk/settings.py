@@ -434,6 +434,8 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 GDPR_RETENTION_MONTHS = env.int("GDPR_RETENTION_MONTHS", default=0)
 GDPR_EXPORT_KEEP_HOURS = env.int("GDPR_EXPORT_KEEP_HOURS", default=72)
 TICKETS_AUTO_CLOSE_DAYS = env.int("TICKETS_AUTO_CLOSE_DAYS", default=7)
+# Days before the auto-close that the client is warned (admins change both in Administration).
+TICKETS_AUTO_CLOSE_WARNING_DAYS = env.int("TICKETS_AUTO_CLOSE_WARNING_DAYS", default=1)
 # Agents may reopen a closed ticket (resolved ones always); off: only clients and admins.
 TICKETS_AGENTS_MAY_REOPEN_CLOSED = env.bool("TICKETS_AGENTS_MAY_REOPEN_CLOSED", default=False)
 
