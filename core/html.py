@@ -40,6 +40,36 @@ def sanitize_html(html: str, *, email: bool = False) -> SafeString:
     return mark_safe(cleaned)  # noqa: S308 - nh3 output
 
 
+# A wiki page (wiki.markup) also keeps heading anchors (its table of contents) and images of its
+# own files: only same-site paths, never another site (no third-party requests from pages).
+DOCUMENT_TAGS = ALLOWED_TAGS | {"img"}
+DOCUMENT_ATTRIBUTES = ALLOWED_ATTRIBUTES | {
+    "img": {"src", "alt", "title"},
+    **{f"h{n}": {"id"} for n in range(1, 7)},
+}
+
+
+def _same_site_images(element: str, attribute: str, value: str) -> str | None:
+    if element == "img" and attribute == "src":
+        return value if value.startswith("/") and not value.startswith("//") else None
+    return value
+
+
+def sanitize_document_html(html: str) -> SafeString:
+    """sanitize_html's rules, plus heading ids and images served by this site."""
+    cleaned = nh3.clean(
+        html,
+        tags=DOCUMENT_TAGS,
+        attributes=DOCUMENT_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        clean_content_tags={"script", "style"},
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+        attribute_filter=_same_site_images,
+    )
+    return mark_safe(cleaned)  # noqa: S308 - nh3 output
+
+
 def html_to_text(value: str) -> str:
     """Readable text of an HTML document (an email without a text part)."""
     value = re.sub(r"(?is)<(script|style|head)\b.*?</\1\s*>", "", value)

@@ -9,6 +9,7 @@ from cdc import access as cdc_access
 from intake import access as intake_access
 from tickets import access as tickets_access
 from tickets import selectors as ticket_selectors
+from wiki import access as wiki_access
 
 
 def navigation(request):
@@ -32,6 +33,8 @@ def navigation(request):
     if cdc_access.can_view_change_requests(user):
         url = reverse("cdc:list")
         items.append({"url": url, "label": _("Change requests"), "key": "cdc"})
+    if wiki_access.can_read_wiki(user):
+        items.append({"url": reverse("wiki:index"), "label": _("Knowledge base"), "key": "wiki"})
     if intake_access.can_see_intake(user):
         url = reverse("intake:unidentified")
         items.append({"url": url, "label": _("Email"), "key": "mail"})

@@ -22,6 +22,7 @@ from tickets import caching as tickets_caching
 from tickets import services as ticket_services
 from tickets.demo import seed_showcase_tickets
 from tickets.models import Ticket
+from wiki.demo import seed_showcase_pages
 
 SHOWCASE_TICKETS = 300
 
@@ -66,6 +67,7 @@ def seed_showcase(
             .values_list("number", flat=True)[:3]
         )
         requests = seed_showcase_change_requests(users=users, ticket_numbers=list(numbers))
+        seed_showcase_pages(users=users)  # a few knowledge base pages per space
         ticket_services.flag_overdue_tickets()
     tickets_caching.tickets_changed()
     return Showcase(tickets=written, change_requests=requests)

@@ -57,3 +57,31 @@
     }
   });
 })();
+
+// Buttons marked js-insert-text put their data-text into the text area data-target, where the
+// cursor is (or at the end): a link to a knowledge base page into a ticket reply, loaded with
+// its htmx fragment (fragments carry no script, hence here).
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest(".js-insert-text");
+    if (!button) return;
+    var target = document.getElementById(button.dataset.target);
+    if (!target) return;
+    var text = button.dataset.text;
+    var start = target.selectionStart, end = target.selectionEnd;
+    var focused = document.activeElement === target || target.dataset.caretKept === "1";
+    if (typeof start === "number" && focused && target.value) {
+      target.value = target.value.slice(0, start) + text + target.value.slice(end);
+      target.selectionStart = target.selectionEnd = start + text.length;
+    } else {
+      target.value = target.value ? target.value.replace(/\s*$/, "") + "\n\n" + text : text;
+    }
+    target.dispatchEvent(new Event("input", { bubbles: true }));
+    target.focus();
+  });
+  // A text area left for such a button keeps its cursor: the text goes where it was.
+  document.addEventListener("focusout", function (event) {
+    if (event.target.tagName === "TEXTAREA") event.target.dataset.caretKept = "1";
+  });
+})();

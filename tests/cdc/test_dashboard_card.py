@@ -12,7 +12,7 @@ def _dashboard(user):
 
 def test_each_role_sees_the_requests_waiting_for_them(build, dpo, developer, controller, agent):
     at_dpo = build.at_dpo(title="Waiting for the DPO")
-    in_dev = build.in_development(title="Being developed")
+    build.in_development(title="Being developed")
     analysis = build.submitted(title="Waiting for the hotline")
     build.draft(title="Still a draft")
 

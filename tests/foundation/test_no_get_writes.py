@@ -28,6 +28,7 @@ from tests.foundation.test_guards import concrete, walk
 from tests.tickets.conftest import ensure_reference_data, png_file
 from tickets import services as ticket_services
 from tickets.models import Attachment, SavedFilter, TicketType
+from wiki import services as wiki_services
 
 IGNORED_TABLES = {"django_session"}
 IGNORED_COLUMNS = {("accounts_user", "last_login")}
@@ -67,6 +68,9 @@ PARAMS = {
     "mail/outbox/": {"pk": "outgoing"},
     "mail/webhooks/": {"pk": "webhook"},
     "django-admin/accounts/user/": {"object_id": "person"},
+    "wiki/tickets/": {"number": "ticket"},
+    "wiki/spaces/": {"pk": "wiki_space"},
+    "wiki/pages/": {"pk": "wiki_page", "file_pk": "wiki_file", "number": "wiki_revision"},
 }
 
 
@@ -176,6 +180,14 @@ def world(
     )
     webhook = ChatWebhook.objects.create(name="Team", url="https://chat.test/hook", events=[])
     saved = SavedFilter.objects.create(owner=agent, name="Mine", query="assignee=me")
+    wiki_page = wiki_services.create_page(
+        actor=agent,
+        space=wiki_services.space_for(kind="organization", organization=org_a),
+        title="Printer",
+        body="## Jam\nOpen the lid.",
+        visibility="organization",
+    )
+    wiki_file = wiki_services.add_attachment(actor=agent, page=wiki_page, upload=png_file())
     return {
         "person": client_a.pk,
         "organization": org_a.pk,
@@ -190,6 +202,10 @@ def world(
         "outgoing": OutgoingEmail.objects.values_list("pk", flat=True).first(),
         "webhook": webhook.pk,
         "saved_filter": saved.pk,
+        "wiki_space": wiki_page.space_id,
+        "wiki_page": wiki_page.pk,
+        "wiki_file": wiki_file.pk,
+        "wiki_revision": 1,
     }
 
 
