@@ -391,3 +391,33 @@ def test_a_staff_export_holds_their_words_not_the_clients_they_served(
         archive = open_zip(login(admin).get(f"/admin/gdpr/exports/{export.pk}/download/"))
         text = all_text(archive)
         assert mine in text and theirs not in text and EMAIL not in text
+
+
+@pytest.mark.django_db
+def test_wiki_pages_naming_the_person_are_scrubbed_and_their_revisions_exported(
+    login, admin, agent, client_a, commit
+):
+    from wiki import services as wiki_services
+    from wiki.models import Page, Revision, Space
+
+    space = wiki_services.space_for(kind=Space.Kind.INTERNAL)
+    page = wiki_services.create_page(
+        actor=agent,
+        space=space,
+        title="Imprimante de Chloé Alpha",
+        body=f"Contact : {NAME} <{EMAIL}>.",
+        visibility=Page.Visibility.STAFF,
+    )
+    export = run_export(login(admin), commit, agent)
+    archive = open_zip(login(admin).get(f"/admin/gdpr/exports/{export.pk}/download/"))
+    assert "Imprimante de Chloé Alpha" in archive.read("wiki/your_revisions.json").decode()
+    login(admin).post(
+        f"/admin/gdpr/people/{client_a.pk}/anonymise/", {"words": "keep", "confirm": EMAIL}
+    )
+    page.refresh_from_db()
+    assert_no_trace(f"{page.title} {page.body} {page.body_html}")
+    for revision in Revision.objects.filter(page=page):
+        assert_no_trace(f"{revision.title} {revision.body} {revision.body_html}")
+    response = login(agent).get(f"/wiki/pages/{page.pk}/")
+    assert response.status_code == 200
+    assert_no_trace(response.text)
