@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import audit
 from core.locking import check_version
 
 from . import access, caching, emails, policies, roles, twofactor
@@ -97,6 +98,11 @@ def _create_user(actor, email, role_codes, organization, support_level, profile)
     user.set_unusable_password()
     user.save()
     roles.grant(user, role_codes, support_level=support_level)
+    audit.record(
+        user,
+        "roles_changed",
+        changes={"roles": [[], sorted(role_codes)], "support_level": [None, support_level]},
+    )
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     transaction.on_commit(
         partial(
@@ -130,6 +136,12 @@ def update_user(
     _check_roles(role_codes, organization, support_level)
     if user.pk == actor.pk and Code.ADMIN not in role_codes:
         raise AccountError(_("You cannot remove your own administrator role."))
+    roles_before = sorted(user.user_roles.values_list("role__code", flat=True))
+    level_before = (
+        user.user_roles.filter(role__code=Code.AGENT)
+        .values_list("support_level", flat=True)
+        .first()
+    )
     if email != user.email:
         EmailAddress.objects.filter(user=user).delete()
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
@@ -141,6 +153,16 @@ def update_user(
     user.save()
     user.user_roles.exclude(role__code__in=role_codes).delete()
     roles.grant(user, role_codes, support_level=support_level)
+    level_after = support_level if Code.AGENT in role_codes else None
+    if roles_before != sorted(role_codes) or level_before != level_after:
+        audit.record(
+            user,
+            "roles_changed",
+            changes={
+                "roles": [roles_before, sorted(role_codes)],
+                "support_level": [level_before, level_after],
+            },
+        )
     return user
 
 
@@ -173,6 +195,7 @@ def deactivate_user(*, actor: User, user: User) -> User:
     if user.pk == actor.pk:
         raise AccountError(_("You cannot deactivate yourself."))
     User.objects.filter(pk=user.pk).update(is_active=False)
+    audit.record(user, "deactivated", before=user.is_active, after=False)
     end_sessions(user_ids={user.pk})
     user.refresh_from_db()
     return user
@@ -205,6 +228,7 @@ def reactivate_user(*, actor: User, user: User) -> User:
     if not access.can_manage_users(actor):
         raise PermissionDenied
     User.objects.filter(pk=user.pk).update(is_active=True)
+    audit.record(user, "reactivated", before=user.is_active, after=True)
     user.refresh_from_db()
     return user
 
@@ -225,6 +249,11 @@ def approve_signup(
     user.awaiting_approval = False
     user.save(update_fields=["organization", "is_active", "awaiting_approval"])
     roles.grant(user, role_codes)
+    audit.record(
+        user,
+        "signup_approved",
+        changes={"is_active": [False, True], "roles": [[], sorted(role_codes)]},
+    )
     login_url = _absolute(reverse("account_login"))
     transaction.on_commit(partial(emails.send_to_user, user, "signup_approved", {"url": login_url}))
     return user
@@ -250,6 +279,7 @@ def reset_two_factor(*, actor: User, user: User) -> None:
     if not access.can_manage_users(actor):
         raise PermissionDenied
     twofactor.reset_devices(user)
+    audit.record(user, "two_factor_reset")
 
 
 @transaction.atomic

@@ -25,3 +25,14 @@ def require(allowed: bool) -> None:
 def can_administer(user) -> bool:
     """The Administration area (reference data, calendar, settings): admins only."""
     return roles.is_admin(user)
+
+
+def can_view_audit(user) -> bool:
+    """The audit log (who changed what, from which address): admins only."""
+    return roles.is_admin(user)
+
+
+def can_run_gdpr(user) -> bool:
+    """GDPR exports and anonymisation: admins only (the DPO reviews change requests, not
+    people's data)."""
+    return roles.is_admin(user)

@@ -1,7 +1,7 @@
 from django.urls import path
 
+from . import audit_views, gdpr_views, views
 from . import reference_views as admin_views
-from . import views
 
 app_name = "administration"
 
@@ -57,4 +57,29 @@ urlpatterns = [
         name="reference-delete",
     ),
     path("mail/webhooks/posts/<int:pk>/replay/", views.post_replay, name="post-replay"),
+]
+
+# Audit log and GDPR tools (administration/audit_views.py, gdpr_views.py).
+urlpatterns += [
+    path("admin/audit/", audit_views.audit_log, name="audit"),
+    path("admin/audit/export/", audit_views.audit_export, name="audit-export"),
+    path("admin/gdpr/", gdpr_views.gdpr_home, name="gdpr"),
+    path("admin/gdpr/retention/", gdpr_views.gdpr_retention, name="gdpr-retention"),
+    path("admin/gdpr/people/<int:pk>/", gdpr_views.gdpr_person, name="gdpr-person"),
+    path(
+        "admin/gdpr/people/<int:pk>/export/",
+        gdpr_views.gdpr_export_start,
+        name="gdpr-export-start",
+    ),
+    path(
+        "admin/gdpr/people/<int:pk>/anonymise/",
+        gdpr_views.gdpr_anonymise,
+        name="gdpr-anonymise",
+    ),
+    path("admin/gdpr/exports/<int:pk>/", gdpr_views.gdpr_export_status, name="gdpr-export"),
+    path(
+        "admin/gdpr/exports/<int:pk>/download/",
+        gdpr_views.gdpr_export_download,
+        name="gdpr-export-download",
+    ),
 ]

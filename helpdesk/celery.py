@@ -38,6 +38,17 @@ app.conf.beat_schedule = {
     "notifications-send-due": {"task": "notifications.tasks.send_due", "schedule": 60.0},
     # Email in: poll the mailboxes whose interval elapsed.
     "intake-poll-mailboxes": {"task": "intake.tasks.poll_due_mailboxes", "schedule": 60.0},
+    # GDPR: anonymise the client data of tickets closed more than GDPR_RETENTION_MONTHS ago
+    # (nothing when 0; `manage.py gdpr_retention` shows what it would do).
+    "administration-gdpr-retention": {
+        "task": "administration.tasks.apply_gdpr_retention",
+        "schedule": crontab(minute=23, hour=2),
+    },
+    # GDPR: delete prepared exports past GDPR_EXPORT_KEEP_HOURS.
+    "administration-purge-gdpr-exports": {
+        "task": "administration.tasks.purge_expired_gdpr_exports",
+        "schedule": crontab(minute=13),
+    },
     # Email in: originals (.eml) past INTAKE_RAW_RETENTION_DAYS.
     "intake-purge-originals": {
         "task": "intake.tasks.purge_old_originals",

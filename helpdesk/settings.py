@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_email",
     "allauth",
     "allauth.account",
+    # Audit log of administrative and sensitive changes (docs/architecture.md: why this one).
+    "auditlog",
     "core",
     "helpdesk",
     "accounts",
@@ -115,6 +117,9 @@ MIDDLEWARE = [
     "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Audit entries get the acting person and their address (REMOTE_ADDR, or the proxy's
+    # X-Forwarded-For only when HELPDESK_TRUSTED_PROXY_COUNT says proxies are in front).
+    "core.audit.AuditMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
 
@@ -451,6 +456,13 @@ LOGGING = {
 # --- Tickets ----------------------------------------------------------------------------------
 # Days a ticket may wait on the client (e.g. "Réponse envoyée") before it closes itself; the
 # client is warned a day before.
+# Audit log and GDPR. How many reverse proxies in front of the app append to X-Forwarded-For (0:
+# none, REMOTE_ADDR is the client). Closed tickets' client data is anonymised after
+# GDPR_RETENTION_MONTHS (0: never); a prepared export can be downloaded for GDPR_EXPORT_KEEP_HOURS.
+HELPDESK_TRUSTED_PROXY_COUNT = env.int("HELPDESK_TRUSTED_PROXY_COUNT", default=0)
+AUDITLOG_DISABLE_REMOTE_ADDR = False
+GDPR_RETENTION_MONTHS = env.int("GDPR_RETENTION_MONTHS", default=0)
+GDPR_EXPORT_KEEP_HOURS = env.int("GDPR_EXPORT_KEEP_HOURS", default=72)
 TICKETS_AUTO_CLOSE_DAYS = env.int("TICKETS_AUTO_CLOSE_DAYS", default=7)
 # Days before the auto-close that the client is warned (admins change both in Administration).
 TICKETS_AUTO_CLOSE_WARNING_DAYS = env.int("TICKETS_AUTO_CLOSE_WARNING_DAYS", default=1)
