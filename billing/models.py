@@ -255,6 +255,9 @@ class Timer(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "ticket"], name="timer_user_ticket")]
 
+    def __str__(self):
+        return f"{self.user_id} #{self.ticket_id} {self.started_at:%H:%M}"
+
 
 def estimate_path(instance, filename):
     ext = os.path.splitext(filename)[1].lower()[:12]

@@ -165,7 +165,8 @@ def delete_entry(*, actor: User, entry: TimeEntry, version: int | None) -> None:
 @transaction.atomic
 def correct_entry(*, actor: User, entry: TimeEntry, minutes: int, comment: str) -> TimeEntry:
     """After approval: a new entry with the difference to the corrected duration, in the
-    corrector's open timesheet of today, recording who made it."""
+    consultant's open timesheet of today, recording who made it (the consultant or an admin)."""
+    entry = TimeEntry.objects.select_related("timesheet").get(pk=entry.pk)
     if not access.can_correct_entry(actor, entry):
         raise PermissionDenied
     already = sum(c.minutes for c in entry.corrections.all())
@@ -173,7 +174,7 @@ def correct_entry(*, actor: User, entry: TimeEntry, minutes: int, comment: str) 
     if delta == 0:
         raise BillingError(_("This duration is what the entry already counts."))
     today = timezone.localdate()
-    sheet = locking.lock(timesheet_for(actor, today))
+    sheet = locking.lock(timesheet_for(entry.user, today))
     if not sheet.is_editable:
         raise _locked_sheet()
     return TimeEntry.objects.create(
@@ -520,6 +521,7 @@ def _status(code: str) -> Status | None:
 
 def _move(ticket: Ticket, actor: User, code: str, note: str, *, staff: bool) -> None:
     status = _status(code)
+    ticket = Ticket.objects.select_related("status").get(pk=ticket.pk)  # as it is now
     if status is None or ticket.status_id == status.pk:
         return
     try:
