@@ -164,8 +164,9 @@ def delete_entry(*, actor: User, entry: TimeEntry, version: int | None) -> None:
 
 @transaction.atomic
 def correct_entry(*, actor: User, entry: TimeEntry, minutes: int, comment: str) -> TimeEntry:
-    """After approval: a new entry with the difference to the corrected duration, in the
-    consultant's open timesheet of today, recording who made it (the consultant or an admin)."""
+    """After approval: a new entry with the difference to the corrected duration, in the same
+    (approved) week, recording who made it (the consultant or an admin); the approved entry
+    itself never changes."""
     entry = TimeEntry.objects.select_related("timesheet").get(pk=entry.pk)
     if not access.can_correct_entry(actor, entry):
         raise PermissionDenied
@@ -173,15 +174,11 @@ def correct_entry(*, actor: User, entry: TimeEntry, minutes: int, comment: str) 
     delta = minutes - (entry.minutes + already)
     if delta == 0:
         raise BillingError(_("This duration is what the entry already counts."))
-    today = timezone.localdate()
-    sheet = locking.lock(timesheet_for(entry.user, today))
-    if not sheet.is_editable:
-        raise _locked_sheet()
     return TimeEntry.objects.create(
         ticket_id=entry.ticket_id,
         user=entry.user,
-        timesheet=sheet,
-        work_date=today,
+        timesheet=entry.timesheet,
+        work_date=entry.work_date,
         minutes=delta,
         activity=entry.activity,
         level=entry.level,

@@ -14,7 +14,9 @@ MONDAY = dt.date(2026, 11, 30)  # a Monday
 @pytest.fixture
 def evolution_a(make_ticket, client_a, ref):  # noqa: F811
     """An evolution request of organization A, filed by client_a."""
-    return make_ticket(client_a, title="Création de l'utilisateur Fabrice", type=ref.type["evolution"])
+    return make_ticket(
+        client_a, title="Création de l'utilisateur Fabrice", type=ref.type["evolution"]
+    )
 
 
 @pytest.fixture

@@ -56,7 +56,12 @@ def test_per_ticket_rounding_prices_the_surplus_once():
         lines, rates={}, default_rate=Decimal("60"), multiplier=Decimal(1), unit=15, per_ticket=True
     )
     per_entry = price_lines(
-        lines, rates={}, default_rate=Decimal("60"), multiplier=Decimal(1), unit=15, per_ticket=False
+        lines,
+        rates={},
+        default_rate=Decimal("60"),
+        multiplier=Decimal(1),
+        unit=15,
+        per_ticket=False,
     )
     assert per_ticket == Decimal("30.00")
     assert per_entry == Decimal("30.00")

@@ -21,8 +21,12 @@ pytestmark = pytest.mark.django_db
 def test_the_task_title_follows_seed_002_in_french_and_english(ticket_a):
     day = dt.date(2022, 1, 14)
     title = ticket_a.title
-    assert services.task_title(ticket_a, day, "fr") == f"#{ticket_a.number} - {title} - Janvier 2022"
-    assert services.task_title(ticket_a, day, "en") == f"#{ticket_a.number} - {title} - January 2022"
+    assert (
+        services.task_title(ticket_a, day, "fr") == f"#{ticket_a.number} - {title} - Janvier 2022"
+    )
+    assert (
+        services.task_title(ticket_a, day, "en") == f"#{ticket_a.number} - {title} - January 2022"
+    )
 
 
 def test_an_agent_logs_time_in_the_week_of_the_work(agent, ticket_a):
@@ -33,7 +37,9 @@ def test_an_agent_logs_time_in_the_week_of_the_work(agent, ticket_a):
     assert entry.level == 1
     assert entry.task_title.endswith("Décembre 2026")
     assert not entry.off_hours
-    weekend = services.log_time(actor=agent, ticket=ticket_a, minutes=30, day=MONDAY + dt.timedelta(5))
+    weekend = services.log_time(
+        actor=agent, ticket=ticket_a, minutes=30, day=MONDAY + dt.timedelta(5)
+    )
     assert weekend.off_hours
 
 
@@ -50,7 +56,13 @@ def test_a_submitted_week_refuses_new_time_and_edits(agent, ticket_a):
         services.log_time(actor=agent, ticket=ticket_a, minutes=30, day=MONDAY)
     with pytest.raises(Locked):
         services.update_entry(
-            actor=agent, entry=entry, version=1, minutes=45, activity="work", billable=True, comment=""
+            actor=agent,
+            entry=entry,
+            version=1,
+            minutes=45,
+            activity="work",
+            billable=True,
+            comment="",
         )
 
 
@@ -61,7 +73,13 @@ def test_a_stale_timesheet_edit_is_refused_not_overwritten(agent, ticket_a):
     )
     with pytest.raises(StaleVersion):
         services.update_entry(
-            actor=agent, entry=entry, version=1, minutes=60, activity="work", billable=True, comment="b"
+            actor=agent,
+            entry=entry,
+            version=1,
+            minutes=60,
+            activity="work",
+            billable=True,
+            comment="b",
         )
     entry.refresh_from_db()
     assert (entry.minutes, entry.comment) == (45, "a")
@@ -104,7 +122,9 @@ def test_alerts_fire_once_at_80_and_once_at_100_percent(
         services.log_time(actor=agent, ticket=ticket_a, minutes=60, day=MONDAY)
     assert mail.outbox == []
     with django_capture_on_commit_callbacks(execute=True):
-        services.log_time(actor=agent, ticket=ticket_a, minutes=40, day=MONDAY)  # 100 of 120 min: 83 %
+        services.log_time(
+            actor=agent, ticket=ticket_a, minutes=40, day=MONDAY
+        )  # 100 of 120 min: 83 %
     assert sorted(m.to[0] for m in mail.outbox) == [admin.email, sales.email]
     assert "80" in mail.outbox[0].subject
     with django_capture_on_commit_callbacks(execute=True):
@@ -152,7 +172,9 @@ def test_renewal_carries_unused_hours_over_when_the_contract_says_so(
     with pytest.raises(BillingError):
         services.renew_contract(actor=admin, contract=contract, starts_on=dt.date(2027, 2, 1))
     no_rollover = make_contract(org_a, name="Sans report", starts_on=dt.date(2027, 6, 1))
-    later = services.renew_contract(actor=admin, contract=no_rollover, starts_on=dt.date(2028, 1, 1))
+    later = services.renew_contract(
+        actor=admin, contract=no_rollover, starts_on=dt.date(2028, 1, 1)
+    )
     assert later.rolled_over_hours == 0
 
 
