@@ -34,9 +34,13 @@ def world(agent, admin, org_a, evolution_a, make_contract):
     return {"contract": contract, "estimate": estimate, "ticket": evolution_a}
 
 
+# Who sees a ticket's time and estimates: its customers and staff with the internal side.
+TICKET_SIDE = {"client_a": 200, "reseller": 200, "agent": 200, "admin": 200, "sales": 200}
+TICKET_SIDE["developer"] = 200
+
 PAGES = {
     # page -> status per person (anything not listed: 404)
-    "time-box": {"client_a": 200, "reseller": 200, "agent": 200, "admin": 200, "sales": 200, "developer": 200},
+    "time-box": TICKET_SIDE,
     "timesheet": {"agent": 200, "admin": 200},
     "approvals": {"admin": 200},
     "contracts": {"admin": 200, "sales": 200},
@@ -44,7 +48,7 @@ PAGES = {
     "contract-new": {"admin": 200},
     "contract-edit": {"admin": 200},
     "balance": {"client_a": 200, "client_b": 200, "reseller": 200},  # each their own
-    "estimate-document": {"client_a": 200, "reseller": 200, "agent": 200, "admin": 200, "sales": 200, "developer": 200},
+    "estimate-document": TICKET_SIDE,
     "estimate-link": {"client_a": 200, "reseller": 200},
 }  # fmt: skip
 
@@ -272,7 +276,8 @@ def test_contract_pages_for_admins_create_and_refuse_a_stale_edit(
     data = {
         "organization": org_a.pk, "name": "Bloc 2027", "kind": "prepaid", "currency": "EUR",
         "default_rate": "95,00", "off_hours_multiplier": "1.5", "rounding_minutes": "15",
-        "rounding_scope": "ticket", "block_hours": "20", "starts_on": "2027-01-01", "is_active": "on",
+        "rounding_scope": "ticket", "block_hours": "20", "starts_on": "2027-01-01",
+        "is_active": "on",
     }  # fmt: skip
     response = client.post(reverse("billing:contract-new"), data)
     assert response.status_code == 302
