@@ -3,10 +3,6 @@
 // started or stopped here, and they reload their time box from the server.
 (function () {
   "use strict";
-  if (window.billingTimer) {
-    window.billingTimer.refresh();
-    return;
-  }
   const key = (ticket) => `billing-timer-${ticket}`;
   let tick = null;
 
@@ -49,6 +45,5 @@
     window.htmx.ajax("GET", box.dataset.boxUrl, { target: "#time-box", swap: "outerHTML" });
   });
   document.addEventListener("htmx:afterSettle", refresh);
-  window.billingTimer = { refresh };
   refresh();
 })();
