@@ -47,11 +47,17 @@ def setup(entries: int):
     org, _ = Organization.objects.get_or_create(name="Bench SARL")
     agent = User.objects.filter(email="bench-agent@bench.test").first()
     if agent is None:
-        agent = User.objects.create_user(email="bench-agent@bench.test", password="bench")
+        agent = User.objects.create_user(
+            email="bench-agent@bench.test", password=None
+        )  # logged in directly
         roles.grant(agent, [Role.Code.AGENT], support_level=2)
-        admin = User.objects.create_user(email="bench-admin@bench.test", password="bench")
+        admin = User.objects.create_user(
+            email="bench-admin@bench.test", password=None
+        )  # logged in directly
         roles.grant(admin, [Role.Code.ADMIN])
-        client = User.objects.create_user(email="bench-client@bench.test", password="bench")
+        client = User.objects.create_user(
+            email="bench-client@bench.test", password=None
+        )  # logged in directly
         client.organization = org
         client.save()
         roles.grant(client, [Role.Code.CLIENT_USER])

@@ -42,7 +42,7 @@ def seed_showcase_billing(*, users: dict[str, User], seed: int = 1) -> int:
     }
     if "demo" not in orgs or Contract.objects.filter(organization__in=orgs.values()).exists():
         return 0
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
     admin, agent = users["admin@demo.test"], users["agent@demo.test"]
     today = timezone.localdate()
     start = today.replace(day=1) - dt.timedelta(days=60)
@@ -155,7 +155,8 @@ def _estimates(agent, client, org) -> None:
                     services.refuse_estimate(
                         actor=client,
                         estimate=estimate,
-                        reason="Le montant dépasse notre budget : pouvez-vous réduire le périmètre ?",
+                        reason="Le montant dépasse notre budget : pouvez-vous réduire "
+                        "le périmètre ?",
                     )
                     services.send_estimate(
                         actor=agent,
