@@ -134,3 +134,48 @@ def test_the_whole_evolution_journey(login_page, agent, client_a, live_server, m
     phone.goto(url)
     _box(phone)
     _shot(phone, "ticket_time_box_client_375")
+
+
+def test_timesheet_contract_and_balance_pages_at_desk_and_phone_widths(
+    login_page, agent, admin, client_a, org_a, sales
+):
+    import datetime as dt
+    from decimal import Decimal
+
+    from billing import services
+
+    services.save_contract(
+        actor=admin,
+        contract=None,
+        data={
+            "organization": org_a,
+            "name": "Bloc de 20 heures",
+            "kind": "prepaid",
+            "default_rate": Decimal("85"),
+            "block_hours": Decimal("20"),
+            "rollover": True,
+            "starts_on": dt.date.today() - dt.timedelta(days=30),
+        },
+    )
+    ticket = ticket_services.create_ticket(
+        actor=client_a, title="Impression des factures impossible", description="Depuis ce matin."
+    )
+    for minutes, activity, comment in [(45, "analysis", "Analyse"), (600, "work", "Correction")]:
+        services.log_time(
+            actor=agent, ticket=ticket, minutes=minutes, activity=activity, comment=comment
+        )
+    services.log_time(actor=agent, ticket=ticket, minutes=30, billable=False, comment="Interne")
+    contract = services.contract_for(org_a.pk, dt.date.today())
+    pages = [
+        (agent, "/billing/timesheet/", "table.timesheet", "timesheet"),
+        (admin, "/billing/contracts/", "table.contracts", "contracts"),
+        (sales, f"/billing/contracts/{contract.pk}/", ".contract-use", "contract"),
+        (client_a, "/billing/balance/", ".balance-left", "balance"),
+    ]  # fmt: skip
+    for width, height in ((1440, 900), (375, 800)):
+        for person, path, marker, name in pages:
+            page = login_page(person, width=width, height=height)
+            page.goto(path)
+            assert page.locator(marker).first.is_visible()
+            _shot(page, f"{name}_{width}")
+            page.close()
