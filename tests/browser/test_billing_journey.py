@@ -167,7 +167,7 @@ def test_timesheet_contract_and_balance_pages_at_desk_and_phone_widths(
     services.log_time(actor=agent, ticket=ticket, minutes=30, billable=False, comment="Interne")
     contract = services.contract_for(org_a.pk, dt.date.today())
     pages = [
-        (agent, "/billing/timesheet/", "table.timesheet", "timesheet"),
+        (agent, "/billing/timesheet/", ".timesheet-entry", "timesheet"),
         (admin, "/billing/contracts/", "table.contracts", "contracts"),
         (sales, f"/billing/contracts/{contract.pk}/", ".contract-use", "contract"),
         (client_a, "/billing/balance/", ".balance-left", "balance"),
