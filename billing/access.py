@@ -27,6 +27,11 @@ def logs_time(user) -> bool:
     return roles.is_admin(user) or roles.is_agent(user)
 
 
+def billed_level(user) -> int | None:
+    """The support level an entry of user is priced at (their agent level; None for admins)."""
+    return roles.support_level(user)
+
+
 def can_log_time(user, ticket: Ticket) -> bool:
     return logs_time(user) and tickets_access.can_view(user, ticket)
 

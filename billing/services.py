@@ -114,7 +114,7 @@ def log_time(
         work_date=day,
         minutes=minutes,
         activity=activity,
-        level=roles.support_level(actor),
+        level=access.billed_level(actor),
         billable=billable,
         off_hours=off_hours or day.weekday() >= 5,
         comment=comment.strip(),
