@@ -20,7 +20,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, F, FloatField, IntegerField, Q, Sum, When
+from django.db.models.functions import Cast, Ceil
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS
@@ -302,8 +303,21 @@ def contract_for(organization_id: int | None, day: dt.date) -> Contract | None:
     )
 
 
+def _rounded_minutes(unit: int):
+    """An entry's minutes rounded up to unit in SQL (a negative correction away from zero), as
+    pricing.round_up does."""
+    if unit <= 0:
+        return F("minutes")
+    as_float = Cast(F("minutes"), FloatField())
+    up = Ceil(as_float / unit) * unit
+    down = -Ceil(-as_float / unit) * unit
+    return Cast(Case(When(minutes__lt=0, then=down), default=up), IntegerField())
+
+
 def contract_lines(contract: Contract) -> list[pricing.Line]:
-    """Billable time of the contract's organization over its period (one query)."""
+    """Billable time of the contract's organization over its period, summed in the database
+    (one query, one row per ticket, activity, level and off-hours flag; per-entry rounding is
+    applied to each entry before the sum), so that its cost does not grow with the entries."""
     entries = TimeEntry.objects.filter(
         ticket__organization_id=contract.organization_id,
         billable=True,
@@ -311,7 +325,14 @@ def contract_lines(contract: Contract) -> list[pricing.Line]:
     )
     if contract.ends_on:
         entries = entries.filter(work_date__lte=contract.ends_on)
-    rows = entries.values_list("ticket_id", "minutes", "activity", "level", "off_hours")
+    per_ticket = contract.rounding_scope == Contract.RoundingScope.TICKET
+    total = Sum("minutes") if per_ticket else Sum(_rounded_minutes(contract.rounding_minutes))
+    rows = (
+        entries.values("ticket_id", "activity", "level", "off_hours")
+        .annotate(total=total)
+        .order_by()
+        .values_list("ticket_id", "total", "activity", "level", "off_hours")
+    )
     return [pricing.Line(*row) for row in rows]
 
 

@@ -281,3 +281,17 @@ def test_timesheet_read_writes_nothing(agent):
     week = selectors.timesheet_week(agent, MONDAY)
     assert week.sheet.pk is None
     assert not Timesheet.objects.exists()
+
+
+def test_contract_consumption_rounds_each_entry_in_the_database_like_in_python(
+    agent, admin, org_a, ticket_a, make_contract
+):
+    contract = make_contract(org_a, rounding_minutes=15, rounding_scope="entry")
+    for minutes in (1, 14, 15, 16, 44):
+        services.log_time(actor=agent, ticket=ticket_a, minutes=minutes, day=MONDAY)
+    assert services.used_minutes(contract) == 15 + 15 + 15 + 30 + 45
+    entry = TimeEntry.objects.get(minutes=44)
+    sheet = services.submit_timesheet(actor=agent, sheet=entry.timesheet, version=1)
+    services.approve_timesheet(actor=admin, sheet=sheet, version=sheet.version)
+    services.correct_entry(actor=admin, entry=entry, minutes=34, comment="Trop compté")
+    assert services.used_minutes(contract) == 15 + 15 + 15 + 30 + 45 - 15  # -10 rounds to -15

@@ -3,7 +3,7 @@ fragment the page loads), and the queries each runs, in process (Django's test c
 
 Usage (PostgreSQL, as production):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hs_billing_bench \
-        .venv/bin/python benchmarks/billing.py --entries 200 --requests 100
+        .venv/bin/python benchmarks/time_entries.py --entries 200 --requests 100
 
 It migrates, makes (once) a ticket with --entries time entries under a prepaid contract, logs in
 as an agent and times GET /tickets/<n>/ and GET /billing/tickets/<n>/time/.
