@@ -79,12 +79,18 @@ def ticket_time_box(user: User, ticket: Ticket) -> TimeBox:
     contract = services.contract_for(ticket.organization_id, timezone.localdate())
     unit = contract.rounding_minutes if contract else 0
     per_ticket = bool(contract) and contract.rounding_scope == Contract.RoundingScope.TICKET
-    rows = list(entries.values_list("minutes", "billable"))
-    box.entry_count = len(rows)
-    box.total_minutes = sum(m for m, _b in rows)
-    billable = [pricing.Line(ticket.pk, m) for m, b in rows if b]
-    box.billable_minutes = sum(line.minutes for line in billable)
-    box.rounded_minutes = pricing.billed_minutes(billable, unit=unit, per_ticket=per_ticket)
+    billable = Q(billable=True)
+    totals = entries.aggregate(
+        n_entries=Count("id"),
+        all_minutes=Sum("minutes"),
+        billable_minutes=Sum("minutes", filter=billable),
+        rounded_minutes=Sum(services.rounded_minutes(0 if per_ticket else unit), filter=billable),
+    )
+    box.entry_count = totals["n_entries"]
+    box.total_minutes = totals["all_minutes"] or 0
+    box.billable_minutes = totals["billable_minutes"] or 0
+    rounded = totals["rounded_minutes"] or 0
+    box.rounded_minutes = pricing.round_up(rounded, unit) if per_ticket else rounded
     if access.sees_time_details(user):
         box.entries = list(
             entries.select_related("user").order_by("-work_date", "-id")[:RECENT_ENTRIES]

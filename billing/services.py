@@ -303,7 +303,7 @@ def contract_for(organization_id: int | None, day: dt.date) -> Contract | None:
     )
 
 
-def _rounded_minutes(unit: int):
+def rounded_minutes(unit: int):
     """An entry's minutes rounded up to unit in SQL (a negative correction away from zero), as
     pricing.round_up does."""
     if unit <= 0:
@@ -326,7 +326,7 @@ def contract_lines(contract: Contract) -> list[pricing.Line]:
     if contract.ends_on:
         entries = entries.filter(work_date__lte=contract.ends_on)
     per_ticket = contract.rounding_scope == Contract.RoundingScope.TICKET
-    total = Sum("minutes") if per_ticket else Sum(_rounded_minutes(contract.rounding_minutes))
+    total = Sum("minutes") if per_ticket else Sum(rounded_minutes(contract.rounding_minutes))
     rows = (
         entries.values("ticket_id", "activity", "level", "off_hours")
         .annotate(total=total)
