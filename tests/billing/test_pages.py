@@ -341,3 +341,28 @@ def test_query_counts_do_not_grow_with_entries(
     login(client_a)
     with django_assert_max_num_queries(16):
         assert client.get(reverse("billing:balance")).status_code == 200
+
+
+def test_a_sales_rep_sees_only_the_contracts_of_the_clients_they_represent(
+    client, login, sales, org_b, make_contract, world
+):
+    other = make_contract(org_b, name="Contrat Beta")
+    login(sales)
+    listing = client.get(reverse("billing:contracts")).content.decode()
+    assert world["contract"].name in listing and "Contrat Beta" not in listing
+    assert client.get(reverse("billing:contract", args=[other.pk])).status_code == 404
+    assert client.get(reverse("billing:contract", args=[999999])).status_code == 404
+
+
+def test_the_block_badge_warns_at_80_percent_and_turns_red_when_used_up(
+    client, login, agent, world
+):
+    login(agent)
+    ticket = world["ticket"]
+    url = reverse("billing:log-time", args=[ticket.number])
+    client.post(url, {"duration": "7h", "activity": "work", "billable": "on"})
+    page = client.get(_url("billing:time-box", world)).content.decode()
+    assert "contract-badge text-bg-warning" in page  # 8h of 10h
+    client.post(url, {"duration": "3h", "activity": "work", "billable": "on"})
+    page = client.get(_url("billing:time-box", world)).content.decode()
+    assert "contract-badge text-bg-danger" in page
