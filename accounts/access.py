@@ -9,20 +9,19 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from . import roles
+from . import policies, roles
 from .models import Notice, Organization, Role, User
 
 
 def requires_second_factor(user) -> bool:
-    """A code is asked at each new session of the roles in HELPDESK_2FA_REQUIRED_ROLES ("*":
+    """A code is asked at each new session of the roles in the 2FA policy (accounts.policies ("*":
     everyone); never of demo accounts."""
     if not user.is_authenticated or user.is_demo:
         return False
-    required = settings.HELPDESK_2FA_REQUIRED_ROLES
+    required = policies.current().two_factor_roles
     return "*" in required or roles.has_role(user, *required)
 
 

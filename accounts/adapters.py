@@ -3,16 +3,15 @@ first login code sent by the login POST, the same answer to a sign-up whatever t
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 
-from . import access, services, twofactor
+from . import access, policies, services, twofactor
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
-        return settings.HELPDESK_SIGNUP_OPEN
+        return policies.current().signup_open
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit)

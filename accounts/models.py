@@ -254,3 +254,39 @@ class UserRole(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.role}"
+
+
+class SiteSettings(models.Model):
+    """The policies an admin sets in the app (Administration > Settings): one row, pk 1. An
+    empty field means "the server's environment setting" (TICKETS_AUTO_CLOSE_DAYS,
+    HOTLINE_EMAILS, HELPDESK_SIGNUP_OPEN...), so a new install behaves as configured. It lives
+    on the ground floor because its readers are accounts, tickets, intake and cdc; it is read
+    through accounts.caching.site_settings(), never directly."""
+
+    auto_close_days = models.PositiveSmallIntegerField(
+        _("close tickets waiting on the client after (days)"), null=True, blank=True
+    )
+    auto_close_warning_days = models.PositiveSmallIntegerField(
+        _("warn the client this many days before"), null=True, blank=True
+    )
+    # None: the environment's list; [] : nobody.
+    hotline_emails = models.JSONField(_("hotline addresses"), null=True, blank=True)
+    signup_open = models.BooleanField(_("public sign-up open"), null=True, blank=True)
+    signup_requires_approval = models.BooleanField(
+        _("new accounts wait for an admin's approval"), null=True, blank=True
+    )
+    # Role codes that must pass the second factor; ["*"] everyone, [] nobody.
+    two_factor_roles = models.JSONField(_("roles asked for a second factor"), null=True, blank=True)
+    # Bumped by every save: an edit made on an older version is refused.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        "User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("settings")
+        verbose_name_plural = _("settings")
+
+    def __str__(self):
+        return str(_("Settings"))

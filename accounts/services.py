@@ -20,9 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import access, caching, emails, roles, twofactor
+from core.locking import check_version
+
+from . import access, caching, emails, policies, roles, twofactor
 from .errors import AccountError
-from .models import Organization, Role, User
+from .models import Organization, Role, SiteSettings, User
 
 Code = Role.Code
 PROFILE_FIELDS = ("first_name", "last_name", "phone", "job_title", "language", "muted_notices")
@@ -230,7 +232,7 @@ def approve_signup(
 
 def register_signup(user: User) -> None:
     """Called by the sign-up adapter: the new account waits for approval; admins are told."""
-    if not settings.HELPDESK_SIGNUP_REQUIRES_APPROVAL:
+    if not policies.current().signup_requires_approval:
         return
     user.is_active = False
     user.awaiting_approval = True
@@ -267,3 +269,38 @@ def save_organization(
         organization.sales_reps.set(sales_reps)
     caching.organizations_changed()
     return organization
+
+
+# --- settings (Administration > Settings) ---
+
+
+def site_settings_row() -> SiteSettings:
+    """The settings row as stored (a new unsaved one when an admin never saved it)."""
+    return SiteSettings.objects.filter(pk=1).first() or SiteSettings(pk=1, version=0)
+
+
+@transaction.atomic
+def save_site_settings(*, actor: User, seen_version: int | None, **values) -> SiteSettings:
+    """Admins save the policies (None for a field: back to the environment's value). Refuses
+    (policies.StaleSettings) an edit made on another version than the stored one; every process
+    reads the new values at its next request."""
+    if not access.can_manage_users(actor):
+        raise PermissionDenied
+    SiteSettings.objects.get_or_create(pk=1, defaults={"version": 1})
+    current_row = SiteSettings.objects.select_for_update().get(pk=1)
+    if seen_version == 0 and current_row.version == 1 and current_row.updated_by_id is None:
+        seen_version = 1  # the row was created just now from the defaults
+    check_version(
+        current_row,
+        seen_version,
+        policies.StaleSettings,
+        _("Someone else changed the settings meanwhile. Here they are again: redo your change."),
+    )
+    for name in policies.FIELDS:
+        if name in values:
+            setattr(current_row, name, values[name])
+    current_row.version += 1
+    current_row.updated_by = actor
+    current_row.save()
+    caching.site_settings_changed()
+    return current_row

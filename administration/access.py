@@ -20,3 +20,8 @@ def can_manage_webhooks(user) -> bool:
 def require(allowed: bool) -> None:
     if not allowed:
         raise Http404
+
+
+def can_administer(user) -> bool:
+    """The Administration area (reference data, calendar, settings): admins only."""
+    return roles.is_admin(user)

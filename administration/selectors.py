@@ -72,3 +72,20 @@ def webhook_posts(user) -> QuerySet[WebhookPost]:
     if not access.can_manage_webhooks(user):
         return WebhookPost.objects.none()
     return WebhookPost.objects.select_related("webhook").order_by("-created_at", "-id")
+
+
+def reference_rows(user, kind):
+    """The entries of a kind of reference data in display order (equipment and projects with
+    their client), or none for someone who may not administer."""
+    if not access.can_administer(user):
+        return kind.model.objects.none()
+    rows = kind.model.objects.all()
+    if kind.per_organization:
+        return rows.select_related("organization").order_by("organization__name", "name", "pk")
+    return rows.order_by(*kind.model._meta.ordering, "pk")
+
+
+def reference_entry(user, kind, pk):
+    if not access.can_administer(user):
+        return None
+    return reference_rows(user, kind).filter(pk=pk).first()

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import reference_views as admin_views
 from . import views
 
 app_name = "administration"
@@ -17,4 +18,42 @@ urlpatterns = [
     path("mail/webhooks/<int:pk>/test/", views.webhook_test, name="webhook-test"),
     path("mail/webhooks/<int:pk>/toggle/", views.webhook_toggle, name="webhook-toggle"),
     path("mail/webhooks/posts/<int:pk>/retry/", views.post_retry, name="post-retry"),
+    # The Administration area (admins): reference data, calendar, settings.
+    path("administration/", admin_views.home, name="home"),
+    path("administration/settings/", admin_views.site_settings, name="settings"),
+    path("administration/calendar/", admin_views.calendar, name="calendar"),
+    path("administration/calendar/holidays/", admin_views.holiday_add, name="holiday-add"),
+    path(
+        "administration/calendar/holidays/import/",
+        admin_views.holiday_import,
+        name="holiday-import",
+    ),
+    path(
+        "administration/calendar/holidays/<int:pk>/delete/",
+        admin_views.holiday_delete,
+        name="holiday-delete",
+    ),
+    path(
+        "administration/canned-replies/preview/",
+        admin_views.canned_preview,
+        name="canned-preview",
+    ),
+    path("administration/<slug:kind>/", admin_views.reference_list, name="reference-list"),
+    path("administration/<slug:kind>/new/", admin_views.reference_edit, name="reference-new"),
+    path("administration/<slug:kind>/<int:pk>/", admin_views.reference_edit, name="reference-edit"),
+    path(
+        "administration/<slug:kind>/<int:pk>/move/",
+        admin_views.reference_move,
+        name="reference-move",
+    ),
+    path(
+        "administration/<slug:kind>/<int:pk>/retire/",
+        admin_views.reference_retire,
+        name="reference-retire",
+    ),
+    path(
+        "administration/<slug:kind>/<int:pk>/delete/",
+        admin_views.reference_delete,
+        name="reference-delete",
+    ),
 ]

@@ -10,6 +10,7 @@ cdc.workflow.TRANSITIONS decides the rest. Development manager = admin or develo
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.http import Http404
 
 from accounts import roles
@@ -94,6 +95,14 @@ def workflow_roles(user, cr: ChangeRequest) -> frozenset[str]:
     if roles.is_controller(user):
         held.add(WorkflowRole.CONTROLLER)
     return frozenset(held)
+
+
+def client_side_q(user) -> Q:
+    """The requests on which user holds the client role (see workflow_roles)."""
+    q = Q(created_by_id=user.pk)
+    if _is_client_side_creator(user) and user.organization_id:
+        q |= Q(organization_id=user.organization_id)
+    return q
 
 
 def last_active_state(cr: ChangeRequest) -> str:

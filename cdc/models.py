@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .workflow import ACTION_LABELS, State
+from .workflow import ACTION_LABELS, BADGE_CLASSES, State
 
 
 class ChangeRequest(models.Model):
@@ -98,6 +98,11 @@ class ChangeRequest(models.Model):
 
     def get_absolute_url(self):
         return reverse("cdc:detail", args=[self.number])
+
+    @property
+    def state_badge(self) -> str:
+        """The CSS classes of the step badge."""
+        return BADGE_CLASSES[self.state]
 
     @property
     def required_checks(self) -> tuple[str, ...]:

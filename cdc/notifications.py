@@ -7,7 +7,7 @@ import logging
 
 from django.conf import settings
 
-from accounts import roles
+from accounts import policies, roles
 from notifications import mail
 
 from .models import Attachment, HistoryEntry
@@ -23,7 +23,7 @@ def _dpo_addresses() -> list[str]:
 def recipients_for(entry: HistoryEntry) -> list[tuple[str, str]]:
     """[(address, language)] for the step reached by entry."""
     cr = entry.change_request
-    people = [(addr, settings.LANGUAGE_CODE) for addr in settings.HOTLINE_EMAILS]
+    people = [(addr, settings.LANGUAGE_CODE) for addr in policies.current().hotline_emails]
     people.append((cr.requester.email, cr.requester.language or settings.LANGUAGE_CODE))
     if entry.to_state in DPO_NOTIFIED_STATES:
         people += [(addr, settings.LANGUAGE_CODE) for addr in _dpo_addresses()]

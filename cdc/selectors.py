@@ -8,7 +8,12 @@ from datetime import date
 from django.db.models import Prefetch, Q
 
 from . import access
-from .models import Check, HistoryEntry, Task
+from .models import ChangeRequest, Check, HistoryEntry, Task
+from .workflow import TRANSITIONS, WorkflowRole
+
+# Actions that are only bookkeeping inside a step: being able to add a file does not mean the
+# request waits for you.
+_SIDE_ACTIONS = frozenset({"add_client_file", "add_support_file", "cancel", "edit_request"})
 
 
 def change_request_rows(user, *, state: str = ""):
@@ -16,6 +21,44 @@ def change_request_rows(user, *, state: str = ""):
     if state:
         rows = rows.filter(state=state)
     return rows.order_by("-number")
+
+
+def _waits_for(user, cr: ChangeRequest) -> bool:
+    """Is there a step-moving action user may take on cr now? The GDPR check counts only when
+    the request has a GDPR impact, the other checks only for a controller."""
+    for (state, action), _next in TRANSITIONS.items():
+        if state != cr.state or action in _SIDE_ACTIONS:
+            continue
+        if action == "record_gdpr_check" and Check.Kind.GDPR not in cr.required_checks:
+            continue
+        if access.can(user, cr, action):
+            return True
+    return False
+
+
+def _states_with_action_for(roles) -> set[str]:
+    return {
+        state
+        for (state, action), (_next, allowed) in TRANSITIONS.items()
+        if action not in _SIDE_ACTIONS and allowed & roles
+    }
+
+
+def waiting_rows(user, *, limit: int = 8) -> list[ChangeRequest]:
+    """The dashboard's "Change requests waiting for you": open requests whose current step
+    has an action for user, the longest waiting first."""
+    staff_roles = access.workflow_roles(user, ChangeRequest()) - {WorkflowRole.CLIENT}
+    in_step = Q(state__in=_states_with_action_for(staff_roles))
+    client_states = _states_with_action_for({WorkflowRole.CLIENT})
+    in_step |= Q(state__in=client_states) & access.client_side_q(user)
+    rows = (
+        access.visible_change_requests(user)
+        .filter(in_step)
+        .select_related("organization")
+        .order_by("updated_at")
+    )
+    # The query may keep a few the step's finer rules refuse (a GDPR check without impact).
+    return [cr for cr in rows[: limit * 4] if _waits_for(user, cr)][:limit]
 
 
 def detail_tasks(cr):

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts import access as accounts_access
+from administration import access as administration_access
 from billing import access as billing_access
 from cdc import access as cdc_access
 from intake import access as intake_access
@@ -17,7 +18,7 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     items = [{"url": reverse("dashboard"), "label": _("Dashboard"), "key": "dashboard"}]
-    works_tickets = tickets_access.sees_every_ticket(user) or tickets_access.can_create_ticket(user)
+    works_tickets = tickets_access.works_tickets(user)
     if works_tickets:
         items.append({"url": reverse("tickets:list"), "label": _("Tickets"), "key": "tickets"})
     if tickets_access.can_create_ticket(user):
@@ -44,6 +45,9 @@ def navigation(request):
     if intake_access.can_see_intake(user):
         url = reverse("intake:unidentified")
         items.append({"url": url, "label": _("Email"), "key": "mail"})
+    if administration_access.can_administer(user):
+        url = reverse("administration:home")
+        items.append({"url": url, "label": _("Administration"), "key": "administration"})
     todo = None
     if works_tickets:
         staff = tickets_access.sees_internal(user)

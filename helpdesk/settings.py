@@ -426,6 +426,8 @@ LOGGING = {
 # Days a ticket may wait on the client (e.g. "Réponse envoyée") before it closes itself; the
 # client is warned a day before.
 TICKETS_AUTO_CLOSE_DAYS = env.int("TICKETS_AUTO_CLOSE_DAYS", default=7)
+# Days before the auto-close that the client is warned (admins change both in Administration).
+TICKETS_AUTO_CLOSE_WARNING_DAYS = env.int("TICKETS_AUTO_CLOSE_WARNING_DAYS", default=1)
 # Agents may reopen a closed ticket (resolved ones always); off: only clients and admins.
 TICKETS_AGENTS_MAY_REOPEN_CLOSED = env.bool("TICKETS_AGENTS_MAY_REOPEN_CLOSED", default=False)
 

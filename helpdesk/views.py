@@ -8,6 +8,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from cdc import access as cdc_access
+from cdc import selectors as cdc_selectors
 from tickets import access as tickets_access
 from tickets import selectors as ticket_selectors
 
@@ -53,4 +55,9 @@ def dashboard(request):
     }
     if request.htmx:
         return render(request, "tickets/_dashboard.html", {**context, "refresh": True})
+    if cdc_access.can_view_change_requests(request.user):
+        context["cdc_waiting"] = cdc_selectors.waiting_rows(request.user)
+        # The DPO, developers and controllers work change requests, not tickets: their card
+        # comes first and says so when nothing waits.
+        context["cdc_first"] = not tickets_access.works_tickets(request.user)
     return render(request, "dashboard.html", context)

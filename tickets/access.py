@@ -107,6 +107,16 @@ def get_visible_ticket_or_404(user, number) -> Ticket:
     return ticket
 
 
+def get_visible_item_or_404(user, model, pk):
+    """An equipment or a project (model: Asset or Project) of an organization user sees."""
+    try:
+        return model.objects.select_related("organization").get(
+            roles.organization_q(user), pk=int(pk)
+        )
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
 def get_visible_contact_or_404(user, pk):
     """A person whose tickets user may list on their contact page: someone of an organization
     user sees; customers who only see their own tickets have no contact pages."""
@@ -118,6 +128,12 @@ def get_visible_contact_or_404(user, pk):
         )
     except (User.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def can_manage_reference(user) -> bool:
+    """Statuses, types, priorities, components, canned replies, equipment, projects and the
+    business calendar (Administration): admins only."""
+    return roles.is_admin(user)
 
 
 def can_use_saved_views(user) -> bool:
@@ -164,6 +180,11 @@ def can_create_ticket(user) -> bool:
         or roles.is_agent(user)
         or roles.is_sales_rep(user)
     )
+
+
+def works_tickets(user) -> bool:
+    """Does user have a ticket queue at all (the top bar's Tickets link, the dashboard card)?"""
+    return sees_every_ticket(user) or can_create_ticket(user)
 
 
 def can_file_for_client(user) -> bool:

@@ -117,6 +117,15 @@ def attach_reference(tickets) -> None:
                 field.set_cached_value(ticket, related)
 
 
+def reference_version() -> int:
+    """The shared version of the reference rows (in the URL of the badges' style sheet)."""
+    version = cache.get(REFERENCE_VERSION_KEY)
+    if version is None:
+        cache.add(REFERENCE_VERSION_KEY, time.time_ns(), None)
+        version = cache.get(REFERENCE_VERSION_KEY)
+    return version
+
+
 def reference_changed() -> None:
     """Reference rows changed: every process reloads its copy at its next read (now, and
     again on commit: a page rendered in between cannot keep the old rows)."""

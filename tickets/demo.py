@@ -445,13 +445,17 @@ def _later(rng: random.Random, story: Story, *, hours=(0.1, 6)):
 
 
 def office_hours(moment):
-    """moment, or the next morning when it falls in the evening or at night (local time)."""
+    """moment, or the next morning when it falls in the evening or at night (local time); when
+    that morning is still to come (a demo seeded at night), the afternoon before instead."""
     local = timezone.localtime(moment)
-    if local.hour >= 19:
-        local = local + timedelta(days=1)
-    if local.hour >= 19 or local.hour < 8:
-        local = local.replace(hour=8, minute=30) + timedelta(minutes=(local.minute * 3) % 120)
-    return local
+    if 8 <= local.hour < 19:
+        return local
+    minutes = timedelta(minutes=(local.minute * 3) % 120)
+    evening = local.hour >= 19
+    morning = local.replace(hour=8, minute=30) + timedelta(days=1 if evening else 0) + minutes
+    if morning <= timezone.now():
+        return morning
+    return local.replace(hour=16, minute=0) - timedelta(days=0 if evening else 1) + minutes
 
 
 def _tell(story, rng, category, client, agent, agents, by_category, now) -> None:

@@ -15,3 +15,7 @@ class StaleVersion(TicketError):
 
 class InvalidInput(TicketError):
     """A value is missing or does not fit (empty reply, wrong type, unknown contact...)."""
+
+
+class ReferenceRefused(TicketError):
+    """A change to reference data that would break tickets (deleting a status in use...)."""

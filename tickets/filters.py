@@ -22,7 +22,16 @@ from core import forms as core_forms
 
 from . import access, caching, search, sla
 from .forms import show_reference_rows
-from .models import FINAL_CATEGORIES, Component, Priority, Status, Ticket, TicketType
+from .models import (
+    FINAL_CATEGORIES,
+    Asset,
+    Component,
+    Priority,
+    Project,
+    Status,
+    Ticket,
+    TicketType,
+)
 
 
 def yes_no():
@@ -188,6 +197,13 @@ class TicketFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(
         label=_("Overdue"), method="filter_overdue", widget=yes_no()
     )
+    # From an equipment's or a project's page ("Open in the queue"): no menu, a chip.
+    asset = django_filters.ModelChoiceFilter(
+        label=_("Equipment"), queryset=Asset.objects.none(), widget=forms.HiddenInput
+    )
+    project = django_filters.ModelChoiceFilter(
+        label=_("Project"), queryset=Project.objects.none(), widget=forms.HiddenInput
+    )
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
 
     class Meta:
@@ -205,6 +221,10 @@ class TicketFilter(django_filters.FilterSet):
         self.user = user
         if "organization" in self.filters:
             self.filters["organization"].queryset = access_organizations(user)
+        for name, model in (("asset", Asset), ("project", Project)):
+            if name in self.filters:
+                # Only those of organizations the person sees (a forged id is refused).
+                self.filters[name].queryset = model.objects.filter(roles.organization_q(user))
         if "sales_rep" in self.filters:
             self.filters["sales_rep"].queryset = roles.users_with_role(Role.Code.SALES).order_by(
                 "last_name"

@@ -88,7 +88,8 @@ class Status(TranslatedName):
 
     @property
     def css_class(self) -> str:
-        return f"status-{self.category}"
+        """The category's look, then this status's own colour (tickets/status-colours.css)."""
+        return f"status-{self.category} st-{self.pk}"
 
 
 FINAL_CATEGORIES = frozenset(

@@ -102,10 +102,17 @@ def with_assignee_names(tickets: list[Ticket]) -> list[Ticket]:
     return tickets
 
 
-def related_tickets(user, *, organization=None, contact=None) -> QuerySet[Ticket]:
-    """Tickets concerning an organization, or concerning (requester) or filed by (reporter) a
-    contact, that user may see: newest activity first (seed 003, a contact's record)."""
+def related_tickets(
+    user, *, organization=None, contact=None, asset=None, project=None
+) -> QuerySet[Ticket]:
+    """Tickets concerning an organization, an equipment or a project, or concerning
+    (requester) or filed by (reporter) a contact, that user may see: newest activity first
+    (seed 003, a contact's record, an equipment's history)."""
     rows = ticket_list_rows(user)
+    if asset is not None:
+        rows = rows.filter(asset=asset)
+    if project is not None:
+        rows = rows.filter(project=project)
     if organization is not None:
         rows = rows.filter(organization=organization)
     if contact is not None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, bulk, detail, filing, queue, related, saved_filters
+from .views import actions, bulk, colours, detail, filing, queue, related, saved_filters
 
 app_name = "tickets"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("bulk/", bulk.ticket_bulk, name="bulk"),
     path("bulk/changes/", bulk.bulk_changes, name="bulk-changes"),
     path("filters/", queue.more_filters, name="more-filters"),
+    path("status-colours.css", colours.status_colours, name="status-colours"),
     path("density/", queue.queue_density, name="queue-density"),
     path("views/save/", saved_filters.saved_filter_save, name="saved-filter-save"),
     path("views/<int:pk>/delete/", saved_filters.saved_filter_delete, name="saved-filter-delete"),

@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import policies as site_policies
 from accounts.models import User
 from core.files import max_upload_bytes, validate_upload
 from core.text import storable
@@ -82,7 +83,7 @@ def own_addresses() -> frozenset[str]:
             value = value.rsplit("<", 1)[1].strip(">")
         if "@" in value:
             addresses.add(value.lower())
-    addresses.update(a.lower() for a in getattr(settings, "HOTLINE_EMAILS", []))
+    addresses.update(a.lower() for a in site_policies.current().hotline_emails)
     return frozenset(addresses)
 
 

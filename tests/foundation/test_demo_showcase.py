@@ -152,3 +152,19 @@ def test_every_role_has_something_to_see_and_do(ref, client, login):
     assert any(f'href="/tickets/{n}/"' in dashboard for n in numbers)
     assert ChangeRequest.objects.filter(state=State.ANALYSIS).count() == 2
     assert not HistoryEntry.objects.filter(created_at__gt=timezone.now()).exists()
+
+
+def test_a_demo_seeded_at_night_still_spreads_its_moments_over_office_hours(monkeypatch):
+    from datetime import datetime, timedelta
+
+    from tickets.demo import office_hours
+
+    tz = timezone.get_current_timezone()
+    night = datetime(2026, 12, 7, 4, 7, tzinfo=tz)
+    monkeypatch.setattr(timezone, "now", lambda: night)
+    for moment in (night - timedelta(hours=2), night - timedelta(hours=8), night - timedelta(days=3)):
+        placed = timezone.localtime(office_hours(moment))
+        assert placed <= night, moment
+        assert 8 <= placed.hour < 19, placed
+    afternoon = datetime(2026, 12, 4, 15, 0, tzinfo=tz)
+    assert office_hours(afternoon) == afternoon

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+
+from accounts import policies
 
 from .. import events, workflow
 from ..models import Event, Status, Ticket
@@ -29,7 +30,14 @@ from ._common import (
 
 
 def auto_close_days() -> int:
-    return int(getattr(settings, "TICKETS_AUTO_CLOSE_DAYS", 7))
+    """The days a ticket waits on the client before it is closed (Administration > Settings,
+    else TICKETS_AUTO_CLOSE_DAYS)."""
+    return policies.current().auto_close_days
+
+
+def auto_close_warning_days() -> int:
+    """How many days before closing the client is warned (at least one, at most the delay)."""
+    return policies.current().auto_close_warning_days
 
 
 def auto_close_waiting_tickets(*, now: dt.datetime | None = None) -> tuple[int, int]:
@@ -48,7 +56,7 @@ def auto_close_waiting_tickets(*, now: dt.datetime | None = None) -> tuple[int, 
     )
     warn_ids = list(
         waiting.filter(
-            waiting_since__lte=now - dt.timedelta(days=max(days - 1, 0)),
+            waiting_since__lte=now - dt.timedelta(days=max(days - auto_close_warning_days(), 0)),
             waiting_since__gt=now - dt.timedelta(days=days),
             auto_close_warned_at__isnull=True,
         ).values_list("pk", flat=True)

@@ -17,10 +17,17 @@ from django.utils.translation import get_language
 from core.html import render_markdown
 from core.templating import short_datetime
 from core.text import cut_long, split_quoted
+from tickets import caching
 from tickets.models import Event
 from tickets.selectors import COUNTER_CAP
 
 register = template.Library()
+
+
+@register.simple_tag
+def status_colours_url():
+    """The badges' style sheet at the current reference version (a new URL after each change)."""
+    return f"{reverse('tickets:status-colours')}?v={caching.reference_version()}"
 
 
 @register.filter

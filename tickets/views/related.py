@@ -9,6 +9,7 @@ from django.shortcuts import render
 from accounts import access as accounts_access
 
 from .. import access, selectors
+from ..models import Asset, Project
 from ..paging import CappedPaginator
 
 RELATED_PAGE_SIZE = 10
@@ -23,6 +24,10 @@ def related_tickets(request, kind, pk):
     elif kind == "contact":
         subject = access.get_visible_contact_or_404(request.user, pk)
         rows = selectors.related_tickets(request.user, contact=subject)
+    elif kind in ("asset", "project"):
+        model = Asset if kind == "asset" else Project
+        subject = access.get_visible_item_or_404(request.user, model, pk)
+        rows = selectors.related_tickets(request.user, **{kind: subject})
     else:
         raise Http404
     page = CappedPaginator(rows, RELATED_PAGE_SIZE).get_page(request.GET.get("page"))
