@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from accounts import access as accounts_access
 from administration import access as administration_access
+from billing import access as billing_access
 from cdc import access as cdc_access
 from intake import access as intake_access
 from tickets import access as tickets_access
@@ -35,6 +36,15 @@ def navigation(request):
         items.append({"url": url, "label": _("Change requests"), "key": "cdc"})
     if wiki_access.can_read_wiki(user):
         items.append({"url": reverse("wiki:index"), "label": _("Knowledge base"), "key": "wiki"})
+    if billing_access.logs_time(user):
+        url = reverse("billing:timesheet")
+        items.append({"url": url, "label": _("Timesheet"), "key": "timesheet"})
+    if billing_access.can_view_contracts(user):
+        url = reverse("billing:contracts")
+        items.append({"url": url, "label": _("Contracts"), "key": "contracts"})
+    if billing_access.can_view_balance(user):
+        url = reverse("billing:balance")
+        items.append({"url": url, "label": _("Hours and contract"), "key": "balance"})
     if intake_access.can_see_intake(user):
         url = reverse("intake:unidentified")
         items.append({"url": url, "label": _("Email"), "key": "mail"})

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from accounts.models import User
+from billing.demo import seed_showcase_billing
 from cdc.demo import seed_showcase_change_requests
 from cdc.models import ChangeRequest
 from notifications.models import NotificationJob
@@ -68,6 +69,7 @@ def seed_showcase(
         )
         requests = seed_showcase_change_requests(users=users, ticket_numbers=list(numbers))
         seed_showcase_pages(users=users)  # a few knowledge base pages per space
+        seed_showcase_billing(users=users, seed=seed)
         ticket_services.flag_overdue_tickets()
     tickets_caching.tickets_changed()
     return Showcase(tickets=written, change_requests=requests)

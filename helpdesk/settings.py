@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "intake",
     "notifications",
     "cdc",
+    "billing",
     "reports",
     "wiki",
     "administration",
@@ -294,6 +295,9 @@ EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Helpdesk <support@helpdesk.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 HOTLINE_EMAILS = env.list("HOTLINE_EMAILS", default=[])
+# Billing: the currency of contracts and estimates; how long an emailed estimate link works.
+BILLING_CURRENCY = env.str("BILLING_CURRENCY", default="EUR")
+BILLING_ESTIMATE_LINK_DAYS = env.int("BILLING_ESTIMATE_LINK_DAYS", default=14)
 # Sender of staff notifications; answers to it must reach nobody (default: noreply@ the domain
 # of DEFAULT_FROM_EMAIL).
 NOTIFICATIONS_NOREPLY_EMAIL = env.str("NOTIFICATIONS_NOREPLY_EMAIL", default="")

@@ -18,6 +18,7 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("cdc/", include("cdc.urls")),
     path("wiki/", include("wiki.urls")),
+    path("billing/", include("billing.urls")),
     path("mail/", include("intake.urls")),
     path("", include("administration.urls")),
     path("", include("integrations.urls")),

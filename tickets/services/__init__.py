@@ -26,7 +26,7 @@ from .handling import (
 from .jobs import auto_close_days, auto_close_waiting_tickets, flag_overdue_tickets
 from .numbering import next_number, next_ticket_number
 from .saved_filters import SAVED_FILTER_LIMIT, delete_filter, save_filter
-from .status import change_status, check_transition, reopen
+from .status import change_status, check_transition, move_status_for, reopen
 
 __all__ = [
     "BULK_LIMIT",
@@ -53,6 +53,7 @@ __all__ = [
     "fill_canned_reply",
     "first_status",
     "flag_overdue_tickets",
+    "move_status_for",
     "next_number",
     "next_ticket_number",
     "reopen",
