@@ -357,6 +357,15 @@ class Ticket(models.Model):
     )
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Business seconds (tickets.sla, the business calendar) from creation to the first
+    # response and to the resolution, stamped with first_response_at and resolved_at so that
+    # reports aggregate them in SQL; empty while the moment has not come.
+    first_response_seconds = models.PositiveIntegerField(
+        _("first response time (business seconds)"), null=True, blank=True, editable=False
+    )
+    resolution_seconds = models.PositiveIntegerField(
+        _("resolution time (business seconds)"), null=True, blank=True, editable=False
+    )
     # Bumped by every edit; an edit made on an older version is refused.
     version = models.PositiveIntegerField(_("version"), default=1)
 
@@ -406,6 +415,13 @@ class Ticket(models.Model):
                 fields=["-created_at"],
                 name="ticket_unidentified_idx",
                 condition=models.Q(organization__isnull=True),
+            ),
+            # Reports (reports.selectors): tickets created, and tickets resolved, in a date range.
+            models.Index(fields=["created_at"], name="ticket_created_at_idx"),
+            models.Index(
+                fields=["resolved_at"],
+                name="ticket_resolved_at_idx",
+                condition=models.Q(resolved_at__isnull=False),
             ),
             # Auto-close job: tickets waiting on the client, oldest first.
             models.Index(
@@ -509,6 +525,12 @@ class Event(models.Model):
         indexes = [
             # Detail page timeline: filter(ticket=...).order_by("action_at", "id").
             models.Index(fields=["ticket", "action_at", "id"], name="event_ticket_time_idx"),
+            # Reports: reopenings and escalations in a date range (a few rows of ~1M events).
+            models.Index(
+                fields=["kind", "action_at"],
+                name="event_report_kind_idx",
+                condition=models.Q(kind__in=["reopen", "escalation"]),
+            ),
         ]
 
     def __str__(self):
