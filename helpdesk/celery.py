@@ -38,6 +38,11 @@ app.conf.beat_schedule = {
     "notifications-send-due": {"task": "notifications.tasks.send_due", "schedule": 60.0},
     # Email in: poll the mailboxes whose interval elapsed.
     "intake-poll-mailboxes": {"task": "intake.tasks.poll_due_mailboxes", "schedule": 60.0},
+    # Reports: each weekly subscription gets its report for the week before, Monday morning.
+    "reports-send-weekly": {
+        "task": "reports.tasks.send_weekly_reports",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
     # Email in: originals (.eml) past INTAKE_RAW_RETENTION_DAYS.
     "intake-purge-originals": {
         "task": "intake.tasks.purge_old_originals",

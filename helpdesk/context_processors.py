@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from accounts import access as accounts_access
 from cdc import access as cdc_access
 from intake import access as intake_access
+from reports import access as reports_access
 from tickets import access as tickets_access
 from tickets import selectors as ticket_selectors
 
@@ -34,6 +35,9 @@ def navigation(request):
     if intake_access.can_see_intake(user):
         url = reverse("intake:unidentified")
         items.append({"url": url, "label": _("Email"), "key": "mail"})
+    if reports_access.can_view_reports(user):
+        url = reverse("reports:index")
+        items.append({"url": url, "label": _("Reports"), "key": "reports"})
     todo = None
     if works_tickets:
         staff = tickets_access.sees_internal(user)

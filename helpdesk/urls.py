@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("tickets/", include("tickets.urls")),
     path("cdc/", include("cdc.urls")),
+    path("reports/", include("reports.urls")),
     path("mail/", include("intake.urls")),
     path("", include("administration.urls")),
     path("django-admin/", admin.site.urls),
