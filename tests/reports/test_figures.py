@@ -27,7 +27,10 @@ pytestmark = pytest.mark.django_db
 def test_friday_evening_to_monday_morning_counts_business_hours_only(dataset):
     cal = sla.load_calendar()
     # The example of the issue: Friday 17:30 -> Monday 09:30 is one business hour.
-    assert sla.business_seconds_between(paris(2026, 11, 20, 17, 30), paris(2026, 11, 23, 9, 30), cal) == 3600
+    assert (
+        sla.business_seconds_between(paris(2026, 11, 20, 17, 30), paris(2026, 11, 23, 9, 30), cal)
+        == 3600
+    )
     # Stored when they happen, on the ticket (Friday 17:00 -> Monday 09:30: 1 h 30).
     assert dataset.t1.first_response_seconds == 5400
     assert dataset.t1.resolution_seconds == 4 * 3600
