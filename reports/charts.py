@@ -13,11 +13,12 @@ def chart_data(table: Table) -> dict | None:
     rows = table.rows[:-1] if spec.get("skip_last") else table.rows
     if spec.get("limit"):
         rows = rows[: spec["limit"]]
+    labels = table.chart_labels or [str(row[0]) for row in rows]
     return {
         "type": spec.get("type", "bar"),
         "horizontal": bool(spec.get("horizontal")),
         "max": spec.get("max"),
-        "labels": [str(row[0]) for row in rows],
+        "labels": labels[: len(rows)],
         "series": [
             {
                 "label": str(table.columns[index].label),

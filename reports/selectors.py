@@ -90,6 +90,8 @@ class Table:
     # indexes], "horizontal": bool}; the first column gives the labels. None: no chart.
     chart: dict | None = None
     note: str = ""
+    # Shorter labels for the chart's axis than the first column (periods: "8 déc.").
+    chart_labels: list[str] | None = None
 
 
 @dataclass
@@ -213,6 +215,10 @@ def bucket_label(day: dt.date, period: str) -> str:
     return formats.date_format(day, "SHORT_DATE_FORMAT")
 
 
+def short_labels(firsts: list[dt.date], period: str) -> list[str]:
+    return [formats.date_format(day, "M Y" if period == "month" else "j M") for day in firsts]
+
+
 def _per_bucket(qs: QuerySet, moment: str, period: str, **aggregates) -> dict[dt.date, dict]:
     """{first day of the period: aggregates} for the rows of qs, by their `moment` field."""
     truncated = Trunc(
@@ -289,6 +295,7 @@ def volume(user, filters: Filters) -> Report:
             [Column(_("Period")), Column(_("Created"), "int"), Column(_("Resolved"), "int")],
             rows,
             chart={"type": "bar", "series": [1, 2], "skip_last": True},
+            chart_labels=short_labels(firsts, period),
         )
     )
     group = filters.group or "type"
@@ -580,6 +587,7 @@ def quality(user, filters: Filters) -> Report:
             ],
             rows,
             chart={"type": "line", "series": [2, 4], "skip_last": True},
+            chart_labels=short_labels(firsts, period),
         )
     )
     levels = (
@@ -655,6 +663,7 @@ def backlog(user, filters: Filters, *, now: dt.datetime | None = None) -> Report
             [Column(_("Period")), Column(_("Open tickets"), "int")],
             rows,
             chart={"type": "line", "series": [1]},
+            chart_labels=short_labels(firsts, period),
         )
     )
     open_now = base.filter(_open_q())

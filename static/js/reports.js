@@ -30,6 +30,11 @@
         tension: 0.2
       };
     });
+    if (spec.horizontal) {
+      // A bar per group and series, whatever the number of groups.
+      var rows = spec.labels.length * Math.max(1, datasets.length);
+      canvas.parentElement.style.height = Math.min(900, Math.max(140, 60 + rows * 22)) + "px";
+    }
     var valueAxis = { beginAtZero: true, ticks: { precision: 0 } };
     if (spec.max) valueAxis.max = spec.max;
     new Chart(canvas, {
