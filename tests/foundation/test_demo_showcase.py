@@ -162,11 +162,7 @@ def test_a_demo_seeded_at_night_still_spreads_its_moments_over_office_hours(monk
     tz = timezone.get_current_timezone()
     night = datetime(2026, 12, 7, 4, 7, tzinfo=tz)
     monkeypatch.setattr(timezone, "now", lambda: night)
-    for moment in (
-        night - timedelta(hours=2),
-        night - timedelta(hours=8),
-        night - timedelta(days=3),
-    ):
+    for moment in (night - timedelta(hours=2), night - timedelta(hours=8), night - timedelta(days=3)):
         placed = timezone.localtime(office_hours(moment))
         assert placed <= night, moment
         assert 8 <= placed.hour < 19, placed
