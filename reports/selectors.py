@@ -33,7 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Trunc
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from cdc.models import HistoryEntry
 from cdc.workflow import State
@@ -292,7 +292,11 @@ def volume(user, filters: Filters) -> Report:
     report.tables.append(
         Table(
             _("Tickets created and resolved"),
-            [Column(_("Period")), Column(_("Created"), "int"), Column(_("Resolved"), "int")],
+            [
+                Column(_("Period")),
+                Column(pgettext("report column", "Created"), "int"),
+                Column(pgettext("report column", "Resolved"), "int"),
+            ],
             rows,
             chart={"type": "bar", "series": [1, 2], "skip_last": True},
             chart_labels=short_labels(firsts, period),
@@ -317,8 +321,8 @@ def volume(user, filters: Filters) -> Report:
             _("By %(dimension)s") % {"dimension": str(dimension.label).lower()},
             [
                 Column(str(dimension.label)),
-                Column(_("Created"), "int"),
-                Column(_("Resolved"), "int"),
+                Column(pgettext("report column", "Created"), "int"),
+                Column(pgettext("report column", "Resolved"), "int"),
             ],
             by_rows,
             chart={"type": "bar", "series": [1, 2], "horizontal": True, "limit": 15},
@@ -409,7 +413,7 @@ def speed(user, filters: Filters, *, only_resolution: bool = False) -> Report:
     res_by = dict(_grouped(resolved, group, "-n", **_speed_aggregates("resolution_seconds")))
     res_all = resolved.aggregate(**_speed_aggregates("resolution_seconds"))
     res_columns = [
-        Column(_("Resolved"), "int"),
+        Column(pgettext("report column", "Resolved"), "int"),
         Column(_("Median resolution (h)"), "hours"),
         Column(_("Average resolution (h)"), "hours"),
         Column(_("90th percentile resolution (h)"), "hours"),
@@ -580,8 +584,8 @@ def quality(user, filters: Filters) -> Report:
             _("Reopenings and escalations"),
             [
                 Column(_("Period")),
-                Column(_("Resolved"), "int"),
-                Column(_("Reopened"), "int"),
+                Column(pgettext("report column", "Resolved"), "int"),
+                Column(pgettext("report column", "Reopened"), "int"),
                 Column(_("Reopen rate (%)"), "percent"),
                 Column(_("Escalations"), "int"),
             ],

@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from tests.tickets import conftest as ticket_fixtures
 from tickets import services
 from tickets.models import Status, Ticket
-from tests.tickets.conftest import ensure_reference_data, ref  # noqa: F401 - fixtures
 
 PARIS = ZoneInfo("Europe/Paris")
+ref = ticket_fixtures.ref  # the reference data by code, as the ticket tests have it
 
 
 def paris(*args) -> dt.datetime:

@@ -163,7 +163,6 @@ def test_csv_and_xlsx_hold_exactly_the_tables_shown(login, admin, dataset):
     book = load_workbook(io.BytesIO(xlsx.content))
     sheet = book.worksheets[0]
     values = [[c.value for c in row] for row in sheet.iter_rows(min_row=4)]
-    assert values == [[cell for cell in row] for row in values]
     assert values[-1][1:5] == [3, 2, 1, 66.7]
     assert len(values) == len(rows)
 
