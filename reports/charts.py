@@ -13,6 +13,8 @@ def chart_data(table: Table) -> dict | None:
     rows = table.rows[:-1] if spec.get("skip_last") else table.rows
     if spec.get("limit"):
         rows = rows[: spec["limit"]]
+    if not any(row[index] for row in rows for index in spec["series"]):
+        return None  # nothing to draw: the table says "0" plainly
     labels = table.chart_labels or [str(row[0]) for row in rows]
     return {
         "type": spec.get("type", "bar"),
