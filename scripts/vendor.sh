@@ -32,7 +32,7 @@ cp htmx/package/dist/htmx.min.js "$dest/htmx/htmx.min.js"
 cp htmx/package/LICENSE "$dest/htmx/LICENSE"
 cp axe/package/axe.min.js "$dest/axe-core/axe.min.js"
 cp axe/package/LICENSE "$dest/axe-core/LICENSE"
-cp chartjs/package/dist/chart.umd.min.js "$dest/chartjs/chart.umd.min.js"
+cp chartjs/package/dist/chart.umd.min.js chartjs/package/dist/chart.umd.min.js.map "$dest/chartjs/"
 cp chartjs/package/LICENSE.md "$dest/chartjs/LICENSE.md"
 cat > "$dest/VERSIONS" <<VERSIONS
 bootstrap $BOOTSTRAP_VERSION (npm: bootstrap)
