@@ -231,6 +231,19 @@ class TicketCounter(models.Model):
         return f"{self.name}={self.value}"
 
 
+# What every report index carries besides its date (see Ticket.Meta.indexes).
+REPORT_COLUMNS = (
+    "id",
+    "organization",
+    "type",
+    "priority",
+    "component",
+    "support_level",
+    "channel",
+    "transferred_from",
+)
+
+
 class Ticket(models.Model):
     class Criticality(models.TextChoices):
         LOW = "low", _("Low")
@@ -416,12 +429,26 @@ class Ticket(models.Model):
                 name="ticket_unidentified_idx",
                 condition=models.Q(organization__isnull=True),
             ),
-            # Reports (reports.selectors): tickets created, and tickets resolved, in a date range.
-            models.Index(fields=["created_at"], name="ticket_created_at_idx"),
+            # Reports (reports.selectors): tickets created, first answered and resolved in a
+            # date range, grouped by what the filters and groupings read. PostgreSQL answers
+            # from the index alone (INCLUDE: a covering index) instead of reading the wide
+            # rows; other databases get the plain index.
+            models.Index(
+                fields=["created_at"],
+                name="ticket_created_at_idx",
+                include=[*REPORT_COLUMNS, "requester", "status", "resolved_at", "closed_at"],
+            ),
             models.Index(
                 fields=["resolved_at"],
                 name="ticket_resolved_at_idx",
                 condition=models.Q(resolved_at__isnull=False),
+                include=[*REPORT_COLUMNS, "created_at", "resolution_seconds", "resolution_due_at"],
+            ),
+            models.Index(
+                fields=["first_response_at"],
+                name="ticket_first_response_at_idx",
+                condition=models.Q(first_response_at__isnull=False),
+                include=[*REPORT_COLUMNS, "first_response_seconds", "first_response_due_at"],
             ),
             # Auto-close job: tickets waiting on the client, oldest first.
             models.Index(
