@@ -33,6 +33,14 @@ def sees_agents(user) -> bool:
     return can_view_reports(user) and roles.is_staff_member(user)
 
 
+def cache_scope(user) -> str:
+    """Whose rows user's reports count, as a cache key part: admins and agents all count
+    every ticket the same way; anyone else their own scope."""
+    if roles.is_admin(user) or roles.is_agent(user):
+        return "all"
+    return f"user:{user.pk}"
+
+
 def report_tickets(user) -> QuerySet[Ticket]:
     """The tickets user's reports count (none without reports)."""
     if not can_view_reports(user):

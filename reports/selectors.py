@@ -32,8 +32,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Trunc
 from django.utils import formats, timezone
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
 
 from cdc.models import HistoryEntry
 from cdc.workflow import State
@@ -98,6 +98,7 @@ class Table:
 class Report:
     tables: list[Table] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    computed_at: dt.datetime | None = None  # set by reports.caching
 
 
 # --- dimensions ---------------------------------------------------------------------------
@@ -128,8 +129,6 @@ class Dimension:
 
 
 def _english() -> bool:
-    from django.utils.translation import get_language
-
     return (get_language() or "fr")[:2] == "en"
 
 
@@ -554,6 +553,9 @@ def quality(user, filters: Filters) -> Report:
     events = Event.objects.filter(ticket__in=base.values("pk")).filter(
         _in_range("action_at", filters)
     )
+    if not access.sees_agents(user):
+        # Escalations are internal events: a client administrator's report has none.
+        events = events.filter(is_internal=False)
     resolved = _per_bucket(
         base.filter(_in_range("resolved_at", filters)), "resolved_at", period, n=Count("id")
     )

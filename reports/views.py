@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.access import require
 
-from . import access, charts, exports, services
+from . import access, caching, charts, exports, services
 from .catalog import REPORTS, get_report_or_404
 from .forms import ReportFilterForm
 from .models import ReportSubscription
@@ -46,14 +46,14 @@ def _period_text(filters) -> str:
 def report(request, key):
     require(access.can_view_reports(request.user), hidden=True)
     info = get_report_or_404(key)
-    form = ReportFilterForm(request.GET or None, user=request.user, report=info)
-    if not request.GET:
-        form = ReportFilterForm({}, user=request.user, report=info)
+    form = ReportFilterForm(request.GET, user=request.user, report=info)
     context = {"info": info, "form": form, "nav_active": "reports", "report": None}
     if form.is_valid():
         filters = form.filters()
-        built = info.build(request.user, filters)
         query = form.query()
+        built = caching.cached_report(
+            request.user, info.key, query, lambda: info.build(request.user, filters)
+        )
         context.update(
             report=built,
             tables=[
@@ -92,7 +92,9 @@ def export(request, key, fmt):
             content_type="text/plain; charset=utf-8",
         )
     filters = form.filters()
-    built = info.build(request.user, filters)
+    built = caching.cached_report(
+        request.user, info.key, form.query(), lambda: info.build(request.user, filters)
+    )
     name = f"{info.key}-{filters.start.isoformat()}-{filters.end.isoformat()}"
     title, period = str(info.title), _period_text(filters)
     if fmt == "csv":

@@ -159,3 +159,23 @@ def test_a_long_range_in_days_becomes_weeks_or_months(admin):
         selectors.Filters(start=dt.date(2023, 1, 1), end=dt.date(2026, 1, 1), period="day")
     )
     assert period == "month" and len(firsts) == 37
+
+
+def test_escalations_are_internal_and_not_shown_to_client_administrators(
+    dataset, admin, agent, client_a, client_admin_a, clock, ref
+):
+    from tickets import services
+
+    clock(paris(2026, 11, 26, 10, 0))
+    ticket = services.create_ticket(
+        actor=agent,
+        title="Sauvegarde",
+        description="La sauvegarde échoue.",
+        organization=client_a.organization,
+        requester=client_a,
+    )
+    services.escalate(actor=agent, ticket=ticket, reason="Niveau 2 requis.")
+    assert rows_by_name(selectors.quality(admin, filters()).tables[0])["Total"][3] == 2
+    client_side = selectors.quality(client_admin_a, filters())
+    assert rows_by_name(client_side.tables[0])["Total"][3] == 0
+    assert client_side.tables[1].rows == []

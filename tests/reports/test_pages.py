@@ -189,10 +189,11 @@ def test_exports_never_carry_a_formula(login, admin, agent, clock, ref):
 
 @pytest.mark.parametrize("key", KEYS)
 def test_query_count_does_not_grow_with_tickets(
-    key, login, admin, agent, client_a, ref, clock, django_assert_max_num_queries
+    key, settings, login, admin, agent, client_a, ref, clock, django_assert_max_num_queries
 ):
     from tickets import services as ticket_services
 
+    settings.REPORTS_CACHE_SECONDS = 0  # every request computes: the queries are measured
     client = login(admin)
     url = reverse("reports:report", args=[key])
 
@@ -262,3 +263,19 @@ def test_a_subscription_follows_its_owners_access(
     mail.outbox.clear()
     assert services.send_weekly_reports(now=paris(2026, 12, 7, 7, 0)) == 0
     assert mail.outbox == []
+
+
+def test_a_report_is_kept_a_few_minutes_per_scope_never_shared_across_scopes(
+    client, admin, client_admin_a, dataset, django_assert_max_num_queries
+):
+    from tests.conftest import verified_login
+
+    url = reverse("reports:report", args=["requesters"])
+    verified_login(client, admin)
+    assert "Bob Beta" in client.get(url, RANGE).content.decode()
+    with django_assert_max_num_queries(14):  # the session, the user, the filters: no report
+        page = client.get(url, RANGE).content.decode()
+    assert "Bob Beta" in page and "report-note" in page
+    client.logout()
+    verified_login(client, client_admin_a)
+    assert "Bob Beta" not in client.get(url, RANGE).content.decode()
