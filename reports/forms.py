@@ -35,6 +35,13 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
+def _freeze_choices(field: forms.ModelChoiceField) -> None:
+    """Read a menu's options once, in one query: the page lists them, and Django's iterator
+    would count them and then read them through a server-side cursor (four round trips)."""
+    rows = list(field.queryset)
+    field.choices = [("", field.empty_label), *((o.pk, field.label_from_instance(o)) for o in rows)]
+
+
 class ReportFilterForm(Form):
     start = forms.DateField(label=_("From"), required=False, widget=DateInput)
     end = forms.DateField(label=_("To"), required=False, widget=DateInput)
@@ -81,6 +88,9 @@ class ReportFilterForm(Form):
             del self.fields["group"]
         if not report.uses_period:
             del self.fields["period"]
+        for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField):
+                _freeze_choices(field)
 
     def clean(self):
         data = super().clean()

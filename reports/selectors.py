@@ -536,7 +536,14 @@ def sla(user, filters: Filters) -> Report:
                 Column(_("First response compliance (%)"), "percent"),
             ],
             rows,
-            chart={"type": "bar", "series": [4, 8], "horizontal": True, "limit": 15, "max": 100},
+            chart={
+                "type": "bar",
+                "series": [4, 8],
+                "horizontal": True,
+                "limit": 15,
+                "max": 100,
+                "skip_last": True,
+            },
         )
     )
     return report
