@@ -279,3 +279,18 @@ def test_a_report_is_kept_a_few_minutes_per_scope_never_shared_across_scopes(
     client.logout()
     verified_login(client, client_admin_a)
     assert "Bob Beta" not in client.get(url, RANGE).content.decode()
+
+
+def test_the_reports_list_shows_subscriptions_in_bounded_queries(
+    login, admin, django_assert_max_num_queries
+):
+    client = login(admin)
+    client.get(reverse("reports:index"))
+    with django_assert_max_num_queries(10) as before:
+        client.get(reverse("reports:index"))
+    for key in KEYS:
+        ReportSubscription.objects.create(user=admin, report=key)
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        page = client.get(reverse("reports:index")).content.decode()
+    assert page.count("report-card") == len(KEYS)
+    assert page.count("card-footer") == len(KEYS)  # "emailed to you every Monday"
