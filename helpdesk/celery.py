@@ -49,6 +49,11 @@ app.conf.beat_schedule = {
         "task": "administration.tasks.purge_expired_gdpr_exports",
         "schedule": crontab(minute=13),
     },
+    # Reports: each weekly subscription gets its report for the week before, Monday morning.
+    "reports-send-weekly": {
+        "task": "reports.tasks.send_weekly_reports",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
     # Email in: originals (.eml) past INTAKE_RAW_RETENTION_DAYS.
     "intake-purge-originals": {
         "task": "intake.tasks.purge_old_originals",

@@ -8,6 +8,7 @@ from administration import access as administration_access
 from billing import access as billing_access
 from cdc import access as cdc_access
 from intake import access as intake_access
+from reports import access as reports_access
 from tickets import access as tickets_access
 from tickets import selectors as ticket_selectors
 from wiki import access as wiki_access
@@ -51,6 +52,9 @@ def navigation(request):
     if administration_access.can_administer(user):
         url = reverse("administration:home")
         items.append({"url": url, "label": _("Administration"), "key": "administration"})
+    if reports_access.can_view_reports(user):
+        url = reverse("reports:index")
+        items.append({"url": url, "label": _("Reports"), "key": "reports"})
     todo = None
     if works_tickets:
         staff = tickets_access.sees_internal(user)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("cdc/", include("cdc.urls")),
     path("wiki/", include("wiki.urls")),
     path("billing/", include("billing.urls")),
+    path("reports/", include("reports.urls")),
     path("mail/", include("intake.urls")),
     path("", include("administration.urls")),
     path("", include("integrations.urls")),

@@ -92,6 +92,7 @@ def seed_tickets(*, count: int, seed: int = 1, stdout=None) -> int:
     """Create count tickets with 4 to 16 timeline events each; returns the number created."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
     now = timezone.now()
+    cal = sla.load_calendar()
     statuses = list(Status.objects.filter(is_active=True))
     types = list(TicketType.objects.filter(is_active=True, is_development=False))
     priorities = list(Priority.objects.filter(is_active=True))
@@ -161,6 +162,9 @@ def seed_tickets(*, count: int, seed: int = 1, stdout=None) -> int:
                 first_response_due_at=opened + timedelta(hours=4),
                 resolution_due_at=opened + timedelta(days=3),
                 resolved_at=last if status.is_final else None,
+                resolution_seconds=(
+                    sla.business_seconds_between(opened, last, cal) if status.is_final else None
+                ),
                 closed_at=last if status.is_closed else None,
                 # Held by the agent linked below (Ticket.is_assigned goes with the assignees).
                 is_assigned=not waiting,
@@ -176,7 +180,7 @@ def seed_tickets(*, count: int, seed: int = 1, stdout=None) -> int:
             )
             for ticket in tickets:
                 ticket.pk = by_number[ticket.number]
-        events, links = [], []
+        events, links, answered = [], [], []
         for ticket, (opened, moments, requester, agent) in zip(tickets, timelines, strict=True):
             events.append(
                 Event(
@@ -215,6 +219,13 @@ def seed_tickets(*, count: int, seed: int = 1, stdout=None) -> int:
                     )
                 else:
                     kind, actor, body, internal = Event.Kind.NOTE, agent, rng.choice(NOTES), True
+                if actor == agent and kind == Event.Kind.REPLY and ticket.first_response_at is None:
+                    # The first answer: the moment and business time reports read.
+                    ticket.first_response_at = moment
+                    ticket.first_response_seconds = sla.business_seconds_between(
+                        opened, moment, cal
+                    )
+                    answered.append(ticket)
                 events.append(
                     Event(
                         ticket=ticket,
@@ -230,6 +241,9 @@ def seed_tickets(*, count: int, seed: int = 1, stdout=None) -> int:
             if agent is not None:
                 links.append(assignee_link(ticket_id=ticket.pk, user_id=agent.pk))
         Event.objects.bulk_create(events, batch_size=5000)
+        Ticket.objects.bulk_update(
+            answered, ["first_response_at", "first_response_seconds"], batch_size=1000
+        )
         assignee_link.objects.bulk_create(links, batch_size=5000, ignore_conflicts=True)
         created += size
         if stdout is not None and (created % 10000 == 0 or created == count):
@@ -320,6 +334,15 @@ class Story:
         """The ticket's own dates follow its timeline; SLA due dates from its opening."""
         ticket = self.ticket
         dates = {"created_at": self.opened, "last_activity_at": self.moment, **self.stamps}
+        # The report durations follow the moved dates (the services stamped them from "now").
+        for moment, seconds in (
+            ("first_response_at", "first_response_seconds"),
+            ("resolved_at", "resolution_seconds"),
+        ):
+            if dates.get(moment):
+                dates[seconds] = max(
+                    0, sla.business_seconds_between(self.opened, dates[moment], cal)
+                )
         if ticket.priority is not None:
             first_due, resolution_due = sla.due_dates(self.opened, ticket.priority, cal)
             dates.update(first_response_due_at=first_due, resolution_due_at=resolution_due)

@@ -52,6 +52,11 @@ def calendar() -> sla.Calendar:
     return caching.reference().calendar
 
 
+def stamp_seconds(ticket: Ticket, moment: dt.datetime, cal=None) -> int:
+    """Business seconds from the ticket's creation to moment (a first response, a resolution)."""
+    return max(0, sla.business_seconds_between(ticket.created_at, moment, cal or calendar()))
+
+
 def reopen_target(ticket: Ticket) -> Status:
     """The working status a ticket goes back to when it is reopened or resumed."""
     return (
@@ -162,7 +167,12 @@ def apply_status(ticket: Ticket, status: Status, now: dt.datetime, cal=None) -> 
         ticket.closed_at = None
     if status.is_final:
         ticket.is_overdue = False
-    changed += ["resolved_at", "closed_at", "is_overdue"]
+    # Reports read the resolution time in business hours from the ticket (stamped here).
+    if ticket.resolved_at is None:
+        ticket.resolution_seconds = None
+    elif ticket.resolution_seconds is None:
+        ticket.resolution_seconds = stamp_seconds(ticket, ticket.resolved_at, cal)
+    changed += ["resolved_at", "closed_at", "is_overdue", "resolution_seconds"]
     return changed
 
 

@@ -39,6 +39,7 @@ from ._common import (
     default_priority,
     default_status,
     lock,
+    stamp_seconds,
     store_files,
     touch,
 )
@@ -156,7 +157,8 @@ def create_ticket(
             body=fill_canned_reply(canned_reply, ticket=ticket, agent=actor),
         )
         ticket.first_response_at = answer.action_at
-        ticket.save(update_fields=["first_response_at"])
+        ticket.first_response_seconds = stamp_seconds(ticket, answer.action_at)
+        ticket.save(update_fields=["first_response_at", "first_response_seconds"])
     events.publish(events.TICKET_CREATED, ticket_id=ticket.pk, event_id=event.pk)
     if assignees:
         events.publish(events.TICKET_ASSIGNED, ticket_id=ticket.pk, event_id=event.pk)

@@ -31,6 +31,7 @@ from ._common import (
     counters_changed,
     lock,
     reopen_target,
+    stamp_seconds,
     store_files,
     touch,
 )
@@ -88,7 +89,8 @@ def reply(
     follow_up = None
     if not internal and access.sees_internal(actor) and ticket.first_response_at is None:
         ticket.first_response_at = now
-        changed.append("first_response_at")
+        ticket.first_response_seconds = stamp_seconds(ticket, now)
+        changed += ["first_response_at", "first_response_seconds"]
     if (
         not internal
         and access.replies_as_customer(actor)

@@ -1,0 +1,78 @@
+"""Time every report for a one-year range: median and p95 latency at concurrency 4.
+
+Usage (PostgreSQL, as production; a database of its own, seeded once):
+    createdb -h 127.0.0.1 -U postgres helpdesk_bench_reports
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_bench_reports \
+        .venv/bin/python benchmarks/reports.py --tickets 100000 --requests 100
+
+It seeds like benchmarks/pages.py (`seed_demo --tickets N`: ~10 timeline events per ticket, so
+~1 million events at 100,000 tickets; skipped when the tickets are there), VACUUM ANALYZE,
+starts gunicorn, logs in as the demo admin (a manager: every ticket), and hits each report page
+and its CSV and XLSX exports for the year ending today. The target: p95 under 500 ms.
+"""
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pages import hammer, seed, session_cookie, setup_django, start_gunicorn
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--no-seed", action="store_true")
+    parser.add_argument("--requests", type=int, default=100, help="requests per page")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--user", default="admin@demo.test")
+    parser.add_argument("--exports", action="store_true", help="also time the CSV and XLSX")
+    args = parser.parse_args()
+
+    setup_django()
+    from django.core.management import call_command
+
+    from reports.catalog import REPORTS
+
+    call_command("collectstatic", "--noinput", verbosity=0)
+    if args.no_seed:
+        call_command("migrate", verbosity=0)
+    else:
+        seed(args.tickets)
+    end = dt.date.today()
+    start = end - dt.timedelta(days=364)
+    query = f"?start={start.isoformat()}&end={end.isoformat()}"
+    paths = ["/ping"]
+    for key in REPORTS:
+        paths.append(f"/reports/{key}/{query}")
+        if args.exports:
+            paths += [f"/reports/{key}/export.csv{query}", f"/reports/{key}/export.xlsx{query}"]
+    paths.append(f"/reports/speed/{query}&group=agent")
+    paths.append(f"/reports/volume/{query}&period=day")
+    cookie = session_cookie(args.user)
+    server = start_gunicorn(args.port, args.workers)
+    try:
+        rows = [hammer(args.port, p, cookie, args.requests, args.concurrency) for p in paths]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print(
+        f"\n{'page (one-year range)':52} {'status':>6} {'median ms':>10} {'p95 ms':>8} {'req/s':>7}"
+    )
+    for row in rows:
+        errors = f"  ({row['errors']} errors)" if row["errors"] else ""
+        path = row["path"].replace(query, "")
+        print(
+            f"{path[:52]:52} {row['status']:>6} {row['median_ms']:>10.1f}"
+            f" {row['p95_ms']:>8.1f} {row['rps']:>7.1f}{errors}"
+        )
+
+
+if __name__ == "__main__":
+    main()
