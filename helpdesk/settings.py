@@ -61,6 +61,9 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # Daphne first: `runserver` (make run) then serves the ASGI application, pages and the
+    # chat's WebSockets on one port.
+    "daphne",
     # Django's admin, entered only through the app's login and second factor (superusers).
     "helpdesk.admin_apps.AdminConfig",
     "django.contrib.auth",
@@ -90,6 +93,8 @@ INSTALLED_APPS = [
     "reports",
     "wiki",
     "administration",
+    "channels",
+    "chat",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +208,22 @@ else:
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = None
+# Live chat (Django Channels): the Redis channel layer when REDIS_URL is set (several ASGI
+# processes share it), else the in-memory layer of one process (make run).
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": env.str("CHAT_CHANNEL_PREFIX", default="helpdesk-chat"),
+                "capacity": 1000,
+                "expiry": 60,
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 if TESTING:
     # Each test run starts with an empty cache (rate-limit counters must not leak between runs).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -397,7 +418,9 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
-        "connect-src": ["'self'"],
+        # 'self' covers ws:// and wss:// on the page's own host (make run, a proxy sending
+        # /ws/ to the ASGI service); CHAT_WEBSOCKET_ORIGIN adds a separate one (below).
+        "connect-src": ["'self'", *env.list("CHAT_WEBSOCKET_ORIGIN", default=[])],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
@@ -429,3 +452,13 @@ TICKETS_AGENTS_MAY_REOPEN_CLOSED = env.bool("TICKETS_AGENTS_MAY_REOPEN_CLOSED", 
 HELPDESK_REFRESH_SECONDS = env.int("HELPDESK_REFRESH_SECONDS", default=60)
 # Queue counters are cached until the next ticket change, and at most this long.
 HELPDESK_COUNTERS_CACHE_SECONDS = env.int("HELPDESK_COUNTERS_CACHE_SECONDS", default=30)
+
+# --- Live chat ----------------------------------------------------------------------------------
+# Where browsers open the chat's WebSockets: empty means the page's own host (make run, or a
+# proxy that sends /ws/ to the ASGI service); e.g. "wss://chat.example.com" for a separate host
+# (also added to the CSP's connect-src above).
+CHAT_WEBSOCKET_ORIGIN = (env.list("CHAT_WEBSOCKET_ORIGIN", default=[]) or [""])[0]
+# Chats one agent answers at once.
+CHAT_MAX_PER_AGENT = env.int("CHAT_MAX_PER_AGENT", default=4)
+# Longest chat message, in characters.
+CHAT_MESSAGE_MAX = 4000
