@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts import roles
-from tickets import sla
+from tickets import caching as tickets_caching
 
 from . import access
 from .models import AgentPresence, Chat, Message
@@ -18,7 +18,7 @@ HISTORY_LIMIT = 50
 
 def is_business_hours(now: dt.datetime | None = None) -> bool:
     """Whether now falls in the business calendar's working hours (tickets' BusinessCalendar)."""
-    cal = sla.load_calendar()
+    cal = tickets_caching.reference().calendar
     if not cal.usable:
         return True
     local = (now or timezone.now()).astimezone(cal.tz)

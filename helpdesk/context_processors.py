@@ -1,10 +1,12 @@
 """Template context shared by every page: the role-dependent navigation and the to-do count."""
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts import access as accounts_access
 from cdc import access as cdc_access
+from chat import access as chat_access
 from intake import access as intake_access
 from tickets import access as tickets_access
 from tickets import selectors as ticket_selectors
@@ -34,6 +36,12 @@ def navigation(request):
     if intake_access.can_see_intake(user):
         url = reverse("intake:unidentified")
         items.append({"url": url, "label": _("Email"), "key": "mail"})
+    if chat_access.answers_chats(user) or chat_access.can_start_chat(user):
+        items.append({"url": reverse("chat:home"), "label": _("Chat"), "key": "chat"})
+    # Agents: the live count of waiting chats (chat/_topbar.html, filled by its socket).
+    chat_bar = (
+        {"ws_origin": settings.CHAT_WEBSOCKET_ORIGIN} if chat_access.answers_chats(user) else None
+    )
     todo = None
     if works_tickets:
         staff = tickets_access.sees_internal(user)
@@ -43,4 +51,4 @@ def navigation(request):
             + ("?view=mine" if staff else "?category=waiting_client"),
             "label": _("My open tickets") if staff else _("Waiting for your answer"),
         }
-    return {"nav_items": items, "todo": todo}
+    return {"nav_items": items, "todo": todo, "chat_bar": chat_bar}

@@ -18,6 +18,7 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("cdc/", include("cdc.urls")),
     path("mail/", include("intake.urls")),
+    path("chat/", include("chat.urls")),
     path("", include("administration.urls")),
     path("django-admin/", admin.site.urls),
 ]
