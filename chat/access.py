@@ -27,6 +27,11 @@ def can_start_chat(user) -> bool:
     return roles.is_customer(user) and user.organization_id is not None
 
 
+def has_chat_page(user) -> bool:
+    """The chat page exists for agents, admins, clients who may chat, and sales reps."""
+    return answers_chats(user) or can_start_chat(user) or roles.is_sales_rep(user)
+
+
 def visible_chats(user) -> QuerySet[Chat]:
     """Chats user may see (scoped like tickets: by organization, a client only their own)."""
     if answers_chats(user):

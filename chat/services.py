@@ -194,12 +194,15 @@ def transfer_chat(
 
 
 def transcript_text(chat: Chat, messages: list[Message]) -> str:
-    """The conversation as plain text, one line per message: "[10:02] Name: text"."""
+    """The conversation as plain text, one line per message: "[10:02] Name: text" (events:
+    "[10:01] Alan Agent has joined the chat.")."""
     lines = []
     for message in messages:
         at = timezone.localtime(message.created_at).strftime("%H:%M")
-        who = _name(message.author) if message.author_id else "—"
-        lines.append(f"[{at}] {who}: {message.body}")
+        if message.kind == Message.Kind.SYSTEM or not message.author_id:
+            lines.append(f"[{at}] {message.body}")
+        else:
+            lines.append(f"[{at}] {_name(message.author)}: {message.body}")
     return "\n".join(lines)
 
 

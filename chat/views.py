@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts import roles
 from tickets import access as tickets_access
 from tickets import caching as tickets_caching
 from tickets.services import fill_canned_reply
@@ -26,16 +25,12 @@ def _socket(path: str) -> dict:
     return {"ws_origin": settings.CHAT_WEBSOCKET_ORIGIN, "ws_path": path}
 
 
-def _sees_chats(user) -> bool:
-    return access.answers_chats(user) or access.can_start_chat(user) or roles.is_sales_rep(user)
-
-
 @require_GET
 def chat_home(request):
     """Agents: availability, waiting list, their open chats. Clients: start a chat (or leave a
     ticket when nobody can answer) and their past chats. Sales reps: their clients' chats."""
     user = request.user
-    if not _sees_chats(user):
+    if not access.has_chat_page(user):
         raise Http404
     context = {"nav_active": "chat", "recent": selectors.recent_chats(user)}
     if access.answers_chats(user):

@@ -12,7 +12,7 @@ from django.test import Client
 
 from chat import services
 from tests.conftest import verified_login
-from tests.tickets.conftest import ensure_reference_data
+from tests.tickets.conftest import ensure_reference_data, make_ticket, ref  # noqa: F401
 from tickets import caching as tickets_caching
 from tickets.models import BusinessCalendar
 

@@ -130,7 +130,6 @@ def test_two_agents_racing_to_take_a_chat_one_wins(make_chat, client_a, on_duty,
         # SQLite's shared in-memory test database refuses a second concurrent writer outright
         # ("table is locked") instead of waiting: both agents loaded the waiting chat, then
         # click Take one after the other, each with the row they saw.
-        barrier = threading.Barrier(1)
         seen = [Chat.objects.get(pk=chat.pk) for _ in range(2)]
         for agent, row in zip((on_duty, agent_l2), seen, strict=True):
             try:
