@@ -189,8 +189,9 @@ def test_ending_a_chat_files_a_ticket_with_the_transcript(
     assert lines[-1].endswith("Alan Agent has ended the chat.")
     chat.refresh_from_db()
     assert chat.status == Chat.Status.ENDED and chat.ticket == ticket
-    sent = [m for m in mail.outbox if m.to == [client_a.email] and chat.subject in m.subject]
-    assert len(sent) == 1 and "Ça marche, merci !" in sent[0].body
+    sent = [m for m in mail.outbox if "Ça marche, merci !" in m.body]
+    assert len(sent) == 1 and sent[0].to == [client_a.email]
+    assert "Alan Agent: Redémarrez le serveur" in sent[0].body
     # The client sees the transcript on their ticket.
     page = login(client_a).get(ticket.get_absolute_url())
     assert "Redémarrez le serveur d" in page.content.decode()
