@@ -61,7 +61,13 @@
       statusBadge.className = "badge chat-status chat-status-" + s.status;
       statusBadge.textContent = statusBadge.dataset["label" + s.status.charAt(0).toUpperCase() + s.status.slice(1)] || s.status;
     }
-    if (s.agent && agentLine) agentLine.textContent = "";
+    if (agentLine && s.status === "active" && s.agent) {
+      agentLine.textContent = agentLine.dataset.template.replace("%(agent)s", s.agent);
+    } else if (agentLine && s.status === "waiting") {
+      agentLine.textContent = agentLine.dataset.waiting;
+    } else if (agentLine && s.status === "ended") {
+      agentLine.textContent = "";
+    }
     if (s.status === "ended") {
       closed = true;
       ended.classList.remove("d-none");
