@@ -3,7 +3,8 @@ a client's send to its delivery on the agent's socket (median, p95, p99).
 
 Usage (PostgreSQL and Redis as production; without REDIS_URL the in-memory layer of the one
 daphne process is used):
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_bench REDIS_URL=redis://127.0.0.1:6379/14 \
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_bench \
+    REDIS_URL=redis://127.0.0.1:6379/14 \
         .venv/bin/python benchmarks/chat_load.py --chats 200 --seconds 30
 
 It migrates, creates N client users (demo accounts: no second factor) with one chat each,
@@ -209,7 +210,7 @@ async def run(port: int, chats, agent_cookie: str, seconds: float, warmup: float
 
     agents = [asyncio.create_task(agent_side(chat_id)) for chat_id, _ in chats]
     await asyncio.gather(*[asyncio.sleep(0)])
-    while opening.locked() or len(chats) and time.monotonic() < start + 2:
+    while opening.locked() or (len(chats) and time.monotonic() < start + 2):
         await asyncio.sleep(0.1)
     clients = [asyncio.create_task(client_side(chat_id, cookie)) for chat_id, cookie in chats]
     await asyncio.gather(*clients)
@@ -228,7 +229,16 @@ def main() -> int:
     port = free_port()
     env = {**os.environ, "DJANGO_ALLOWED_HOSTS": "127.0.0.1"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "helpdesk.asgi:application"],
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "helpdesk.asgi:application",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -253,7 +263,8 @@ def main() -> int:
     layer = "redis" if os.environ.get("REDIS_URL") else "in-memory"
     engine = "postgresql" if "postgres" in os.environ.get("DATABASE_URL", "") else "sqlite"
     print(
-        f"{args.chats} chats, 1 msg/s each, {args.seconds:.0f} s measured ({engine}, {layer} layer)\n"
+        f"{args.chats} chats, 1 msg/s each, {args.seconds:.0f} s measured "
+        f"({engine}, {layer} layer)\n"
         f"sent {sent}, delivered {len(latencies)} ({len(latencies) / max(sent, 1):.1%})\n"
         f"delivery ms: median {statistics.median(latencies) * 1000:.1f}  "
         f"p95 {quantiles[94] * 1000:.1f}  p99 {quantiles[98] * 1000:.1f}  "

@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 REFUSED = 4403
 
 
-def PARALLEL_WRITES() -> bool:  # noqa: N802 (read at call time: tests switch databases)
+def PARALLEL_WRITES() -> bool:
     return connection.vendor == "postgresql"
 
 

@@ -95,9 +95,7 @@ def set_availability(*, actor: User, available: bool) -> AgentPresence:
 
 
 @transaction.atomic
-def start_chat(
-    *, actor: User, subject: str, body: str, wants_transcript: bool = False
-) -> Chat:
+def start_chat(*, actor: User, subject: str, body: str, wants_transcript: bool = False) -> Chat:
     """A client opens a chat with their first message; refused (ChatUnavailable) outside
     business hours or when no agent is available. Writes Chat + Message; pushes the waiting
     count to the agents."""

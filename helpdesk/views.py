@@ -19,7 +19,8 @@ from .models import Heartbeat
 @never_cache
 @require_GET
 def healthz(request):
-    """JSON with database, broker and chat channel layer status: 200 when all are up, 503 otherwise."""
+    """JSON with database, broker and chat channel layer status: 200 when all are up, 503
+    otherwise."""
     database = health.database_status()
     broker = health.broker_status()
     channel_layer = health.channel_layer_status()

@@ -7,82 +7,204 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0004_user_queue_density'),
-        ('tickets', '0012_search_skips_long_runs'),
+        ("accounts", "0004_user_queue_density"),
+        ("tickets", "0012_search_skips_long_runs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Chat',
+            name="Chat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(max_length=200, verbose_name='subject')),
-                ('status', models.CharField(choices=[('waiting', 'Waiting for an agent'), ('active', 'In progress'), ('ended', 'Ended')], default='waiting', max_length=10, verbose_name='status')),
-                ('support_level', models.PositiveSmallIntegerField(default=1, verbose_name='support level')),
-                ('wants_transcript', models.BooleanField(default=False, verbose_name='transcript by email')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='opened')),
-                ('taken_at', models.DateTimeField(blank=True, null=True, verbose_name='taken')),
-                ('ended_at', models.DateTimeField(blank=True, null=True, verbose_name='ended')),
-                ('agent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='handled_chats', to=settings.AUTH_USER_MODEL, verbose_name='agent')),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='chats', to=settings.AUTH_USER_MODEL, verbose_name='client')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='chats', to='accounts.organization', verbose_name='organization')),
-                ('ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tickets.ticket', verbose_name='ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject", models.CharField(max_length=200, verbose_name="subject")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("waiting", "Waiting for an agent"),
+                            ("active", "In progress"),
+                            ("ended", "Ended"),
+                        ],
+                        default="waiting",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "support_level",
+                    models.PositiveSmallIntegerField(default=1, verbose_name="support level"),
+                ),
+                (
+                    "wants_transcript",
+                    models.BooleanField(default=False, verbose_name="transcript by email"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="opened"),
+                ),
+                ("taken_at", models.DateTimeField(blank=True, null=True, verbose_name="taken")),
+                ("ended_at", models.DateTimeField(blank=True, null=True, verbose_name="ended")),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="handled_chats",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="agent",
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="chats",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="client",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="chats",
+                        to="accounts.organization",
+                        verbose_name="organization",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="tickets.ticket",
+                        verbose_name="ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'chat',
-                'verbose_name_plural': 'chats',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "chat",
+                "verbose_name_plural": "chats",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('message', 'Message'), ('system', 'Event')], default='message', max_length=10, verbose_name='kind')),
-                ('body', models.TextField(verbose_name='text')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='sent')),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='author')),
-                ('chat', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='chat.chat')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("message", "Message"), ("system", "Event")],
+                        default="message",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("body", models.TextField(verbose_name="text")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="sent"),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="author",
+                    ),
+                ),
+                (
+                    "chat",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="chat.chat",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'chat message',
-                'verbose_name_plural': 'chat messages',
-                'ordering': ['id'],
+                "verbose_name": "chat message",
+                "verbose_name_plural": "chat messages",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='AgentPresence',
+            name="AgentPresence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('available', models.BooleanField(default=False, verbose_name='available for chat')),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='changed')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='chat_presence', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "available",
+                    models.BooleanField(default=False, verbose_name="available for chat"),
+                ),
+                (
+                    "changed_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="changed"),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chat_presence",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'chat availability',
-                'verbose_name_plural': 'chat availabilities',
-                'indexes': [models.Index(condition=models.Q(('available', True)), fields=['user'], name='chat_presence_available_idx')],
+                "verbose_name": "chat availability",
+                "verbose_name_plural": "chat availabilities",
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("available", True)),
+                        fields=["user"],
+                        name="chat_presence_available_idx",
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='chat',
-            index=models.Index(condition=models.Q(('status', 'waiting')), fields=['created_at'], name='chat_waiting_idx'),
+            model_name="chat",
+            index=models.Index(
+                condition=models.Q(("status", "waiting")),
+                fields=["created_at"],
+                name="chat_waiting_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='chat',
-            index=models.Index(fields=['agent', 'status'], name='chat_agent_status_idx'),
+            model_name="chat",
+            index=models.Index(fields=["agent", "status"], name="chat_agent_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='chat',
-            index=models.Index(fields=['client', 'created_at'], name='chat_client_idx'),
+            model_name="chat",
+            index=models.Index(fields=["client", "created_at"], name="chat_client_idx"),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['chat', 'id'], name='chat_message_idx'),
+            model_name="message",
+            index=models.Index(fields=["chat", "id"], name="chat_message_idx"),
         ),
     ]

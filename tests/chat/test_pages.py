@@ -6,9 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
-from django.urls import reverse
-
 from django.test import Client
+from django.urls import reverse
 
 from chat import selectors, services
 from chat.models import Chat, Message
@@ -17,8 +16,17 @@ from tickets.models import BusinessCalendar, Event, Ticket
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["admin", "agent", "agent_l2", "sales", "dpo", "developer", "client_a", "client_b",
-         "reseller"]
+ROLES = [
+    "admin",
+    "agent",
+    "agent_l2",
+    "sales",
+    "dpo",
+    "developer",
+    "client_a",
+    "client_b",
+    "reseller",
+]
 
 
 @pytest.fixture
@@ -93,7 +101,9 @@ def test_a_client_starts_a_chat_and_agents_see_it_waiting(login, on_duty, client
     assert chat.subject == "<b>Bonjour</b>, ma facture est fausse"
     assert chat.organization == client_a.organization and chat.wants_transcript
     detail = client.get(chat.get_absolute_url())
-    assert b"&lt;b&gt;Bonjour&lt;/b&gt;" in detail.content and b"<b>Bonjour</b>" not in detail.content
+    assert (
+        b"&lt;b&gt;Bonjour&lt;/b&gt;" in detail.content and b"<b>Bonjour</b>" not in detail.content
+    )
     assert b'data-ws-path="/ws/chat/' in detail.content
     waiting = login(on_duty).get(reverse("chat:waiting"))
     assert chat.subject.encode() not in waiting.content  # escaped
@@ -110,7 +120,9 @@ def test_with_no_agent_available_the_client_is_offered_a_ticket(login, always_op
 
 
 def test_outside_business_hours_the_client_is_offered_a_ticket(login, on_duty, client_a):
-    BusinessCalendar.objects.update(working_days="1,2,3,4,5", day_start=dt.time(9), day_end=dt.time(18))
+    BusinessCalendar.objects.update(
+        working_days="1,2,3,4,5", day_start=dt.time(9), day_end=dt.time(18)
+    )
     from tickets import caching
 
     caching.reference_changed()
@@ -206,10 +218,14 @@ def test_a_chat_can_be_attached_to_an_existing_ticket_of_the_client(
     services.take_chat(actor=on_duty, chat=chat)
     theirs = make_ticket(client_a)
     other = make_ticket(client_b)
-    response = login(on_duty).post(reverse("chat:end", args=[chat.pk]), {"ticket_number": other.number})
+    response = login(on_duty).post(
+        reverse("chat:end", args=[chat.pk]), {"ticket_number": other.number}
+    )
     chat.refresh_from_db()
     assert chat.is_open and not other.events.filter(data__chat=chat.pk).exists()
-    response = login(on_duty).post(reverse("chat:end", args=[chat.pk]), {"ticket_number": theirs.number})
+    response = login(on_duty).post(
+        reverse("chat:end", args=[chat.pk]), {"ticket_number": theirs.number}
+    )
     assert response["Location"] == theirs.get_absolute_url()
     assert theirs.events.filter(data__chat=chat.pk).count() == 1
     assert Ticket.objects.count() == 2
@@ -223,7 +239,9 @@ def test_a_client_leaves_a_waiting_chat(login, chat, client_a):
 
 def test_an_agent_switches_availability(login, agent, always_open, client_a):
     client = login(agent)
-    assert b"Take chats" in client.get(reverse("chat:home"), HTTP_ACCEPT_LANGUAGE="en").content or True
+    assert (
+        b"Take chats" in client.get(reverse("chat:home"), HTTP_ACCEPT_LANGUAGE="en").content or True
+    )
     client.post(reverse("chat:availability"), {"available": "on"})
     assert selectors.agents_available()
     client.post(reverse("chat:availability"), {})

@@ -33,9 +33,7 @@ def _bodies(events):
     return [e["message"]["body"] for e in events if e["type"] == "message"]
 
 
-def test_client_and_agent_talk_live_and_messages_are_stored_in_order(
-    make_chat, client_a, on_duty
-):
+def test_client_and_agent_talk_live_and_messages_are_stored_in_order(make_chat, client_a, on_duty):
     chat = make_chat(client_a)
     services.take_chat(actor=on_duty, chat=chat)
 
@@ -160,7 +158,9 @@ def test_a_client_cannot_join_another_clients_chat_socket(make_chat, client_a, c
         return connected, code, leaked
 
     for outsider in (client_b, None):
-        connected, code, leaked = async_to_sync(try_join)(communicator(f"/ws/chat/{chat.pk}/", outsider))
+        connected, _code, leaked = async_to_sync(try_join)(
+            communicator(f"/ws/chat/{chat.pk}/", outsider)
+        )
         assert not connected and leaked is None
     # Logged in but without the second factor: refused as pages refuse.
     connected, _code, _ = async_to_sync(try_join)(
@@ -181,7 +181,9 @@ def test_a_client_cannot_join_another_clients_chat_socket(make_chat, client_a, c
 
     assert async_to_sync(missing)() == (False, 4403)
     # The owner gets in.
-    connected, _code, first = async_to_sync(try_join)(communicator(f"/ws/chat/{chat.pk}/", client_a))
+    connected, _code, first = async_to_sync(try_join)(
+        communicator(f"/ws/chat/{chat.pk}/", client_a)
+    )
     assert connected and first["message"]["body"] == "Mon code confidentiel est 1234"
 
 
@@ -203,9 +205,7 @@ def test_a_client_cannot_write_into_another_clients_chat_or_a_waiting_agent_chat
     assert not Message.objects.filter(body="Je m'incruste").exists()
 
 
-def test_the_other_side_sees_typing_and_hostile_messages_are_refused(
-    make_chat, client_a, on_duty
-):
+def test_the_other_side_sees_typing_and_hostile_messages_are_refused(make_chat, client_a, on_duty):
     chat = make_chat(client_a)
     services.take_chat(actor=on_duty, chat=chat)
 
@@ -236,9 +236,7 @@ def test_the_other_side_sees_typing_and_hostile_messages_are_refused(
     assert Message.objects.filter(chat=chat).count() == 2  # first message + "has joined"
 
 
-def test_agents_get_the_waiting_count_live_and_clients_are_refused(
-    always_open, on_duty, client_a
-):
+def test_agents_get_the_waiting_count_live_and_clients_are_refused(always_open, on_duty, client_a):
     refused = communicator("/ws/chat/queue/", client_a)
     ws = communicator("/ws/chat/queue/", on_duty)
 

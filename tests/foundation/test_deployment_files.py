@@ -24,8 +24,9 @@ def test_compose_defines_the_production_stack_with_health_checks():
         assert service.get("restart") == "unless-stopped", name
     assert "gunicorn helpdesk.wsgi" in services["web"]["command"]
     assert services["worker"]["command"].startswith("celery -A helpdesk worker")
-    assert services["asgi"]["command"].startswith("daphne ") and "helpdesk.asgi" in (
-        services["asgi"]["command"]
+    assert (
+        services["asgi"]["command"].startswith("daphne ")
+        and "helpdesk.asgi" in (services["asgi"]["command"])
     )
     assert services["beat"]["command"].startswith("celery -A helpdesk beat")
     for app_service in ("web", "asgi", "worker", "beat"):
