@@ -52,7 +52,15 @@
       li.appendChild(bubble);
       if (m.author_id !== me) typingLine.textContent = "";
     }
-    log.appendChild(li);
+    // In id order (the stored order): two people writing at the same moment may have their
+    // messages pushed in the other order.
+    var later = null;
+    var items = log.querySelectorAll("li[data-id]");
+    for (var i = items.length - 1; i >= 0; i--) {
+      if (Number(items[i].dataset.id) > m.id) later = items[i];
+      else break;
+    }
+    log.insertBefore(li, later);
     scrollDown();
   }
 

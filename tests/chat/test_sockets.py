@@ -48,10 +48,16 @@ def test_client_and_agent_talk_live_and_messages_are_stored_in_order(make_chat, 
             history = await _receive_until(ws, "state")
             assert _bodies(history)[0].startswith("Bonjour")
             assert history[-1]["status"] == "active"
-        await agent_ws.send_json_to({"type": "message", "body": "Avez-vous redémarré ?"})
-        await client_ws.send_json_to({"type": "message", "body": "Oui, deux fois."})
-        await agent_ws.send_json_to({"type": "message", "body": "<script>alert(1)</script>"})
-        got = [(await client_ws.receive_json_from(timeout=3))["message"] for _ in range(3)]
+        got = []
+        for sender, body in (
+            (agent_ws, "Avez-vous redémarré ?"),
+            (client_ws, "Oui, deux fois."),
+            (agent_ws, "<script>alert(1)</script>"),
+        ):
+            await sender.send_json_to({"type": "message", "body": body})
+            got.append((await client_ws.receive_json_from(timeout=3))["message"])
+            echo = await agent_ws.receive_json_from(timeout=3)  # both sides get every message
+            assert echo["message"] == got[-1]
         await client_ws.disconnect()
         await agent_ws.disconnect()
         return got
