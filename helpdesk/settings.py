@@ -458,7 +458,5 @@ HELPDESK_COUNTERS_CACHE_SECONDS = env.int("HELPDESK_COUNTERS_CACHE_SECONDS", def
 # proxy that sends /ws/ to the ASGI service); e.g. "wss://chat.example.com" for a separate host
 # (also added to the CSP's connect-src above).
 CHAT_WEBSOCKET_ORIGIN = (env.list("CHAT_WEBSOCKET_ORIGIN", default=[]) or [""])[0]
-# Chats one agent answers at once.
-CHAT_MAX_PER_AGENT = env.int("CHAT_MAX_PER_AGENT", default=4)
 # Longest chat message, in characters.
 CHAT_MESSAGE_MAX = 4000
