@@ -10,6 +10,8 @@ records each step in the conversation itself.
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -212,6 +214,19 @@ def transcript_text(chat: Chat, messages: list[Message]) -> str:
     return "\n".join(lines)
 
 
+# Emphasis, code, links and headings, escaped with a backslash as Python-Markdown
+# (core.html.render_markdown) reads them; "<" and "&" become entities (raw HTML would pass
+# through Markdown, then the sanitizer).
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]#])")
+
+
+def markdown_literal(text: str) -> str:
+    """text as the ticket timeline (Markdown) shows it literally: what the people typed,
+    "<b>" and "*" included, not formatting."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+
+
 def _ticket_for(actor: User, chat: Chat, ticket_number: int | None) -> Ticket:
     if ticket_number is None:
         ticket = tickets.create_ticket(
@@ -253,7 +268,7 @@ def end_chat(*, actor: User, chat: Chat, ticket_number: int | None = None) -> Ti
         actor,
         Event.Kind.REPLY,
         action_type=Event.ActionType.HISTORY,
-        body=transcript_text(chat, messages),
+        body=markdown_literal(transcript_text(chat, messages)),
         data={"chat": chat.pk},
     )
     chat.status, chat.ended_at, chat.ticket = Chat.Status.ENDED, timezone.now(), ticket

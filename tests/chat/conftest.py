@@ -2,12 +2,14 @@
 through services, and WebSocket connections of a logged-in browser session."""
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 from chat import services
@@ -49,8 +51,23 @@ def _empty_channel_layer():
     """Every test starts with an empty channel layer (Redis when REDIS_URL is set)."""
     layer = get_channel_layer()
     if hasattr(layer, "flush"):
-        async_to_sync(layer.flush)()
+        run_async(layer.flush)
     yield
+
+
+def run_async(fn, *args):
+    """Run the coroutine function fn(*args) to completion and return its result, in a thread of
+    its own: the thread of the test may already hold an event loop (Playwright's sync API,
+    started by a browser test earlier in the same session)."""
+
+    def in_thread():
+        try:
+            return async_to_sync(fn)(*args)
+        finally:
+            connections.close_all()  # this thread's own database connection
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(in_thread).result()
 
 
 def session_cookie(user, *, verified: bool = True) -> bytes:

@@ -6,7 +6,6 @@ second factor) and the configured channel layer: Redis in the PostgreSQL + Redis
 import threading
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from django.db import close_old_connections, connection
 
@@ -14,7 +13,7 @@ from chat import services
 from chat.errors import ChatClosed
 from chat.models import Chat, Message
 
-from .conftest import communicator
+from .conftest import communicator, run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,7 +61,7 @@ def test_client_and_agent_talk_live_and_messages_are_stored_in_order(make_chat, 
         await agent_ws.disconnect()
         return got
 
-    got = async_to_sync(scenario)()
+    got = run_async(scenario)
     assert [m["body"] for m in got] == [
         "Avez-vous redémarré ?",
         "Oui, deux fois.",
@@ -88,7 +87,7 @@ def test_a_dropped_client_reconnects_and_gets_what_it_missed(make_chat, client_a
         await ws.disconnect()  # the connection drops
         return max(e["message"]["id"] for e in seen if e["type"] == "message")
 
-    last_seen = async_to_sync(first_visit)()
+    last_seen = run_async(first_visit)
     # While the client is away, the agent answers twice.
     services.post_message(actor=on_duty, chat=chat, body="Je regarde votre poste.")
     services.post_message(actor=on_duty, chat=chat, body="C'est réparé.")
@@ -102,7 +101,7 @@ def test_a_dropped_client_reconnects_and_gets_what_it_missed(make_chat, client_a
         await ws.disconnect()
         return seen
 
-    assert _bodies(async_to_sync(back)()) == ["Je regarde votre poste.", "C'est réparé."]
+    assert _bodies(run_async(back)) == ["Je regarde votre poste.", "C'est réparé."]
 
 
 def test_two_agents_racing_to_take_a_chat_one_wins(make_chat, client_a, on_duty, agent_l2):
@@ -164,18 +163,18 @@ def test_a_client_cannot_join_another_clients_chat_socket(make_chat, client_a, c
         return connected, code, leaked
 
     for outsider in (client_b, None):
-        connected, _code, leaked = async_to_sync(try_join)(
-            communicator(f"/ws/chat/{chat.pk}/", outsider)
+        connected, _code, leaked = run_async(
+            try_join, communicator(f"/ws/chat/{chat.pk}/", outsider)
         )
         assert not connected and leaked is None
     # Logged in but without the second factor: refused as pages refuse.
-    connected, _code, _ = async_to_sync(try_join)(
-        communicator(f"/ws/chat/{chat.pk}/", client_a, verified=False)
+    connected, _code, _ = run_async(
+        try_join, communicator(f"/ws/chat/{chat.pk}/", client_a, verified=False)
     )
     assert not connected
     # A page of another site may not open a socket with the client's cookies.
-    connected, _code, _ = async_to_sync(try_join)(
-        communicator(f"/ws/chat/{chat.pk}/", client_a, origin=b"http://evil.example")
+    connected, _code, _ = run_async(
+        try_join, communicator(f"/ws/chat/{chat.pk}/", client_a, origin=b"http://evil.example")
     )
     assert not connected
     # A missing chat answers exactly like a hidden one.
@@ -185,11 +184,9 @@ def test_a_client_cannot_join_another_clients_chat_socket(make_chat, client_a, c
         connected, code = await ws.connect()
         return connected, code
 
-    assert async_to_sync(missing)() == (False, 4403)
+    assert run_async(missing) == (False, 4403)
     # The owner gets in.
-    connected, _code, first = async_to_sync(try_join)(
-        communicator(f"/ws/chat/{chat.pk}/", client_a)
-    )
+    connected, _code, first = run_async(try_join, communicator(f"/ws/chat/{chat.pk}/", client_a))
     assert connected and first["message"]["body"] == "Mon code confidentiel est 1234"
 
 
@@ -207,7 +204,7 @@ def test_a_client_cannot_write_into_another_clients_chat_or_a_waiting_agent_chat
         await ws.disconnect()
         return reply
 
-    assert async_to_sync(scenario)() == {"type": "error", "ref": None, "message": "refused"}
+    assert run_async(scenario) == {"type": "error", "ref": None, "message": "refused"}
     assert not Message.objects.filter(body="Je m'incruste").exists()
 
 
@@ -235,7 +232,7 @@ def test_the_other_side_sees_typing_and_hostile_messages_are_refused(make_chat, 
         await agent_ws.disconnect()
         return typing, too_long, nul
 
-    typing, too_long, nul = async_to_sync(scenario)()
+    typing, too_long, nul = run_async(scenario)
     assert typing == {"type": "typing", "name": "Alan Agent"}
     assert too_long["type"] == "error" and "4000" in too_long["message"]
     assert nul["type"] == "error"
@@ -257,7 +254,7 @@ def test_agents_get_the_waiting_count_live_and_clients_are_refused(always_open, 
         await ws.disconnect()
         return first, update
 
-    assert async_to_sync(scenario)() == (
+    assert run_async(scenario) == (
         {"type": "queue", "count": 0},
         {"type": "queue", "count": 1},
     )
