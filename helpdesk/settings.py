@@ -210,15 +210,16 @@ else:
     CELERY_RESULT_BACKEND = None
 # Live chat (Django Channels): the Redis channel layer when REDIS_URL is set (several ASGI
 # processes share it), else the in-memory layer of one process (make run).
+# Redis pub/sub: a push is one PUBLISH (the list-based layer took several round trips per group
+# send and fell behind at 100 chats in benchmarks/chat_load.py). A push missed by a socket
+# that was away is caught up from the database when it reconnects.
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [REDIS_URL],
                 "prefix": env.str("CHAT_CHANNEL_PREFIX", default="helpdesk-chat"),
-                "capacity": 1000,
-                "expiry": 60,
             },
         }
     }

@@ -134,9 +134,7 @@ def test_a_client_and_an_agent_chat_and_the_chat_becomes_a_ticket(
     transcript = ticket.events.get(kind=Event.Kind.REPLY).body
     assert "Client Alpha" not in transcript  # names, not roles
     assert "Chloé Alpha: Yes, &lt;b>twice&lt;/b>." in transcript  # literal in Markdown
-    expect(agent_page.locator("main")).to_contain_text(
-        "Chloé Alpha: Yes, <b>twice</b>."
-    )
+    expect(agent_page.locator("main")).to_contain_text("Chloé Alpha: Yes, <b>twice</b>.")
     expect(client_page.locator("#chat-ended")).to_be_visible()
     expect(client_page.locator("#chat-ended a")).to_have_text(f"#{ticket.number}")
     expect(client_page.locator("#chat-compose")).to_be_hidden()
