@@ -36,7 +36,7 @@ def navigation(request):
     if intake_access.can_see_intake(user):
         url = reverse("intake:unidentified")
         items.append({"url": url, "label": _("Email"), "key": "mail"})
-    if chat_access.answers_chats(user) or chat_access.can_start_chat(user):
+    if chat_access.has_chat_page(user):
         items.append({"url": reverse("chat:home"), "label": _("Chat"), "key": "chat"})
     # Agents: the live count of waiting chats (chat/_topbar.html, filled by its socket).
     chat_bar = (

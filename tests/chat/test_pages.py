@@ -60,6 +60,18 @@ def test_who_sees_the_chat_pages(request, login, chat, who, home, detail):
     assert client.get(reverse("chat:detail", args=[999999])).status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("who", "shown"),
+    [("agent", True), ("sales", True), ("client_a", True), ("dpo", False), ("developer", False)],
+)
+def test_the_top_bar_links_the_chat_to_whoever_has_the_page(
+    request, login, always_open, who, shown
+):
+    page = _as(request, login, who).get(reverse("dashboard")).content.decode()
+    assert (f'href="{reverse("chat:home")}"' in page) is shown
+    assert ('id="chat-bar"' in page) is (who == "agent")  # the live count: agents only
+
+
 def test_anonymous_visitors_are_sent_to_login(client, chat):
     for url in (reverse("chat:home"), reverse("chat:detail", args=[chat.pk])):
         response = client.get(url)
