@@ -21,6 +21,11 @@ from .errors import ChatError
 from .forms import AvailabilityForm, EndChatForm, StartChatForm, TransferForm
 
 
+# In the session: this agent takes chats, so their top bar shows the live count (and rings).
+# Kept in the session so that the top bar of every page costs no query.
+TOP_BAR_KEY = "chat_available"
+
+
 def _socket(path: str) -> dict:
     return {"ws_origin": settings.CHAT_WEBSOCKET_ORIGIN, "ws_path": path}
 
@@ -34,8 +39,11 @@ def chat_home(request):
         raise Http404
     context = {"nav_active": "chat", "recent": selectors.recent_chats(user)}
     if access.answers_chats(user):
+        available = selectors.is_available(user)
+        if request.session.get(TOP_BAR_KEY) != available:
+            request.session[TOP_BAR_KEY] = available
         context.update(
-            available=selectors.is_available(user),
+            available=available,
             waiting=selectors.waiting_rows(user),
             mine=selectors.open_chats_of(user),
             **_socket("/ws/chat/queue/"),
@@ -81,7 +89,9 @@ def chat_availability(request):
         raise Http404
     form = AvailabilityForm(request.POST)
     form.is_valid()
-    services.set_availability(actor=request.user, available=form.cleaned_data.get("available"))
+    available = bool(form.cleaned_data.get("available"))
+    services.set_availability(actor=request.user, available=available)
+    request.session[TOP_BAR_KEY] = available
     return redirect("chat:home")
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from accounts import access as accounts_access
 from cdc import access as cdc_access
 from chat import access as chat_access
+from chat import views as chat_views
 from intake import access as intake_access
 from tickets import access as tickets_access
 from tickets import selectors as ticket_selectors
@@ -38,10 +39,11 @@ def navigation(request):
         items.append({"url": url, "label": _("Email"), "key": "mail"})
     if chat_access.has_chat_page(user):
         items.append({"url": reverse("chat:home"), "label": _("Chat"), "key": "chat"})
-    # Agents: the live count of waiting chats (chat/_topbar.html, filled by its socket).
-    chat_bar = (
-        {"ws_origin": settings.CHAT_WEBSOCKET_ORIGIN} if chat_access.answers_chats(user) else None
-    )
+    # Agents taking chats (switched on in this session): the live count of waiting chats
+    # (chat/_topbar.html, filled by its socket).
+    chat_bar = None
+    if chat_access.answers_chats(user) and request.session.get(chat_views.TOP_BAR_KEY):
+        chat_bar = {"ws_origin": settings.CHAT_WEBSOCKET_ORIGIN}
     todo = None
     if works_tickets:
         staff = tickets_access.sees_internal(user)

@@ -82,10 +82,10 @@ def test_a_client_and_an_agent_chat_and_the_chat_becomes_a_ticket(
         working_days="1,2,3,4,5,6,7", day_start=dt.time(0, 0), day_end=dt.time(23, 59, 59)
     )
     tickets_caching.reference_changed()
-    services.set_availability(actor=agent, available=True)
 
     agent_page = chat_page(agent)
     agent_page.goto("/chat/")
+    agent_page.click("text=Take chats")  # the agent switches chat on
     expect(agent_page.locator("#chat-waiting-count")).to_have_text("0")
 
     client_page = chat_page(client_a)

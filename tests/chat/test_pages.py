@@ -67,9 +67,15 @@ def test_who_sees_the_chat_pages(request, login, chat, who, home, detail):
 def test_the_top_bar_links_the_chat_to_whoever_has_the_page(
     request, login, always_open, who, shown
 ):
-    page = _as(request, login, who).get(reverse("dashboard")).content.decode()
+    client = _as(request, login, who)
+    page = client.get(reverse("dashboard")).content.decode()
     assert (f'href="{reverse("chat:home")}"' in page) is shown
-    assert ('id="chat-bar"' in page) is (who == "agent")  # the live count: agents only
+    assert 'id="chat-bar"' not in page  # the live count: agents who take chats
+    if who == "agent":
+        client.post(reverse("chat:availability"), {"available": "on"})
+        assert 'id="chat-bar"' in client.get(reverse("dashboard")).content.decode()
+        client.post(reverse("chat:availability"), {})
+        assert 'id="chat-bar"' not in client.get(reverse("dashboard")).content.decode()
 
 
 def test_anonymous_visitors_are_sent_to_login(client, chat):
