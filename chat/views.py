@@ -20,7 +20,6 @@ from . import access, selectors, services
 from .errors import ChatError
 from .forms import AvailabilityForm, EndChatForm, StartChatForm, TransferForm
 
-
 # In the session: this agent takes chats, so their top bar shows the live count (and rings).
 # Kept in the session so that the top bar of every page costs no query.
 TOP_BAR_KEY = "chat_available"
