@@ -254,7 +254,11 @@ def main() -> int:
         latencies, sent = asyncio.run(run(port, chats, agent_cookie, args.seconds, args.warmup))
     finally:
         server.terminate()
-        server.wait(10)
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:  # busy with the connections still open
+            server.kill()
+            server.wait()
     latencies.sort()
     if not latencies:
         print("no message delivered")
