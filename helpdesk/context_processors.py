@@ -1,5 +1,6 @@
 """Template context shared by every page: the role-dependent navigation and the to-do count."""
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -7,6 +8,8 @@ from accounts import access as accounts_access
 from administration import access as administration_access
 from billing import access as billing_access
 from cdc import access as cdc_access
+from chat import access as chat_access
+from chat import views as chat_views
 from intake import access as intake_access
 from reports import access as reports_access
 from tickets import access as tickets_access
@@ -55,6 +58,13 @@ def navigation(request):
     if reports_access.can_view_reports(user):
         url = reverse("reports:index")
         items.append({"url": url, "label": _("Reports"), "key": "reports"})
+    if chat_access.has_chat_page(user):
+        items.append({"url": reverse("chat:home"), "label": _("Chat"), "key": "chat"})
+    # Agents taking chats (switched on in this session): the live count of waiting chats
+    # (chat/_topbar.html, filled by its socket).
+    chat_bar = None
+    if chat_access.answers_chats(user) and request.session.get(chat_views.TOP_BAR_KEY):
+        chat_bar = {"ws_origin": settings.CHAT_WEBSOCKET_ORIGIN}
     todo = None
     if works_tickets:
         staff = tickets_access.sees_internal(user)
@@ -64,4 +74,4 @@ def navigation(request):
             + ("?view=mine" if staff else "?category=waiting_client"),
             "label": _("My open tickets") if staff else _("Waiting for your answer"),
         }
-    return {"nav_items": items, "todo": todo}
+    return {"nav_items": items, "todo": todo, "chat_bar": chat_bar}

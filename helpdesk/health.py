@@ -42,3 +42,30 @@ def broker_status() -> str:
         logger.warning("healthz: broker unreachable: %s", exc)
         return "down"
     return "ok"
+
+
+def channel_layer_status() -> str:
+    """'ok' when the chat's channel layer carries a message (Redis: a round trip through it;
+    in-memory: always, it lives in the ASGI process itself)."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    if layer is None:
+        return "down"
+    if not settings.REDIS_URL:
+        return "ok"
+
+    async def round_trip() -> bool:
+        import asyncio
+
+        channel = await layer.new_channel("healthz.")
+        await layer.send(channel, {"type": "healthz"})
+        message = await asyncio.wait_for(layer.receive(channel), timeout=2)
+        return message.get("type") == "healthz"
+
+    try:
+        return "ok" if async_to_sync(round_trip)() else "down"
+    except Exception as exc:  # any client error means "down"
+        logger.warning("healthz: channel layer unreachable: %s", exc)
+        return "down"

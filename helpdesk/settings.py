@@ -61,6 +61,9 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # Daphne first: `runserver` (make run) then serves the ASGI application, pages and the
+    # chat's WebSockets on one port.
+    "daphne",
     # Django's admin, entered only through the app's login and second factor (superusers).
     "helpdesk.admin_apps.AdminConfig",
     "django.contrib.auth",
@@ -96,6 +99,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "integrations",
+    "channels",
+    "chat",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +217,23 @@ else:
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = None
+# Live chat (Django Channels): the Redis channel layer when REDIS_URL is set (several ASGI
+# processes share it), else the in-memory layer of one process (make run).
+# Redis pub/sub: a push is one PUBLISH (the list-based layer took several round trips per group
+# send and fell behind at 100 chats in benchmarks/chat_load.py). A push missed by a socket
+# that was away is caught up from the database when it reconnects.
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": env.str("CHAT_CHANNEL_PREFIX", default="helpdesk-chat"),
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 if TESTING:
     # Each test run starts with an empty cache (rate-limit counters must not leak between runs).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -409,7 +431,9 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
-        "connect-src": ["'self'"],
+        # 'self' covers ws:// and wss:// on the page's own host (make run, a proxy sending
+        # /ws/ to the ASGI service); CHAT_WEBSOCKET_ORIGIN adds a separate one (below).
+        "connect-src": ["'self'", *env.list("CHAT_WEBSOCKET_ORIGIN", default=[])],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
@@ -481,3 +505,10 @@ HELPDESK_COUNTERS_CACHE_SECONDS = env.int("HELPDESK_COUNTERS_CACHE_SECONDS", def
 # Report indexes carry extra columns on PostgreSQL (INCLUDE, tickets.Ticket.Meta.indexes);
 # SQLite builds them without, which Django warns about: that is the intent.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+# --- Live chat ----------------------------------------------------------------------------------
+# Where browsers open the chat's WebSockets: empty means the page's own host (make run, or a
+# proxy that sends /ws/ to the ASGI service); e.g. "wss://chat.example.com" for a separate host
+# (also added to the CSP's connect-src above).
+CHAT_WEBSOCKET_ORIGIN = (env.list("CHAT_WEBSOCKET_ORIGIN", default=[]) or [""])[0]
+# Longest chat message, in characters.
+CHAT_MESSAGE_MAX = 4000

@@ -21,6 +21,7 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("reports/", include("reports.urls")),
     path("mail/", include("intake.urls")),
+    path("chat/", include("chat.urls")),
     path("", include("administration.urls")),
     path("", include("integrations.urls")),
     path("api/", include("integrations.api.urls")),

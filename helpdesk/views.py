@@ -21,14 +21,16 @@ from .models import Heartbeat
 @never_cache
 @require_GET
 def healthz(request):
-    """JSON with database and broker status: 200 when both are up, 503 otherwise."""
+    """JSON with database, broker and chat channel layer status: 200 when all are up, 503
+    otherwise."""
     database = health.database_status()
     broker = health.broker_status()
-    payload = {"database": database, "broker": broker}
+    channel_layer = health.channel_layer_status()
+    payload = {"database": database, "broker": broker, "channel_layer": channel_layer}
     if database == "ok":
         beat = Heartbeat.objects.filter(source="worker").values_list("beat_at", flat=True).first()
         payload["last_worker_beat"] = beat.isoformat() if beat else None
-    healthy = database == "ok" and broker == "ok"
+    healthy = database == "ok" and broker == "ok" and channel_layer == "ok"
     payload["status"] = "ok" if healthy else "error"
     return JsonResponse(payload, status=200 if healthy else 503)
 

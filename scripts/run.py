@@ -2,7 +2,10 @@
 
 Migrates, creates the demo accounts and the demo data (`seed_demo --showcase`: tickets in every
 state, change requests at every step; added once), then runs three processes side by side:
-  web    Django's development server on http://127.0.0.1:8000
+  web    Django's development server on http://127.0.0.1:8000; with daphne first in
+         INSTALLED_APPS it serves the ASGI application: pages and the live chat's WebSockets
+         on the same port (one origin: no extra CSP source, the session cookie just works),
+         on the in-memory channel layer (no Redis needed)
   worker a Celery worker (embedded broker: kombu's filesystem transport under var/celery/)
   beat   the Celery scheduler for periodic jobs
 The terminal shows the URL, the logins, then only the emails (console email: sign-in codes,

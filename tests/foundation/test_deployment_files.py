@@ -18,14 +18,18 @@ def load_compose():
 def test_compose_defines_the_production_stack_with_health_checks():
     compose = load_compose()
     services = compose["services"]
-    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
+    assert set(services) == {"web", "asgi", "worker", "beat", "postgres", "redis"}
     for name, service in services.items():
         assert "healthcheck" in service, f"{name} has no health check"
         assert service.get("restart") == "unless-stopped", name
     assert "gunicorn helpdesk.wsgi" in services["web"]["command"]
     assert services["worker"]["command"].startswith("celery -A helpdesk worker")
+    assert (
+        services["asgi"]["command"].startswith("daphne ")
+        and "helpdesk.asgi" in (services["asgi"]["command"])
+    )
     assert services["beat"]["command"].startswith("celery -A helpdesk beat")
-    for app_service in ("web", "worker", "beat"):
+    for app_service in ("web", "asgi", "worker", "beat"):
         depends = services[app_service]["depends_on"]
         assert depends["postgres"]["condition"] == "service_healthy"
         assert depends["redis"]["condition"] == "service_healthy"

@@ -1,0 +1,140 @@
+"""Live chat: a client's conversation with an agent, its messages, and agents' availability.
+
+A chat waits until an agent takes it, is active while they talk, and ends as a ticket (a new
+one with channel "chat", or an existing one the agent picks) carrying the transcript.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AgentPresence(models.Model):
+    """Whether an agent takes chats now (switched by the agent on the chat panel)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_presence"
+    )
+    available = models.BooleanField(_("available for chat"), default=False)
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("chat availability")
+        verbose_name_plural = _("chat availabilities")
+        indexes = [
+            # "Is any agent available?" on every client chat page: filter(available=True).
+            models.Index(
+                fields=["user"],
+                condition=models.Q(available=True),
+                name="chat_presence_available_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({'on' if self.available else 'off'})"
+
+
+class Chat(models.Model):
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting for an agent")
+        ACTIVE = "active", _("In progress")
+        ENDED = "ended", _("Ended")
+
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("client"),
+        on_delete=models.PROTECT,
+        related_name="chats",
+    )
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="chats",
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.WAITING
+    )
+    # The level of agents who may take it (a transfer to level 2 puts it back in their list).
+    support_level = models.PositiveSmallIntegerField(_("support level"), default=1)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="handled_chats",
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name=_("ticket"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    wants_transcript = models.BooleanField(_("transcript by email"), default=False)
+    created_at = models.DateTimeField(_("opened"), default=timezone.now)
+    taken_at = models.DateTimeField(_("taken"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("chat")
+        verbose_name_plural = _("chats")
+        indexes = [
+            # The waiting list and its count: filter(status="waiting").order_by("created_at").
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="waiting"),
+                name="chat_waiting_idx",
+            ),
+            # An agent's open chats: filter(agent=..., status="active").
+            models.Index(fields=["agent", "status"], name="chat_agent_status_idx"),
+            # A client's chats: filter(client=...).order_by("-created_at").
+            models.Index(fields=["client", "created_at"], name="chat_client_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.subject} ({self.client})"
+
+    def get_absolute_url(self):
+        return reverse("chat:detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.ENDED
+
+
+class Message(models.Model):
+    class Kind(models.TextChoices):
+        MESSAGE = "message", _("Message")
+        SYSTEM = "system", _("Event")
+
+    chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.MESSAGE)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    body = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("chat message")
+        verbose_name_plural = _("chat messages")
+        indexes = [
+            # Transcript and catching up after a reconnect: filter(chat=..., id__gt=last).
+            models.Index(fields=["chat", "id"], name="chat_message_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.chat_id}: {self.body[:40]}"

@@ -1,0 +1,165 @@
+// One live chat (templates/chat/detail.html): messages over the chat's WebSocket, typing
+// indicator, reconnect with the last seen id (the server sends what was missed), canned replies.
+(function () {
+  "use strict";
+  var box = document.getElementById("chat");
+  if (!box) return;
+  var me = Number(box.dataset.me);
+  var lastId = Number(box.dataset.lastId) || 0;
+  var log = document.getElementById("chat-log");
+  var typingLine = document.getElementById("chat-typing");
+  var statusBadge = document.getElementById("chat-status");
+  var agentLine = document.getElementById("chat-agent");
+  var ended = document.getElementById("chat-ended");
+  var compose = document.getElementById("chat-compose");
+  var input = document.getElementById("chat-input");
+  var connection = document.getElementById("chat-connection");
+  var canned = document.getElementById("chat-canned");
+  var socket = null;
+  var retry = 0;
+  var closed = false;
+  var pending = [];
+  var typingTimer = null;
+  var lastTypingSent = 0;
+
+  function socketUrl() {
+    var origin = box.dataset.wsOrigin;
+    if (!origin) origin = (location.protocol === "https:" ? "wss://" : "ws://") + location.host;
+    return origin + box.dataset.wsPath;
+  }
+
+  function scrollDown() { log.scrollTop = log.scrollHeight; }
+
+  function addMessage(m) {
+    if (log.querySelector('[data-id="' + m.id + '"]')) return;
+    lastId = Math.max(lastId, m.id);
+    var li = document.createElement("li");
+    li.className = "chat-msg chat-msg-" + m.kind + (m.author_id === me ? " chat-msg-mine" : "");
+    li.dataset.id = m.id;
+    if (m.kind === "system") {
+      var span = document.createElement("span");
+      span.className = "chat-system";
+      span.textContent = m.body;
+      li.appendChild(span);
+    } else {
+      var meta = document.createElement("div");
+      meta.className = "chat-meta";
+      meta.textContent = m.author + " · " + m.at;
+      var bubble = document.createElement("div");
+      bubble.className = "chat-bubble";
+      bubble.textContent = m.body;
+      li.appendChild(meta);
+      li.appendChild(bubble);
+      if (m.author_id !== me) typingLine.textContent = "";
+    }
+    // In id order (the stored order): two people writing at the same moment may have their
+    // messages pushed in the other order.
+    var later = null;
+    var items = log.querySelectorAll("li[data-id]");
+    for (var i = items.length - 1; i >= 0; i--) {
+      if (Number(items[i].dataset.id) > m.id) later = items[i];
+      else break;
+    }
+    log.insertBefore(li, later);
+    scrollDown();
+  }
+
+  function setState(s) {
+    if (s.status && statusBadge) {
+      statusBadge.className = "badge chat-status chat-status-" + s.status;
+      statusBadge.textContent = statusBadge.dataset["label" + s.status.charAt(0).toUpperCase() + s.status.slice(1)] || s.status;
+    }
+    if (agentLine && s.status === "active" && s.agent) {
+      agentLine.textContent = agentLine.dataset.template.replace("%(agent)s", s.agent);
+    } else if (agentLine && s.status === "waiting") {
+      agentLine.textContent = agentLine.dataset.waiting;
+    } else if (agentLine && s.status === "ended") {
+      agentLine.textContent = "";
+    }
+    if (s.status === "ended") {
+      closed = true;
+      ended.classList.remove("d-none");
+      if (s.ticket) {
+        var link = document.createElement("a");
+        link.href = box.dataset.ticketUrlTemplate.replace("/0/", "/" + s.ticket + "/");
+        link.className = "ms-2";
+        link.textContent = "#" + s.ticket;
+        if (!ended.querySelector("a")) ended.appendChild(link);
+      }
+      if (compose) compose.classList.add("d-none");
+      typingLine.textContent = "";
+    }
+  }
+
+  function send(payload) {
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify(payload));
+      return true;
+    }
+    return false;
+  }
+
+  function connect() {
+    socket = new WebSocket(socketUrl());
+    socket.addEventListener("open", function () {
+      retry = 0;
+      if (connection) connection.textContent = "";
+      box.dataset.connected = "1";
+      send({ type: "hello", last_id: lastId });
+      while (pending.length) send(pending.shift());
+    });
+    socket.addEventListener("message", function (event) {
+      var data;
+      try { data = JSON.parse(event.data); } catch (e) { return; }
+      if (data.type === "message") addMessage(data.message);
+      else if (data.type === "state") setState(data);
+      else if (data.type === "typing") {
+        typingLine.textContent = typingLine.dataset.template.replace("%(name)s", data.name);
+        clearTimeout(typingTimer);
+        typingTimer = setTimeout(function () { typingLine.textContent = ""; }, 4000);
+      } else if (data.type === "error" && connection) connection.textContent = data.message;
+    });
+    socket.addEventListener("close", function (event) {
+      box.dataset.connected = "0";
+      if (event.code === 4403 || closed) return;
+      if (connection) connection.textContent = connection.dataset.offline;
+      var delay = Math.min(10000, 500 * Math.pow(2, retry++));
+      setTimeout(connect, delay);
+    });
+  }
+
+  if (compose) {
+    compose.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var body = input.value.trim();
+      if (!body) return;
+      var payload = { type: "message", body: body };
+      if (!send(payload)) pending.push(payload);
+      input.value = "";
+      input.focus();
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey) {
+        event.preventDefault();
+        compose.requestSubmit();
+      }
+    });
+    input.addEventListener("input", function () {
+      var now = Date.now();
+      if (now - lastTypingSent > 1500) {
+        lastTypingSent = now;
+        send({ type: "typing" });
+      }
+    });
+  }
+  if (canned && input) {
+    canned.addEventListener("change", function () {
+      if (!canned.value) return;
+      input.value = input.value ? input.value + "\n" + canned.value : canned.value;
+      canned.value = "";
+      input.focus();
+    });
+  }
+  scrollDown();
+  connect();
+})();

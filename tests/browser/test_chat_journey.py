@@ -1,0 +1,187 @@
+"""Live chat in two browsers (a client and an agent) against a live ASGI server (daphne in a
+thread of the test process: pages, static files and WebSockets on one origin, as `make run`
+serves them), on the configured channel layer."""
+
+import datetime as dt
+import re
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+from django.test import Client
+from playwright.sync_api import expect
+
+from chat import services
+from chat.models import Chat
+from tests.conftest import verified_login
+from tickets import caching as tickets_caching
+from tickets.models import BusinessCalendar, Event, Ticket
+
+SHOTS = Path("/tmp/shots/chat")
+
+
+@pytest.fixture(scope="session")
+def asgi_live_server(django_db_setup, django_db_blocker):
+    """http://127.0.0.1:PORT of a daphne server running helpdesk.asgi in a daemon thread (the
+    Twisted reactor runs once per process: one server for the session)."""
+    from daphne.server import Server
+
+    from helpdesk.asgi import application
+
+    server = Server(
+        application=ASGIStaticFilesHandler(application),
+        endpoints=["tcp:port=0:interface=127.0.0.1"],
+        signal_handlers=False,
+        verbosity=0,
+    )
+    django_db_blocker.unblock()  # the server's threads query the test database
+    threading.Thread(target=server.run, daemon=True, name="daphne").start()
+    deadline = time.monotonic() + 20
+    while not server.listening_addresses and time.monotonic() < deadline:
+        time.sleep(0.05)
+    host, port = server.listening_addresses[0]
+    yield f"http://{host}:{port}"
+    django_db_blocker.restore()
+
+
+@pytest.fixture
+def chat_page(browser, asgi_live_server):
+    contexts = []
+
+    def _page(user, width=1440, height=900):
+        context = browser.new_context(
+            base_url=asgi_live_server, locale="en-US", viewport={"width": width, "height": height}
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        type(user).objects.filter(pk=user.pk).update(language="en")
+        session = verified_login(Client(), user).cookies[django_settings.SESSION_COOKIE_NAME]
+        context.add_cookies(
+            [{"name": session.key, "value": session.value, "url": asgi_live_server}]
+        )
+        return context.new_page()
+
+    yield _page
+    for context in contexts:
+        context.close()
+
+
+def _shot(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_a_client_and_an_agent_chat_and_the_chat_becomes_a_ticket(
+    chat_page, client_a, agent, transactional_db
+):
+    BusinessCalendar.objects.all().delete()
+    BusinessCalendar.objects.create(
+        working_days="1,2,3,4,5,6,7", day_start=dt.time(0, 0), day_end=dt.time(23, 59, 59)
+    )
+    tickets_caching.reference_changed()
+
+    agent_page = chat_page(agent)
+    agent_page.goto("/chat/")
+    agent_page.click("text=Take chats")  # the agent switches chat on
+    expect(agent_page.locator("#chat-waiting-count")).to_have_text("0")
+
+    client_page = chat_page(client_a)
+    client_page.goto("/chat/")
+    _shot(client_page, "client-start-1440")
+    client_page.fill("#id_subject", "Printer down")
+    client_page.fill("#id_body", "Hello, my printer will not start.")
+    client_page.click("text=Start the chat")
+    expect(client_page.locator("#chat")).to_have_attribute("data-connected", "1")
+    expect(client_page.locator("#chat-status")).to_have_text("Waiting for an agent")
+
+    # The agent's top bar counts the waiting chat live; the waiting list refreshes itself.
+    expect(agent_page.locator("#chat-waiting-count")).to_have_text("1")
+    expect(agent_page.locator("#chat-waiting")).to_contain_text("Printer down")
+    _shot(agent_page, "agent-panel-1440")
+    agent_page.click("#chat-waiting >> text=Take")
+    expect(agent_page.locator("#chat")).to_have_attribute("data-connected", "1")
+    expect(client_page.locator("#chat-log")).to_contain_text("Alan Agent has joined the chat.")
+    expect(client_page.locator("#chat-status")).to_have_text("In progress")
+
+    # Typing indicator, then the answer, both ways.
+    agent_page.locator("#chat-input").press_sequentially("Have you", delay=30)
+    expect(client_page.locator("#chat-typing")).to_have_text("Alan Agent is typing…")
+    agent_page.locator("#chat-input").press_sequentially(" restarted it?")
+    agent_page.locator("#chat-input").press("Enter")
+    expect(client_page.locator("#chat-log")).to_contain_text("Have you restarted it?")
+    expect(client_page.locator("#chat-typing")).to_have_text("")
+    client_page.fill("#chat-input", "Yes, <b>twice</b>.")
+    client_page.click("#chat-compose button")
+    expect(agent_page.locator("#chat-log")).to_contain_text("Yes, <b>twice</b>.")
+    _shot(client_page, "client-chat-1440")
+    _shot(agent_page, "agent-chat-1440")
+    client_page.set_viewport_size({"width": 375, "height": 800})
+    _shot(client_page, "client-chat-375")
+    agent_page.set_viewport_size({"width": 375, "height": 800})
+    _shot(agent_page, "agent-chat-375")
+    agent_page.set_viewport_size({"width": 1440, "height": 900})
+
+    # End: a ticket with the transcript; the client's page says the chat has ended.
+    agent_page.click("#chat-end")
+    expect(agent_page.locator("body")).to_contain_text("Have you restarted it?")
+    ticket = Ticket.objects.get()
+    assert agent_page.url.endswith(ticket.get_absolute_url())
+    assert ticket.channel == Ticket.Channel.CHAT and ticket.requester == client_a
+    assert list(ticket.assignees.all()) == [agent]
+    transcript = ticket.events.get(kind=Event.Kind.REPLY).body
+    assert "Client Alpha" not in transcript  # names, not roles
+    assert "Chloé Alpha: Yes, &lt;b>twice&lt;/b>." in transcript  # literal in Markdown
+    expect(agent_page.locator("main")).to_contain_text("Chloé Alpha: Yes, <b>twice</b>.")
+    expect(client_page.locator("#chat-ended")).to_be_visible()
+    expect(client_page.locator("#chat-ended a")).to_have_text(f"#{ticket.number}")
+    expect(client_page.locator("#chat-compose")).to_be_hidden()
+    _shot(agent_page, "agent-ticket-1440")
+    client_page.set_viewport_size({"width": 1440, "height": 900})
+    _shot(client_page, "client-ended-1440")
+    assert Chat.objects.get().status == Chat.Status.ENDED
+
+
+def test_a_client_whose_connection_drops_gets_the_missed_messages(
+    chat_page, client_a, agent, transactional_db
+):
+    BusinessCalendar.objects.all().delete()
+    BusinessCalendar.objects.create(
+        working_days="1,2,3,4,5,6,7", day_start=dt.time(0, 0), day_end=dt.time(23, 59, 59)
+    )
+    tickets_caching.reference_changed()
+    services.set_availability(actor=agent, available=True)
+    chat = services.start_chat(actor=client_a, subject="VPN", body="The VPN drops.")
+    services.take_chat(actor=agent, chat=chat)
+    agent_page = chat_page(agent)
+    agent_page.goto(f"/chat/{chat.pk}/")
+    expect(agent_page.locator("#chat")).to_have_attribute("data-connected", "1")
+
+    # The client's socket goes through Playwright, which can cut it like a network would.
+    network = {"up": True, "sockets": []}
+
+    def route(ws):
+        if not network["up"]:
+            ws.close(code=1001, reason="network down")
+            return
+        ws.connect_to_server()
+        network["sockets"].append(ws)
+
+    page = chat_page(client_a)
+    page.route_web_socket(re.compile(r"/ws/chat/\d+/$"), route)
+    page.goto(f"/chat/{chat.pk}/")
+    expect(page.locator("#chat")).to_have_attribute("data-connected", "1")
+    network["up"] = False
+    network["sockets"][0].close(code=1001, reason="network down")
+    expect(page.locator("#chat")).to_have_attribute("data-connected", "0")
+    expect(page.locator("#chat-connection")).to_have_text("Connection lost, reconnecting…")
+    agent_page.fill("#chat-input", "Sent while you were away.")
+    agent_page.click("#chat-compose button")
+    expect(agent_page.locator("#chat-log")).to_contain_text("Sent while you were away.")
+    expect(page.locator("#chat-log")).not_to_contain_text("Sent while you were away.")
+    network["up"] = True
+    expect(page.locator("#chat")).to_have_attribute("data-connected", "1", timeout=15_000)
+    expect(page.locator("#chat-log")).to_contain_text("Sent while you were away.")
+    assert page.locator("#chat-log li").count() == 3  # nothing twice
