@@ -4,8 +4,8 @@ a change, and nothing else clears these caches (no signals, nothing wired at imp
 - tickets_changed(): any ticket write (a verb, a periodic job, the demo seed). The counters, the
   queue's page counts and its ranked search blocks are cached under one generation number,
   which this moves on; each value is also kept at most HELPDESK_COUNTERS_CACHE_SECONDS.
-- reference_changed(): a status, priority, ticket type, the calendar, a holiday or a canned reply
-  was saved or deleted (the Django admin is where they are edited: tickets.admin).
+- reference_changed(): a status, priority, ticket type, component, the calendar, a holiday or a
+  canned reply was saved or deleted (the Django admin is where they are edited: tickets.admin).
 - saved_filters_changed(user): the person saved or deleted one of their saved queue filters
   (the tabs read on every queue page).
 
@@ -33,7 +33,7 @@ from django.core.cache import cache
 from core.cache import stale
 
 from . import sla
-from .models import CannedReply, Priority, Status, TicketType
+from .models import CannedReply, Component, Priority, Status, TicketType
 
 T = TypeVar("T")
 
@@ -55,6 +55,11 @@ class Reference:
     @functools.cached_property
     def calendar(self) -> sla.Calendar:
         return sla.load_calendar()
+
+    @functools.cached_property
+    def components(self) -> dict[int, Component]:
+        """Every component by primary key (a ticket page shows its ticket's)."""
+        return {row.pk: row for row in Component.objects.all()}
 
     @functools.cached_property
     def canned_replies(self) -> tuple[CannedReply, ...]:

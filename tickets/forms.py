@@ -329,9 +329,14 @@ class AssignForm(VersionForm):
         widget=PickerSelectMultiple(reverse_lazy("accounts:pick-agents")),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, current=(), **kwargs):
+        """current: the ticket's assignees, already read by the ticket page: the picker shows
+        them without querying them again."""
         super().__init__(*args, **kwargs)
         self.fields["assignees"].queryset = assignable_people()
+        if current:
+            label = self.fields["assignees"].label_from_instance
+            self.fields["assignees"].widget.known = {str(p.pk): label(p) for p in current}
 
 
 class EditForm(VersionForm):

@@ -267,6 +267,18 @@ def timeline(user, ticket: Ticket) -> list[Event]:
     return events
 
 
+def development_numbers(events: list[Event]) -> list[int]:
+    """Numbers of the development tickets made from the ticket, newest first, read from its
+    timeline (the transfer's event names the ticket it made: tickets.services.filing)."""
+    return [
+        event.data["number"]
+        for event in reversed(events)
+        if event.kind == Event.Kind.LINK
+        and (event.data or {}).get("link") == "transferred_to"
+        and event.data.get("number")
+    ]
+
+
 def _names(model, ids: set[int]) -> dict[int, object]:
     if not ids:
         return {}

@@ -65,9 +65,9 @@ def detail_context(request, ticket, **forms):
         "followers": followers,
         "can": can,
         "sla": sla.sla_state(ticket, reference.calendar),
-        "development_tickets": list(ticket.development_tickets.only("number", "title"))
-        if can["internal"]
-        else [],
+        # The development tickets made from this one, as their transfers say in the timeline
+        # (staff see those events): no query of their own.
+        "development_tickets": selectors.development_numbers(events) if can["internal"] else [],
         "nav_active": "tickets",
         # The panel holds actions (else only the details): its title, the phone bar's words.
         "works_on_ticket": can["status"] or can["fields"] or can["assign"],
@@ -96,7 +96,7 @@ def detail_context(request, ticket, **forms):
         context["fields_form"] = forms.get("fields_form")
     if can["assign"]:
         context["assign_form"] = AssignForm(
-            initial={**initial, "assignees": [a.pk for a in assignees]}
+            initial={**initial, "assignees": [a.pk for a in assignees]}, current=assignees
         )
     if can["edit"]:
         context["edit_form"] = forms.get("edit_form") or EditForm(
