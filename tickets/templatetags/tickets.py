@@ -141,6 +141,9 @@ def timeline_events(events, ticket, staff=False):
     staff: the viewer sees internal matters (the original of an email, for one)."""
     context = {
         "events": events,
+        # The whole list is cached too, under the events it holds: a page seen again reads one
+        # entry instead of one per event; after a new event, only that one is rendered.
+        "event_ids": ",".join(str(event.pk) for event in events),
         "ticket": ticket,
         "staff": bool(staff),
         "language": get_language(),
