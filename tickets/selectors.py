@@ -267,16 +267,34 @@ def timeline(user, ticket: Ticket) -> list[Event]:
     return events
 
 
-def development_numbers(events: list[Event]) -> list[int]:
-    """Numbers of the development tickets made from the ticket, newest first, read from its
-    timeline (the transfer's event names the ticket it made: tickets.services.filing)."""
-    return [
-        event.data["number"]
-        for event in reversed(events)
-        if event.kind == Event.Kind.LINK
-        and (event.data or {}).get("link") == "transferred_to"
-        and event.data.get("number")
+@dataclass(frozen=True)
+class TimelineOutline:
+    """What the ticket page needs to know of its timeline without reading the events."""
+
+    event_ids: str  # the visible events' ids, oldest first, comma-separated (the cache key)
+    filed_at: object  # the creation event's action time (a phone call's time), or None
+    development_numbers: list[int]  # development tickets made from it, newest first
+
+
+def timeline_outline(user, ticket: Ticket) -> TimelineOutline:
+    """One query of the visible events' ids, kinds and times (no actors, attachments or
+    bodies): the page renders the timeline from its cache under these ids, and reads the
+    events (timeline()) only when that list of events is not cached yet."""
+    rows = list(
+        access.visible_events(user, ticket)
+        .order_by("action_at", "id")
+        .values_list("pk", "kind", "action_at", "data")
+    )
+    filed_at = next((at for _, kind, at, _ in rows if kind == Event.Kind.CREATED), None)
+    # A transfer's event names the ticket it made (tickets.services.filing).
+    development = [
+        data["number"]
+        for _, kind, _, data in reversed(rows)
+        if kind == Event.Kind.LINK
+        and (data or {}).get("link") == "transferred_to"
+        and data.get("number")
     ]
+    return TimelineOutline(",".join(str(row[0]) for row in rows), filed_at, development)
 
 
 def _names(model, ids: set[int]) -> dict[int, object]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.functional import SimpleLazyObject
 
 from core.access import require
 from core.files import file_response
@@ -22,7 +23,6 @@ from ..forms import (
     StatusForm,
     TransferForm,
 )
-from ..models import Event
 
 
 def ticket_detail(request, number, **forms):
@@ -50,16 +50,17 @@ def detail_context(request, ticket, **forms):
     reference = caching.reference()
     assignees = list(ticket.assignees.all())
     followers = list(ticket.followers.all())
-    events = selectors.timeline(user, ticket)
+    # The timeline's outline (ids, when filed, transfers) is one light query; the events
+    # themselves are read only when the cached timeline does not hold that list of events.
+    outline = selectors.timeline_outline(user, ticket)
     context = {
         "ticket": ticket,
         # Newest first, under the reply box at the top of the page: the last message, the one
         # to answer, is next to where the answer is written.
-        "events": events[::-1],
+        "events": SimpleLazyObject(lambda: selectors.timeline(user, ticket)[::-1]),
+        "event_ids": outline.event_ids,
         # When the ticket was filed: for a phone call, the call time the timeline shows too.
-        "filed_at": next(
-            (e.action_at for e in events if e.kind == Event.Kind.CREATED), ticket.created_at
-        ),
+        "filed_at": outline.filed_at or ticket.created_at,
         "replies_as_customer": access.replies_as_customer(user),
         "assignees": assignees,
         "followers": followers,
@@ -67,7 +68,7 @@ def detail_context(request, ticket, **forms):
         "sla": sla.sla_state(ticket, reference.calendar),
         # The development tickets made from this one, as their transfers say in the timeline
         # (staff see those events): no query of their own.
-        "development_tickets": selectors.development_numbers(events) if can["internal"] else [],
+        "development_tickets": outline.development_numbers if can["internal"] else [],
         "nav_active": "tickets",
         # The panel holds actions (else only the details): its title, the phone bar's words.
         "works_on_ticket": can["status"] or can["fields"] or can["assign"],
