@@ -19,6 +19,7 @@ reference_changed() (a bulk update in a shell) shows once the copy is REFERENCE_
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import time
@@ -50,6 +51,9 @@ class Reference:
     statuses: dict[int, Status]
     priorities: dict[int, Priority]
     types: dict[int, TicketType]
+    # The shared version this copy was loaded under: a key for what is rendered from these
+    # rows (the ticket page's status and type pickers, cached as template fragments).
+    version: int = 0
 
     # Read by ticket pages only: loaded at the first read of this copy.
     @functools.cached_property
@@ -99,7 +103,7 @@ def reference() -> Reference:
     copy = _reference_copy
     if copy and copy[0] == version and time.monotonic() - copy[1] < REFERENCE_CACHE_SECONDS:
         return copy[2]
-    data = _load_reference()
+    data = dataclasses.replace(_load_reference(), version=version)
     _reference_copy = (version, time.monotonic(), data)
     return data
 

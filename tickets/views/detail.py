@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
 
 from core.access import require
 from core.files import file_response
@@ -109,7 +110,37 @@ def detail_context(request, ticket, **forms):
         context["reopen_form"] = ReopenForm()
     if can["transfer"]:
         context["transfer_form"] = TransferForm()
+    context["fragments"] = _fragment_keys(context, ticket, reference, assignees)
     return context
+
+
+def _shown(form, *parts) -> str | None:
+    """The cache key of a form's fields as shown unposted (the same markup for everyone of a
+    language given the same parts): None for a form posted back with its errors, or absent."""
+    if form is None or form.is_bound:
+        return None
+    return "|".join(str(part) for part in (get_language(), *parts))
+
+
+def _fragment_keys(context, ticket, reference, assignees) -> dict[str, str | None]:
+    """Keys of the side forms' and the reply box's fields, cached as template fragments
+    (templates/tickets/detail.html): the pickers change with the ticket's status, priority or
+    assignees and the reference rows; the edit form with the title and the description."""
+    reply = context.get("reply_form")
+    return {
+        "reply": _shown(
+            reply, *(reply.fields if reply else ()), reply and reply.fields["attachments"].help_text
+        ),
+        "status": _shown(context.get("status_form"), ticket.status_id, reference.version),
+        "priority": _shown(context.get("priority_form"), ticket.priority_id, reference.version),
+        "assign": _shown(
+            context.get("assign_form"),
+            *(f"{person.pk}={person.get_full_name() or person.email}" for person in assignees),
+        ),
+        "escalate": _shown(context.get("escalate_form")),
+        "transfer": _shown(context.get("transfer_form"), reference.version),
+        "edit": _shown(context.get("edit_form"), ticket.title, ticket.description),
+    }
 
 
 def fields_form(ticket) -> FieldsForm:
