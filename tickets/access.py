@@ -96,8 +96,9 @@ def get_visible_ticket_or_404(user, number) -> Ticket:
         )
     except (Ticket.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    caching.attach_reference([ticket])
-    component = caching.reference().components.get(ticket.component_id)
+    reference = caching.reference()
+    caching.attach_reference([ticket], reference)
+    component = reference.components.get(ticket.component_id)
     if component is not None:
         Ticket.component.field.set_cached_value(ticket, component)
     links = [

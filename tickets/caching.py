@@ -112,11 +112,12 @@ def reference() -> Reference:
 _ATTACHED = {"status": "statuses", "priority": "priorities", "type": "types"}
 
 
-def attach_reference(tickets) -> None:
-    """Give each ticket its status, priority and type objects without querying them."""
+def attach_reference(tickets, data: Reference | None = None) -> None:
+    """Give each ticket its status, priority and type objects without querying them (data: the
+    reference copy when the caller holds it)."""
     if not tickets:
         return
-    data = reference()
+    data = data or reference()
     for name, table in _ATTACHED.items():
         rows = getattr(data, table)
         field = tickets[0]._meta.get_field(name)
