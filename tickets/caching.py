@@ -202,6 +202,31 @@ def ranked_search(user, params, compute: Callable[[], T]) -> T:
     return _until_tickets_change(f"search:user{user.pk}:{_filters_digest(params)}", compute)
 
 
+# --- the ticket page's timeline: its items are cached template fragments ----------------------
+
+TIMELINE_VERSION_KEY = "tickets:timeline:version"
+
+
+def timeline_generation() -> int:
+    """Part of every timeline fragment's key (templates/tickets/_timeline.html): events are
+    never edited by the ticket verbs, so their rendering is kept a day; a write that rewrites
+    past events (an erasure scrubbing their text, a renamed person shown at once) calls
+    timelines_changed() and every timeline renders again."""
+    return cache.get_or_set(TIMELINE_VERSION_KEY, 1, None)
+
+
+def timelines_changed() -> None:
+    """Past events were rewritten: drop every cached timeline (now, and again on commit)."""
+
+    def bump():
+        try:
+            cache.incr(TIMELINE_VERSION_KEY)
+        except ValueError:
+            cache.set(TIMELINE_VERSION_KEY, 2, None)
+
+    stale(bump)
+
+
 # --- saved filter tabs: until their owner saves or deletes one -----------------------------------
 
 

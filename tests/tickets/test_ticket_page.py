@@ -229,3 +229,19 @@ def test_cached_side_forms_follow_every_change_of_the_ticket(login, agent, ticke
     assert response.status_code == 400
     assert f'value="{typed}"' in response.content.decode()
     assert 'value="Imprimante du 2e étage"' in _page(client, ticket_a)
+
+
+def test_a_rewritten_past_event_shows_once_timelines_are_dropped(login, agent, ticket_a):
+    """Timeline items are cached a day (they never change through the ticket verbs); a write
+    that rewrites past events, as an erasure does, calls timelines_changed() and the next page
+    shows the new text."""
+    from tickets import caching
+
+    client = login(agent)
+    event = services.reply(actor=agent, ticket=ticket_a, body="Appelez Jean Dupont au 0601020304")
+    assert "Jean Dupont" in _page(client, ticket_a)
+    Event.objects.filter(pk=event.pk).update(body="[effacé]")
+    assert "Jean Dupont" in _page(client, ticket_a)  # still the cached item
+    caching.timelines_changed()
+    page = _page(client, ticket_a)
+    assert "Jean Dupont" not in page and "[effacé]" in page

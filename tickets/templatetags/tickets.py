@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from core.html import render_markdown
 from core.templating import short_datetime
 from core.text import cut_long, split_quoted
+from tickets import caching
 from tickets.models import Event
 from tickets.selectors import COUNTER_CAP
 
@@ -146,6 +147,7 @@ def timeline_events(events, ticket, staff=False, ids=None):
         # The whole list is cached too, under the events it holds: a page seen again reads one
         # entry instead of one per event; after a new event, only that one is rendered.
         "event_ids": ids if ids is not None else ",".join(str(event.pk) for event in events),
+        "generation": caching.timeline_generation(),
         "ticket": ticket,
         "staff": bool(staff),
         "language": get_language(),
