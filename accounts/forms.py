@@ -210,10 +210,16 @@ class PickerMixin:
         super().__init__(attrs)
         self.url, self.include = url, include
 
+    # The chosen rows when the page already holds them ({pk: label}, set by the form): their
+    # labels are written without a query.
+    known: dict[str, str] | None = None
+
     def optgroups(self, name, value, attrs=None):
         chosen = [v for v in value if str(v).isdigit()]
         rows = []
-        if chosen and hasattr(self.choices, "queryset"):
+        if self.known is not None and all(str(v) in self.known for v in chosen):
+            rows = [(str(v), self.known[str(v)]) for v in chosen]
+        elif chosen and hasattr(self.choices, "queryset"):
             label = self.choices.field.label_from_instance
             found = self.choices.queryset.filter(pk__in=chosen)
             rows = [(str(row.pk), label(row)) for row in found]

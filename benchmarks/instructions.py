@@ -11,6 +11,11 @@ page a few times (caches warm), then counts --requests loads of each page and pr
 instructions per request. Two runs of the same code agree within about 1 %. --no-gc turns the
 garbage collector off once the pages are warm: where a full collection falls depends on the
 list of pages, and it adds some 50 M instructions to the page it falls in.
+--after-change counts each page right after a ticket change, as the first load after someone
+changed a ticket does (counters and page counts recounted; on a ticket page, that ticket
+changed, so its timeline has a new event): before each load, a writer changes the priority of
+the ticket shown (or of ticket 1 for other pages); the writes alone are counted apart and taken
+off, so the figure is the page's own.
 """
 
 import argparse
@@ -26,7 +31,27 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def child(requests: int, paths: list[str], no_gc: bool = False) -> None:
+def _writer(path: str):
+    """A change to make before each load (--after-change): the priority of the ticket the page
+    shows, or of ticket 1, moved to another one and back."""
+    from accounts.models import User
+    from tickets import services
+    from tickets.models import Priority, Ticket
+
+    match = re.fullmatch(r"/tickets/(\d+)/", path)
+    ticket = Ticket.objects.get(number=int(match.group(1)) if match else 1)
+    agent = User.objects.get(email="agent@demo.test")
+    priorities = list(Priority.objects.filter(is_active=True))
+
+    def change():
+        ticket.refresh_from_db()
+        other = next(p for p in priorities if p.pk != ticket.priority_id)
+        services.change_priority(actor=agent, ticket=ticket, priority=other)
+
+    return change
+
+
+def child(requests: int, paths: list[str], no_gc: bool = False, after_change=False) -> None:
     """Under valgrind: warm up, then load each page when the parent says so."""
     sys.path.insert(0, str(HERE))
     import pages  # sets up the environment for Django
@@ -46,10 +71,19 @@ def child(requests: int, paths: list[str], no_gc: bool = False) -> None:
         # page reads 10-15 % higher in one list of pages than measured alone.
         gc.disable()
     for path in paths:
+        change = _writer(path) if after_change else None
         print("ready", flush=True)
         sys.stdin.readline()
         for _ in range(requests):
+            if change:
+                change()
             client.get(path)
+        if change:
+            # The writes alone, counted apart (the parent takes them off).
+            print("ready", flush=True)
+            sys.stdin.readline()
+            for _ in range(requests):
+                change()
     print("ready", flush=True)
     sys.stdin.readline()
 
@@ -61,10 +95,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=8, help="loads counted per page")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--no-gc", action="store_true", help="garbage collector off while counting")
+    parser.add_argument(
+        "--after-change", action="store_true", help="each load right after a ticket change"
+    )
     parser.add_argument("paths", nargs="+")
     args = parser.parse_args()
     if args.child:
-        child(args.requests, args.paths, args.no_gc)
+        child(args.requests, args.paths, args.no_gc, args.after_change)
         return
     out = tempfile.mkdtemp()
     process = subprocess.Popen(
@@ -79,6 +116,7 @@ def main() -> None:
             "--requests",
             str(args.requests),
             *(["--no-gc"] if args.no_gc else []),
+            *(["--after-change"] if args.after_change else []),
             *args.paths,
         ],
         stdin=subprocess.PIPE,
@@ -110,7 +148,11 @@ def main() -> None:
     for path in args.paths:
         control("-z")
         step()
-        print(f"{path:50} {counted() / args.requests / 1e6:8.1f} M instructions per request")
+        total = counted()
+        if args.after_change:
+            step()
+            total -= counted()
+        print(f"{path:50} {total / args.requests / 1e6:8.1f} M instructions per request")
     process.stdin.write("\n")
     process.stdin.flush()
     process.wait()

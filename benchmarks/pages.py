@@ -9,11 +9,19 @@ many tickets), runs VACUUM ANALYZE (as autovacuum would); with --no-seed it only
 it starts gunicorn on 127.0.0.1, logs in as the demo agent (a session with the second factor
 passed, made directly in the database), and hits each page.
 The trivial view /ping is the baseline. Bounded: --requests per page, then it stops.
+
+Two modes report the pages as they are when tickets change:
+--writer: a thread changes one ticket a second (its priority, through the service, as an agent
+  would) while the pages are measured, so counters, page counts and searches are recounted
+  after each change, and a changed ticket's page renders its new event.
+--counters-cache-off: HELPDESK_COUNTERS_CACHE_SECONDS=0 for the server: every request counts
+  and searches as the first one after a ticket change does (cold).
 """
 
 import argparse
 import http.client
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -117,6 +125,36 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
+def start_writer(stop: threading.Event, shown=(), every: float = 1.0) -> threading.Thread:
+    """A thread changing one ticket's priority each second: in turn the tickets of the pages
+    measured (shown: their numbers) and the first 100 by number."""
+    from django.db import connection
+
+    from accounts.models import User
+    from tickets import services
+    from tickets.models import Priority, Ticket
+
+    agent = User.objects.get(email="agent@demo.test")
+    priorities = list(Priority.objects.filter(is_active=True))
+    first = Ticket.objects.order_by("number").values_list("number", flat=True)[:100]
+    numbers = [*shown, *first]
+
+    def run():
+        turn = 0
+        try:
+            while not stop.wait(every):
+                ticket = Ticket.objects.get(number=numbers[turn % len(numbers)])
+                other = next(p for p in priorities if p.pk != ticket.priority_id)
+                services.change_priority(actor=agent, ticket=ticket, priority=other)
+                turn += 1
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
 def hammer(port: int, path: str, cookie: str, total: int, concurrency: int):
     latencies: list[float] = []
     errors: list[int] = []
@@ -174,8 +212,16 @@ def main():
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--user", default="agent@demo.test")
+    parser.add_argument("--writer", action="store_true", help="change one ticket a second")
+    parser.add_argument(
+        "--counters-cache-off",
+        action="store_true",
+        help="HELPDESK_COUNTERS_CACHE_SECONDS=0: every request counts as after a change",
+    )
     parser.add_argument("pages", nargs="*", default=DEFAULT_PAGES)
     args = parser.parse_args()
+    if args.counters_cache_off:
+        os.environ["HELPDESK_COUNTERS_CACHE_SECONDS"] = "0"  # gunicorn inherits it
 
     setup_django()
     from django.core.management import call_command
@@ -187,9 +233,15 @@ def main():
         seed(args.tickets)
     cookie = session_cookie(args.user)
     server = start_gunicorn(args.port, args.workers)
+    stop = threading.Event()
+    shown = [int(m.group(1)) for p in args.pages if (m := re.fullmatch(r"/tickets/(\d+)/", p))]
+    writer = start_writer(stop, shown) if args.writer else None
     try:
         rows = [hammer(args.port, p, cookie, args.requests, args.concurrency) for p in args.pages]
     finally:
+        stop.set()
+        if writer:
+            writer.join(timeout=10)
         server.terminate()
         server.wait(timeout=10)
     baseline = rows[0]["rps"]

@@ -96,8 +96,16 @@ def get_visible_ticket_or_404(user, number) -> Ticket:
         )
     except (Ticket.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-    caching.attach_reference([ticket])
-    links = [name for name in _OFTEN_EMPTY_LINKS if getattr(ticket, f"{name}_id")]
+    reference = caching.reference()
+    caching.attach_reference([ticket], reference)
+    component = reference.components.get(ticket.component_id)
+    if component is not None:
+        Ticket.component.field.set_cached_value(ticket, component)
+    links = [
+        name
+        for name in _OFTEN_EMPTY_LINKS
+        if getattr(ticket, f"{name}_id") and not Ticket._meta.get_field(name).is_cached(ticket)
+    ]
     # Assignees: read when the ticket has any, known to be none otherwise (no query).
     links.append(
         "assignees" if ticket.is_assigned else Prefetch("assignees", queryset=User.objects.none())

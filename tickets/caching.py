@@ -4,8 +4,8 @@ a change, and nothing else clears these caches (no signals, nothing wired at imp
 - tickets_changed(): any ticket write (a verb, a periodic job, the demo seed). The counters, the
   queue's page counts and its ranked search blocks are cached under one generation number,
   which this moves on; each value is also kept at most HELPDESK_COUNTERS_CACHE_SECONDS.
-- reference_changed(): a status, priority, ticket type, the calendar, a holiday or a canned reply
-  was saved or deleted (the Django admin is where they are edited: tickets.admin).
+- reference_changed(): a status, priority, ticket type, component, the calendar, a holiday or a
+  canned reply was saved or deleted (the Django admin is where they are edited: tickets.admin).
 - saved_filters_changed(user): the person saved or deleted one of their saved queue filters
   (the tabs read on every queue page).
 
@@ -19,6 +19,7 @@ reference_changed() (a bulk update in a shell) shows once the copy is REFERENCE_
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import time
@@ -33,7 +34,7 @@ from django.core.cache import cache
 from core.cache import stale
 
 from . import sla
-from .models import CannedReply, Priority, Status, TicketType
+from .models import CannedReply, Component, Priority, Status, TicketType
 
 T = TypeVar("T")
 
@@ -50,11 +51,19 @@ class Reference:
     statuses: dict[int, Status]
     priorities: dict[int, Priority]
     types: dict[int, TicketType]
+    # The shared version this copy was loaded under: a key for what is rendered from these
+    # rows (the ticket page's status and type pickers, cached as template fragments).
+    version: int = 0
 
     # Read by ticket pages only: loaded at the first read of this copy.
     @functools.cached_property
     def calendar(self) -> sla.Calendar:
         return sla.load_calendar()
+
+    @functools.cached_property
+    def components(self) -> dict[int, Component]:
+        """Every component by primary key (a ticket page shows its ticket's)."""
+        return {row.pk: row for row in Component.objects.all()}
 
     @functools.cached_property
     def canned_replies(self) -> tuple[CannedReply, ...]:
@@ -94,7 +103,7 @@ def reference() -> Reference:
     copy = _reference_copy
     if copy and copy[0] == version and time.monotonic() - copy[1] < REFERENCE_CACHE_SECONDS:
         return copy[2]
-    data = _load_reference()
+    data = dataclasses.replace(_load_reference(), version=version)
     _reference_copy = (version, time.monotonic(), data)
     return data
 
@@ -103,11 +112,12 @@ def reference() -> Reference:
 _ATTACHED = {"status": "statuses", "priority": "priorities", "type": "types"}
 
 
-def attach_reference(tickets) -> None:
-    """Give each ticket its status, priority and type objects without querying them."""
+def attach_reference(tickets, data: Reference | None = None) -> None:
+    """Give each ticket its status, priority and type objects without querying them (data: the
+    reference copy when the caller holds it)."""
     if not tickets:
         return
-    data = reference()
+    data = data or reference()
     for name, table in _ATTACHED.items():
         rows = getattr(data, table)
         field = tickets[0]._meta.get_field(name)
@@ -199,6 +209,31 @@ def ranked_search(user, params, compute: Callable[[], T]) -> T:
     person and these filters: the queue refreshing itself every minute on a search, or paging
     through its results, searches once per ticket change."""
     return _until_tickets_change(f"search:user{user.pk}:{_filters_digest(params)}", compute)
+
+
+# --- the ticket page's timeline: its items are cached template fragments ----------------------
+
+TIMELINE_VERSION_KEY = "tickets:timeline:version"
+
+
+def timeline_generation() -> int:
+    """Part of every timeline fragment's key (templates/tickets/_timeline.html): events are
+    never edited by the ticket verbs, so their rendering is kept a day; a write that rewrites
+    past events (an erasure scrubbing their text, a renamed person shown at once) calls
+    timelines_changed() and every timeline renders again."""
+    return cache.get_or_set(TIMELINE_VERSION_KEY, 1, None)
+
+
+def timelines_changed() -> None:
+    """Past events were rewritten: drop every cached timeline (now, and again on commit)."""
+
+    def bump():
+        try:
+            cache.incr(TIMELINE_VERSION_KEY)
+        except ValueError:
+            cache.set(TIMELINE_VERSION_KEY, 2, None)
+
+    stale(bump)
 
 
 # --- saved filter tabs: until their owner saves or deletes one -----------------------------------

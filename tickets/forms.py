@@ -261,7 +261,8 @@ class StatusForm(VersionForm):
         """current: the ticket's status; then only it and the statuses tickets.workflow lets
         it move to are offered (a posted value is still checked by the service)."""
         super().__init__(*args, **kwargs)
-        self.fields["status"].queryset = active(Status)
+        if self.is_bound:  # shown, the options come from the reference copy (no queryset)
+            self.fields["status"].queryset = active(Status)
         rows = _active_reference("statuses")
         if current is not None:
             allowed = {s.pk for s in workflow.settable_statuses(current, rows)}
@@ -282,7 +283,8 @@ class PriorityForm(VersionForm):
         super().__init__(*args, **kwargs)
         if self.initial.get("priority"):
             self.fields["priority"].empty_label = None  # once set, never back to none
-        self.fields["priority"].queryset = active(Priority)
+        if self.is_bound:
+            self.fields["priority"].queryset = active(Priority)
         show_reference_rows(self.fields["priority"], _active_reference("priorities"))
 
 
@@ -329,9 +331,15 @@ class AssignForm(VersionForm):
         widget=PickerSelectMultiple(reverse_lazy("accounts:pick-agents")),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, current=(), **kwargs):
+        """current: the ticket's assignees, already read by the ticket page: the picker shows
+        them without querying them again."""
         super().__init__(*args, **kwargs)
-        self.fields["assignees"].queryset = assignable_people()
+        if self.is_bound or not current:
+            self.fields["assignees"].queryset = assignable_people()
+        if current:
+            label = self.fields["assignees"].label_from_instance
+            self.fields["assignees"].widget.known = {str(p.pk): label(p) for p in current}
 
 
 class EditForm(VersionForm):
@@ -376,7 +384,8 @@ class TransferForm(core_forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["type"].queryset = active(TicketType).filter(is_development=True)
+        if self.is_bound:
+            self.fields["type"].queryset = active(TicketType).filter(is_development=True)
         types = [kind for kind in _active_reference("types") if kind.is_development]
         show_reference_rows(self.fields["type"], types)
 

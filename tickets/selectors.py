@@ -274,6 +274,36 @@ def timeline(user, ticket: Ticket) -> list[Event]:
     return events
 
 
+@dataclass(frozen=True)
+class TimelineOutline:
+    """What the ticket page needs to know of its timeline without reading the events."""
+
+    event_ids: str  # the visible events' ids, oldest first, comma-separated (the cache key)
+    filed_at: object  # the creation event's action time (a phone call's time), or None
+    development_numbers: list[int]  # development tickets made from it, newest first
+
+
+def timeline_outline(user, ticket: Ticket) -> TimelineOutline:
+    """One query of the visible events' ids, kinds and times (no actors, attachments or
+    bodies): the page renders the timeline from its cache under these ids, and reads the
+    events (timeline()) only when that list of events is not cached yet."""
+    rows = list(
+        access.visible_events(user, ticket)
+        .order_by("action_at", "id")
+        .values_list("pk", "kind", "action_at", "data")
+    )
+    filed_at = next((at for _, kind, at, _ in rows if kind == Event.Kind.CREATED), None)
+    # A transfer's event names the ticket it made (tickets.services.filing).
+    development = [
+        data["number"]
+        for _, kind, _, data in reversed(rows)
+        if kind == Event.Kind.LINK
+        and (data or {}).get("link") == "transferred_to"
+        and data.get("number")
+    ]
+    return TimelineOutline(",".join(str(row[0]) for row in rows), filed_at, development)
+
+
 def _names(model, ids: set[int]) -> dict[int, object]:
     if not ids:
         return {}

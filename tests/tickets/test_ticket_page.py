@@ -185,3 +185,63 @@ def test_a_phone_ticket_shows_the_call_time_in_the_timeline_and_the_description(
         header = re.search(r'<span class="[^"]*filed-at">([^<]*)</span>', page).group(1)
         assert shown.strip() in header, (shown, header)
         assert date_format(timezone.localtime(call), "SHORT_DATETIME_FORMAT") in header
+
+
+def _selected(page: str, select_name: str) -> list[str]:
+    """The chosen options' values of the <select name=...> in page."""
+    match = re.search(rf'<select[^>]*name="{select_name}"[^>]*>(.*?)</select>', page, re.S)
+    assert match, f"no <select name={select_name}>"
+    return re.findall(r'<option value="([^"]*)"[^>]*selected', match.group(1))
+
+
+def test_cached_side_forms_follow_every_change_of_the_ticket(login, agent, ticket_a, ref):
+    """The side forms' fields are cached as template fragments (issue 19): whoever changes the
+    priority, the assignees, the status or the title, the next page shows the new value chosen,
+    and a refused form comes back with what was typed rather than the cached fields."""
+    client = login(agent)
+    first = _page(client, ticket_a)
+    assert _selected(first, "priority") == [str(ticket_a.priority_id)]
+    assert _selected(first, "assignees") == []
+
+    services.change_priority(actor=agent, ticket=ticket_a, priority=ref.priority["haute"])
+    services.assign(actor=agent, ticket=ticket_a, assignees=[agent])
+    ticket_a.refresh_from_db()
+    services.update_ticket(
+        actor=agent,
+        ticket=ticket_a,
+        version=ticket_a.version,
+        changes={"title": "Imprimante du 2e étage"},
+    )
+    ticket_a.refresh_from_db()
+    services.change_status(actor=agent, ticket=ticket_a, status=ref.status["resolu"])
+    page = _page(client, ticket_a)
+    assert _selected(page, "priority") == [str(ref.priority["haute"].pk)]
+    assert _selected(page, "assignees") == [str(agent.pk)]
+    assert "Alan Agent" in page
+    assert _selected(page, "status") == [str(ref.status["resolu"].pk)]
+    assert 'value="Imprimante du 2e étage"' in page
+
+    typed = "x" * 300  # too long a title: refused, the page again with the text as typed
+    response = client.post(
+        reverse("tickets:edit", args=[ticket_a.number]),
+        {"version": ticket_a.version + 1, "title": typed, "description": "Encore"},
+    )
+    assert response.status_code == 400
+    assert f'value="{typed}"' in response.content.decode()
+    assert 'value="Imprimante du 2e étage"' in _page(client, ticket_a)
+
+
+def test_a_rewritten_past_event_shows_once_timelines_are_dropped(login, agent, ticket_a):
+    """Timeline items are cached a day (they never change through the ticket verbs); a write
+    that rewrites past events, as an erasure does, calls timelines_changed() and the next page
+    shows the new text."""
+    from tickets import caching
+
+    client = login(agent)
+    event = services.reply(actor=agent, ticket=ticket_a, body="Appelez Jean Dupont au 0601020304")
+    assert "Jean Dupont" in _page(client, ticket_a)
+    Event.objects.filter(pk=event.pk).update(body="[effacé]")
+    assert "Jean Dupont" in _page(client, ticket_a)  # still the cached item
+    caching.timelines_changed()
+    page = _page(client, ticket_a)
+    assert "Jean Dupont" not in page and "[effacé]" in page

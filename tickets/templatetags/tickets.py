@@ -143,11 +143,17 @@ def queue_filter_bar(context):
 
 
 @register.simple_tag
-def timeline_events(events, ticket, staff=False):
+def timeline_events(events, ticket, staff=False, ids=None):
     """The <li> of each event of the ticket page's timeline (templates/tickets/detail.html);
-    staff: the viewer sees internal matters (the original of an email, for one)."""
+    staff: the viewer sees internal matters (the original of an email, for one); ids: the
+    events' ids when known (tickets.selectors.timeline_outline), so that events, a lazy list,
+    is read only when the timeline is not cached."""
     context = {
         "events": events,
+        # The whole list is cached too, under the events it holds: a page seen again reads one
+        # entry instead of one per event; after a new event, only that one is rendered.
+        "event_ids": ids if ids is not None else ",".join(str(event.pk) for event in events),
+        "generation": caching.timeline_generation(),
         "ticket": ticket,
         "staff": bool(staff),
         "language": get_language(),

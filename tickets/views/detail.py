@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
 
 from core.access import require
 from core.files import file_response
@@ -22,7 +24,6 @@ from ..forms import (
     StatusForm,
     TransferForm,
 )
-from ..models import Event
 
 
 def ticket_detail(request, number, **forms):
@@ -50,24 +51,25 @@ def detail_context(request, ticket, **forms):
     reference = caching.reference()
     assignees = list(ticket.assignees.all())
     followers = list(ticket.followers.all())
-    events = selectors.timeline(user, ticket)
+    # The timeline's outline (ids, when filed, transfers) is one light query; the events
+    # themselves are read only when the cached timeline does not hold that list of events.
+    outline = selectors.timeline_outline(user, ticket)
     context = {
         "ticket": ticket,
         # Newest first, under the reply box at the top of the page: the last message, the one
         # to answer, is next to where the answer is written.
-        "events": events[::-1],
+        "events": SimpleLazyObject(lambda: selectors.timeline(user, ticket)[::-1]),
+        "event_ids": outline.event_ids,
         # When the ticket was filed: for a phone call, the call time the timeline shows too.
-        "filed_at": next(
-            (e.action_at for e in events if e.kind == Event.Kind.CREATED), ticket.created_at
-        ),
+        "filed_at": outline.filed_at or ticket.created_at,
         "replies_as_customer": access.replies_as_customer(user),
         "assignees": assignees,
         "followers": followers,
         "can": can,
         "sla": sla.sla_state(ticket, reference.calendar),
-        "development_tickets": list(ticket.development_tickets.only("number", "title"))
-        if can["internal"]
-        else [],
+        # The development tickets made from this one, as their transfers say in the timeline
+        # (staff see those events): no query of their own.
+        "development_tickets": outline.development_numbers if can["internal"] else [],
         "nav_active": "tickets",
         # The panel holds actions (else only the details): its title, the phone bar's words.
         "works_on_ticket": can["status"] or can["fields"] or can["assign"],
@@ -96,7 +98,7 @@ def detail_context(request, ticket, **forms):
         context["fields_form"] = forms.get("fields_form")
     if can["assign"]:
         context["assign_form"] = AssignForm(
-            initial={**initial, "assignees": [a.pk for a in assignees]}
+            initial={**initial, "assignees": [a.pk for a in assignees]}, current=assignees
         )
     if can["edit"]:
         context["edit_form"] = forms.get("edit_form") or EditForm(
@@ -108,7 +110,37 @@ def detail_context(request, ticket, **forms):
         context["reopen_form"] = ReopenForm()
     if can["transfer"]:
         context["transfer_form"] = TransferForm()
+    context["fragments"] = _fragment_keys(context, ticket, reference, assignees)
     return context
+
+
+def _shown(form, *parts) -> str | None:
+    """The cache key of a form's fields as shown unposted (the same markup for everyone of a
+    language given the same parts): None for a form posted back with its errors, or absent."""
+    if form is None or form.is_bound:
+        return None
+    return "|".join(str(part) for part in (get_language(), *parts))
+
+
+def _fragment_keys(context, ticket, reference, assignees) -> dict[str, str | None]:
+    """Keys of the side forms' and the reply box's fields, cached as template fragments
+    (templates/tickets/detail.html): the pickers change with the ticket's status, priority or
+    assignees and the reference rows; the edit form with the title and the description."""
+    reply = context.get("reply_form")
+    return {
+        "reply": _shown(
+            reply, *(reply.fields if reply else ()), reply and reply.fields["attachments"].help_text
+        ),
+        "status": _shown(context.get("status_form"), ticket.status_id, reference.version),
+        "priority": _shown(context.get("priority_form"), ticket.priority_id, reference.version),
+        "assign": _shown(
+            context.get("assign_form"),
+            *(f"{person.pk}={person.get_full_name() or person.email}" for person in assignees),
+        ),
+        "escalate": _shown(context.get("escalate_form")),
+        "transfer": _shown(context.get("transfer_form"), reference.version),
+        "edit": _shown(context.get("edit_form"), ticket.title, ticket.description),
+    }
 
 
 def fields_form(ticket) -> FieldsForm:
