@@ -169,6 +169,7 @@ def anonymise_person(person: Person, options: Options) -> dict[str, int]:
         attachment.filename = person.scrub(attachment.filename)[:200]
         attachment.save(update_fields=["filename"])
     caching.tickets_changed()
+    caching.timelines_changed()  # past events were rewritten: their cached markup goes
     return counts
 
 
