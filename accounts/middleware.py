@@ -25,6 +25,8 @@ ALLOWED_PREFIXES = (
     "/accounts/password/reset/",
     "/accounts/confirm-email/",
     "/accounts/inactive/",
+    # The badges' colours, linked from every page, the second-factor page included.
+    "/tickets/status-colours.css",
 )
 
 

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts import access as accounts_access
 from administration import access as administration_access
@@ -17,6 +18,30 @@ from tickets import selectors as ticket_selectors
 from wiki import access as wiki_access
 
 
+def _grouped(items: list[dict]) -> list[dict]:
+    """Top-level links, with the items of a group gathered in one menu (a group of one stays a
+    plain link): the bar fits a 1440 px screen whatever the roles."""
+    labels = {"time": _("Time"), "manage": _("Management")}
+    top: list[dict] = []
+    menus: dict[str, dict] = {}
+    for item in items:
+        group = item.pop("group", None)
+        if group is None:
+            top.append(item)
+            continue
+        menu = menus.get(group)
+        if menu is None:
+            menu = menus[group] = {"label": labels[group], "key": group, "children": []}
+            top.append(menu)
+        menu["children"].append(item)
+    for menu in menus.values():
+        if len(menu["children"]) == 1:
+            top[top.index(menu)] = menu["children"][0]
+        else:
+            menu["keys"] = [child["key"] for child in menu["children"]]
+    return top
+
+
 def navigation(request):
     """Top-bar links for the person logged in; each app's access module decides."""
     user = getattr(request, "user", None)
@@ -29,37 +54,43 @@ def navigation(request):
     if tickets_access.can_create_ticket(user):
         url = reverse("tickets:new")
         items.append({"url": url, "label": _("New ticket"), "key": "new-ticket"})
-    if accounts_access.can_view_organization_list(user):
-        url = reverse("accounts:organization-list")
-        items.append({"url": url, "label": _("Organizations"), "key": "organizations"})
-    if accounts_access.can_manage_users(user):
-        url = reverse("accounts:user-list")
-        items.append({"url": url, "label": _("Users"), "key": "users"})
     if cdc_access.can_view_change_requests(user):
         url = reverse("cdc:list")
-        items.append({"url": url, "label": _("Change requests"), "key": "cdc"})
+        label = pgettext("top bar", "Change requests")
+        items.append({"url": url, "label": label, "key": "cdc"})
     if wiki_access.can_read_wiki(user):
-        items.append({"url": reverse("wiki:index"), "label": _("Knowledge base"), "key": "wiki"})
-    if billing_access.logs_time(user):
-        url = reverse("billing:timesheet")
-        items.append({"url": url, "label": _("Timesheet"), "key": "timesheet"})
-    if billing_access.can_view_contracts(user):
-        url = reverse("billing:contracts")
-        items.append({"url": url, "label": _("Contracts"), "key": "contracts"})
-    if billing_access.can_view_balance(user):
-        url = reverse("billing:balance")
-        items.append({"url": url, "label": _("Hours and contract"), "key": "balance"})
-    if intake_access.can_see_intake(user):
-        url = reverse("intake:unidentified")
-        items.append({"url": url, "label": _("Email"), "key": "mail"})
-    if administration_access.can_administer(user):
-        url = reverse("administration:home")
-        items.append({"url": url, "label": _("Administration"), "key": "administration"})
+        label = pgettext("top bar", "Knowledge base")
+        items.append({"url": reverse("wiki:index"), "label": label, "key": "wiki"})
+    if chat_access.has_chat_page(user):
+        items.append({"url": reverse("chat:home"), "label": _("Chat"), "key": "chat"})
     if reports_access.can_view_reports(user):
         url = reverse("reports:index")
         items.append({"url": url, "label": _("Reports"), "key": "reports"})
-    if chat_access.has_chat_page(user):
-        items.append({"url": reverse("chat:home"), "label": _("Chat"), "key": "chat"})
+    if billing_access.logs_time(user):
+        url = reverse("billing:timesheet")
+        items.append({"url": url, "label": _("Timesheet"), "key": "timesheet", "group": "time"})
+    if billing_access.can_view_contracts(user):
+        url = reverse("billing:contracts")
+        items.append({"url": url, "label": _("Contracts"), "key": "contracts", "group": "time"})
+    if billing_access.can_view_balance(user):
+        url = reverse("billing:balance")
+        label = _("Hours and contract")
+        items.append({"url": url, "label": label, "key": "balance", "group": "time"})
+    if accounts_access.can_view_organization_list(user):
+        url = reverse("accounts:organization-list")
+        label = _("Organizations")
+        items.append({"url": url, "label": label, "key": "organizations", "group": "manage"})
+    if accounts_access.can_manage_users(user):
+        url = reverse("accounts:user-list")
+        items.append({"url": url, "label": _("Users"), "key": "users", "group": "manage"})
+    if intake_access.can_see_intake(user):
+        url = reverse("intake:unidentified")
+        items.append({"url": url, "label": _("Email"), "key": "mail", "group": "manage"})
+    if administration_access.can_administer(user):
+        url = reverse("administration:home")
+        label = _("Administration")
+        items.append({"url": url, "label": label, "key": "administration", "group": "manage"})
+    items = _grouped(items)
     # Agents taking chats (switched on in this session): the live count of waiting chats
     # (chat/_topbar.html, filled by its socket).
     chat_bar = None

@@ -177,7 +177,7 @@ def test_create_edit_reorder_retire_and_refused_delete(
     # The same form sent again (made on the older copy) is refused and shows the row as it is.
     data["name_fr"] = "Ancien nom"
     response = client.post(url, data, follow=True)
-    assert "Someone else changed this entry" in response.content.decode()
+    assert "a modifié cette entrée entre-temps" in response.content.decode()
     status.refresh_from_db()
     assert status.name_fr == "Recette client"
     # Reorder: up one place.

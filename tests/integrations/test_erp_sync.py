@@ -92,7 +92,7 @@ def test_the_dry_run_shows_what_the_apply_does_and_a_second_run_changes_nothing(
     assert counts(preview) == {"new": 1, "update": 1, "invalid": 3}
     page = preview.content.decode()
     assert "Lyon" in page and "Paris" in page  # the field-by-field diff
-    assert "already in the file" in page and "The reference is empty" in page
+    assert "déjà dans le fichier" in page and "La référence est vide" in page
     [bad_email] = [line for line in preview.context["outcome"].lines if line.reference == "C002"]
     assert bad_email.kind == "invalid" and "mail" in bad_email.errors[0]
     assert "Garage Müller &amp; Fils" in page

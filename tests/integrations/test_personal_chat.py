@@ -59,7 +59,7 @@ def test_an_internal_address_is_refused_and_what_was_typed_kept(login, client_a,
         {"url": "http://169.254.169.254/latest", "events": ["ticket_replied"]},
     )
     page = response.content.decode()
-    assert "internal network" in page and "169.254.169.254" in page
+    assert "réseau interne" in page and "169.254.169.254" in page
     for data in ({"url": "ftp://x.test/", "events": ["ticket_replied"]}, {"url": "a\x00b"}):
         assert client.post(reverse("integrations:personal-webhook"), data).status_code == 200
     assert not ChatWebhook.objects.exists()

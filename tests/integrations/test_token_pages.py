@@ -89,7 +89,7 @@ def test_the_card_is_an_htmx_fragment_and_create_swaps_it(login, client_a):
     revoked = client.post(
         reverse("integrations:token-revoke", args=[token.pk]), HTTP_HX_REQUEST="true"
     )
-    assert revoked.status_code == 200 and "Revoked on" in revoked.content.decode()
+    assert revoked.status_code == 200 and "Révoquée le" in revoked.content.decode()
 
 
 def test_the_key_list_reads_a_fixed_number_of_queries(
