@@ -503,8 +503,10 @@ HELPDESK_REFRESH_SECONDS = env.int("HELPDESK_REFRESH_SECONDS", default=60)
 HELPDESK_COUNTERS_CACHE_SECONDS = env.int("HELPDESK_COUNTERS_CACHE_SECONDS", default=30)
 
 # Report indexes carry extra columns on PostgreSQL (INCLUDE, tickets.Ticket.Meta.indexes);
-# SQLite builds them without, which Django warns about: that is the intent.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
+# SQLite builds them without, which Django warns about: that is the intent. Likewise a contract's
+# rates are unique with "no activity"/"no level" counted as one value (nulls_distinct=False): SQLite
+# cannot say so, the forms check it (model validation) and PostgreSQL enforces it.
+SILENCED_SYSTEM_CHECKS = ["models.W040", "models.W047"]
 # --- Live chat ----------------------------------------------------------------------------------
 # Where browsers open the chat's WebSockets: empty means the page's own host (make run, or a
 # proxy that sends /ws/ to the ASGI service); e.g. "wss://chat.example.com" for a separate host

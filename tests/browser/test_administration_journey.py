@@ -35,6 +35,8 @@ def _row(page, text):
 def test_reference_journey(login_page, admin, client_a, kind, fields, screenshot):
     page = login_page(admin, locale="en-US", width=1440)
     page.goto("/")
+    # The top bar's "Management" menu holds the Administration link.
+    page.get_by_role("button", name="Management").click()
     page.get_by_role("link", name="Administration").first.click()
     expect(page).to_have_url(re.compile(r"/administration/$"))
     page.locator(f"a.admin-card[href='/administration/{kind}/']").click()
