@@ -25,6 +25,7 @@ def test_agent_links_unidentified_ticket(login_page, screenshot, agent, client_a
     ingest_message(raw("client@beta.test", f"Re: [#{known}] Export vide", "<b4@x>", "Moi aussi"))
     page = login_page(agent, locale="en-US")
     page.goto("/")
+    page.get_by_role("button", name="Management").click()  # the top bar's menu
     page.get_by_role("link", name="Email", exact=True).click()
     assert page.locator("#unidentified-tickets tbody tr").count() == 2
     assert page.locator("#flagged tbody tr").count() == 1

@@ -64,6 +64,7 @@ def test_admin_filters_the_outbox_and_sends_a_failed_email_again(
     failed = outbox_rows[DeliveryStatus.FAILED]
     page = login_page(admin)
     page.goto("/")
+    page.get_by_role("button", name="Gestion").click()  # the top bar's menu
     page.get_by_role("link", name="E-mail", exact=True).click()
     page.get_by_role("link", name="Boîte d'envoi").click()
     page.wait_for_url("**/mail/outbox/")
@@ -113,7 +114,7 @@ def test_admin_adds_a_chat_webhook_and_sends_it_a_test(
 ):
     page = login_page(admin)
     page.goto("/mail/outbox/")
-    page.get_by_role("link", name="Chat", exact=True).click()
+    page.locator("#main").get_by_role("link", name="Chat", exact=True).click()
     page.wait_for_url("**/mail/webhooks/")
     assert page.get_by_text("Aucun webhook pour l'instant.").is_visible()
     screenshot(page, "webhooks_empty")

@@ -165,7 +165,7 @@ def test_an_agent_takes_a_chat_and_a_second_agent_is_told_it_is_taken(
     chat.refresh_from_db()
     assert chat.status == Chat.Status.ACTIVE and chat.agent == on_duty
     response = login(admin).post(reverse("chat:take", args=[chat.pk]), follow=True)
-    assert "Another agent has already taken this chat." in response.content.decode()
+    assert "Un autre agent a déjà pris cette discussion." in response.content.decode()
     chat.refresh_from_db()
     assert chat.agent == on_duty
 
@@ -188,7 +188,7 @@ def test_an_agent_transfers_a_chat_to_an_available_colleague(login, chat, on_dut
     assert response.status_code == 302
     chat.refresh_from_db()
     assert chat.agent == agent_l2 and chat.status == Chat.Status.ACTIVE
-    assert Message.objects.filter(chat=chat, body__contains="transferred the chat to Lea Level")
+    assert Message.objects.filter(chat=chat, body__contains="a transféré la discussion à Lea Level")
     # A forged id (someone not available, or nobody) changes nothing.
     login(agent_l2).post(reverse("chat:transfer", args=[chat.pk]), {"agent": 999999})
     chat.refresh_from_db()
@@ -213,13 +213,13 @@ def test_ending_a_chat_files_a_ticket_with_the_transcript(
     assert not transcript.is_internal
     lines = transcript.body.splitlines()
     assert lines[0].endswith("Chloé Alpha: Bonjour, mon imprimante refuse de démarrer.")
-    assert lines[1].endswith("Alan Agent has joined the chat.")
+    assert lines[1].endswith("Alan Agent a rejoint la discussion.")
     assert lines[-3].endswith("Alan Agent: Redémarrez le serveur d'impression.")
     assert lines[-2].endswith("Chloé Alpha: Ça marche, merci !")
-    assert lines[-1].endswith("Alan Agent has ended the chat.")
+    assert lines[-1].endswith("Alan Agent a mis fin à la discussion.")
     chat.refresh_from_db()
     assert chat.status == Chat.Status.ENDED and chat.ticket == ticket
-    sent = [m for m in mail.outbox if m.subject.startswith("Transcript of your chat")]
+    sent = [m for m in mail.outbox if m.subject.startswith("Transcription de votre discussion")]
     assert len(sent) == 1 and sent[0].to == [client_a.email]
     assert "Alan Agent: Redémarrez le serveur" in sent[0].body
     # The client sees the transcript on their ticket.
