@@ -824,15 +824,16 @@ def time_spent(user, filters: Filters) -> Report:
     if filters.agent is not None and details:
         entries = entries.filter(user_id=filters.agent.pk)
     sums = {
-        "billable": Coalesce(Sum("minutes", filter=Q(billable=True)), 0),
-        "other": Coalesce(Sum("minutes", filter=Q(billable=False)), 0),
+        # Not named after the model's field "billable": the second filter would read the first.
+        "billable_minutes": Coalesce(Sum("minutes", filter=Q(billable=True)), 0),
+        "other_minutes": Coalesce(Sum("minutes", filter=Q(billable=False)), 0),
     }
 
     def figures(row) -> list:
-        billable = _decimal_hours(row["billable"])
+        billable = _decimal_hours(row["billable_minutes"])
         if not details:
             return [billable]
-        other = _decimal_hours(row["other"])
+        other = _decimal_hours(row["other_minutes"])
         return [billable, other, billable + other]
 
     columns = [Column(_("Billable hours"), "hours")]
@@ -850,7 +851,7 @@ def time_spent(user, filters: Filters) -> Report:
     while day <= filters.end and len(firsts) < MAX_BUCKETS:
         firsts.append(day)
         day = _next(day, "month")
-    empty = {"billable": 0, "other": 0}
+    empty = {"billable_minutes": 0, "other_minutes": 0}
     report.tables.append(
         Table(
             _("Hours per month"),
