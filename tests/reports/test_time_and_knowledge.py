@@ -64,7 +64,7 @@ def _tables(client, key, params=RANGE):
     user = client.user
     form = ReportFilterForm(params, user=user, report=REPORTS[key])
     assert form.is_valid(), form.errors
-    return {t.title: t for t in REPORTS[key].build(user, form.filters()).tables} | {"_": selectors}
+    return {t.title: t for t in REPORTS[key].build(user, form.filters()).tables}
 
 
 @pytest.fixture
