@@ -80,7 +80,7 @@ class Filters:
 @dataclass
 class Column:
     label: str
-    kind: str = "text"  # text, int, hours, days, percent
+    kind: str = "text"  # text, int, hours, hours_exact (Decimal, 2 places), days, percent
 
 
 @dataclass
@@ -836,9 +836,12 @@ def time_spent(user, filters: Filters) -> Report:
         other = _decimal_hours(row["other_minutes"])
         return [billable, other, billable + other]
 
-    columns = [Column(_("Billable hours"), "hours")]
+    columns = [Column(_("Billable hours"), "hours_exact")]
     if details:
-        columns += [Column(_("Non-billable hours"), "hours"), Column(_("Total hours"), "hours")]
+        columns += [
+            Column(_("Non-billable hours"), "hours_exact"),
+            Column(_("Total hours"), "hours_exact"),
+        ]
     report = Report()
     if not details:
         report.notes.append(_("Billable time only, as logged (before the contract's rounding)."))
