@@ -14,9 +14,13 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts import roles
 from accounts.models import Organization, User, UserRole
+from billing import access as billing_access
+from billing.models import TimeEntry
 from cdc import access as cdc_access
 from tickets import access as tickets_access
 from tickets.models import Ticket
+from wiki import access as wiki_access
+from wiki.models import Page
 
 
 def can_view_reports(user) -> bool:
@@ -68,3 +72,24 @@ def filter_agents(user) -> QuerySet[User]:
         user_id=OuterRef("pk"), role__code__in=[roles.Code.AGENT, roles.Code.ADMIN]
     )
     return User.objects.filter(Exists(works), is_active=True).order_by("first_name", "last_name")
+
+
+def report_time_entries(user):
+    """The time entries user's time report counts (billing.access: staff every entry of the
+    tickets they see; client administrators their organization's billable entries only)."""
+    if not can_view_reports(user):
+        return TimeEntry.objects.none()
+    return billing_access.visible_entries(user)
+
+
+def sees_time_details(user) -> bool:
+    """Non-billable time and the per-consultant breakdown: staff who see time details."""
+    return can_view_reports(user) and billing_access.sees_time_details(user)
+
+
+def report_wiki_pages(user):
+    """The wiki pages user's knowledge base report counts: those they may read, and only for
+    readers who see the pages' counters (wiki.access: the support team)."""
+    if not (can_view_reports(user) and wiki_access.can_see_counters(user)):
+        return Page.objects.none()
+    return wiki_access.visible_pages(user)

@@ -86,6 +86,19 @@ REPORTS = {
             selectors.change_requests,
             ticket_filters=False,
         ),
+        ReportInfo(
+            "time",
+            _("Time spent"),
+            _("Hours per consultant, per client and per month, billable and not."),
+            selectors.time_spent,
+        ),
+        ReportInfo(
+            "knowledge",
+            _("Knowledge base"),
+            _("Page views and “solved my problem” marks per wiki page."),
+            selectors.knowledge_base,
+            ticket_filters=False,
+        ),
     )
 }
 

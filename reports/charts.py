@@ -3,7 +3,14 @@ column) and one series per charted column. Pure: built from the table the page s
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from .selectors import Table
+
+
+def _number(value):
+    """Decimal hours as a JSON number Chart.js reads (not the string Django's encoder makes)."""
+    return float(value) if isinstance(value, Decimal) else value
 
 
 def chart_data(table: Table) -> dict | None:
@@ -24,7 +31,7 @@ def chart_data(table: Table) -> dict | None:
         "series": [
             {
                 "label": str(table.columns[index].label),
-                "data": [row[index] for row in rows],
+                "data": [_number(row[index]) for row in rows],
             }
             for index in spec["series"]
         ],

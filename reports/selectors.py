@@ -15,7 +15,8 @@ resolution_seconds); reports show them in hours.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Avg,
@@ -28,9 +29,10 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, Trunc
+from django.db.models.functions import Coalesce, Trunc, TruncMonth
 from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
@@ -78,7 +80,7 @@ class Filters:
 @dataclass
 class Column:
     label: str
-    kind: str = "text"  # text, int, hours, days, percent
+    kind: str = "text"  # text, int, hours, hours_exact (Decimal, 2 places), days, percent
 
 
 @dataclass
@@ -796,6 +798,166 @@ def change_requests(user, filters: Filters, *, now: dt.datetime | None = None) -
             ],
             rows,
             chart={"type": "bar", "series": [3], "horizontal": True},
+        )
+    )
+    return report
+
+
+# --- time ---------------------------------------------------------------------------------
+
+
+def _decimal_hours(minutes) -> Decimal:
+    return (Decimal(minutes or 0) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def time_spent(user, filters: Filters) -> Report:
+    """Hours logged in the range (by the entry's work date) per month, per consultant and per
+    client, billable and not. Client administrators count their organization's billable
+    entries only (billing.access), with no consultant breakdown and no comment."""
+    details = access.sees_time_details(user)
+    ticket_qs = tickets(user, replace(filters, agent=None))
+    entries = access.report_time_entries(user).filter(
+        ticket__in=ticket_qs.values("pk"),
+        work_date__gte=filters.start,
+        work_date__lte=filters.end,
+    )
+    if filters.agent is not None and details:
+        entries = entries.filter(user_id=filters.agent.pk)
+    sums = {
+        # Not named after the model's field "billable": the second filter would read the first.
+        "billable_minutes": Coalesce(Sum("minutes", filter=Q(billable=True)), 0),
+        "other_minutes": Coalesce(Sum("minutes", filter=Q(billable=False)), 0),
+    }
+
+    def figures(row) -> list:
+        billable = _decimal_hours(row["billable_minutes"])
+        if not details:
+            return [billable]
+        other = _decimal_hours(row["other_minutes"])
+        return [billable, other, billable + other]
+
+    columns = [Column(_("Billable hours"), "hours_exact")]
+    if details:
+        columns += [
+            Column(_("Non-billable hours"), "hours_exact"),
+            Column(_("Total hours"), "hours_exact"),
+        ]
+    report = Report()
+    if not details:
+        report.notes.append(_("Billable time only, as logged (before the contract's rounding)."))
+    month = TruncMonth("work_date", output_field=DateField())
+    per_month = {
+        row["month"]: row
+        for row in entries.annotate(month=month).values("month").annotate(**sums).order_by()
+    }
+    firsts, day = [], _floor(filters.start, "month")
+    while day <= filters.end and len(firsts) < MAX_BUCKETS:
+        firsts.append(day)
+        day = _next(day, "month")
+    empty = {"billable_minutes": 0, "other_minutes": 0}
+    report.tables.append(
+        Table(
+            _("Hours per month"),
+            [Column(_("Month")), *columns],
+            [
+                [bucket_label(first, "month"), *figures(per_month.get(first, empty))]
+                for first in firsts
+            ],
+            chart={"type": "bar", "series": [1, 2] if details else [1]},
+            chart_labels=short_labels(firsts, "month"),
+        )
+    )
+    groups = [("organization", _("Hours per client"), _("Client"))]
+    if details:
+        groups.insert(0, ("consultant", _("Hours per consultant"), _("Consultant")))
+    for group, title, label in groups:
+        if group == "consultant":
+            fields = ("user_id", "user__first_name", "user__last_name", "user__email")
+        else:
+            fields = ("ticket__organization_id", "ticket__organization__name")
+        rows = (
+            entries.values(*fields)
+            .annotate(**sums, total=Sum("minutes"))
+            .order_by("-total", fields[0])[:GROUP_LIMIT]
+        )
+        table_rows = []
+        for row in rows:
+            if group == "consultant":
+                name = (
+                    f"{row['user__first_name']} {row['user__last_name']}".strip()
+                    or row["user__email"]
+                )
+            else:
+                name = row["ticket__organization__name"] or "—"
+            table_rows.append([name, *figures(row)])
+        report.tables.append(
+            Table(
+                title,
+                [Column(label), *columns],
+                table_rows,
+                chart={"type": "bar", "series": [1, 2] if details else [1], "horizontal": True},
+            )
+        )
+    return report
+
+
+# --- knowledge base -----------------------------------------------------------------------
+
+KNOWLEDGE_LIMIT = 100
+
+
+def knowledge_base(user, filters: Filters) -> Report:
+    """The wiki pages user may read with their views (counted since the page was written: the
+    wiki keeps one counter, not a log) and the "solved my problem" marks given in the range,
+    the most read first. Pages are counted for the support team only (wiki.access)."""
+    pages = access.report_wiki_pages(user)
+    if filters.organization is not None:
+        pages = pages.filter(organization_id=filters.organization.pk)
+    in_range = Q(
+        helpful_marks__created_at__gte=filters.start_at,
+        helpful_marks__created_at__lt=filters.end_at,
+    )
+    rows = (
+        pages.values("pk", "title", "space__name")
+        .annotate(
+            helpful=Count("helpful_marks", filter=in_range),
+            from_suggestion=Count(
+                "helpful_marks", filter=in_range & Q(helpful_marks__from_suggestion=True)
+            ),
+        )
+        .annotate(views=F("view_count"), helpful_ever=F("helpful_count"))
+        .order_by("-view_count", "-helpful", "title", "pk")[:KNOWLEDGE_LIMIT]
+    )
+    report = Report()
+    report.notes.append(
+        _(
+            "Views are counted since each page was written; “solved my problem” marks are "
+            "those given in the range."
+        )
+    )
+    report.tables.append(
+        Table(
+            _("Most read pages"),
+            [
+                Column(_("Page")),
+                Column(_("Space")),
+                Column(_("Views"), "int"),
+                Column(_("Solved a problem in the range"), "int"),
+                Column(_("Of which from ticket suggestions"), "int"),
+                Column(_("Solved a problem, ever"), "int"),
+            ],
+            [
+                [
+                    row["title"],
+                    row["space__name"],
+                    row["views"],
+                    row["helpful"],
+                    row["from_suggestion"],
+                    row["helpful_ever"],
+                ]
+                for row in rows
+            ],
+            chart={"type": "bar", "series": [2, 3], "horizontal": True, "limit": 20},
         )
     )
     return report
