@@ -481,16 +481,18 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# --- Tickets ----------------------------------------------------------------------------------
-# Days a ticket may wait on the client (e.g. "Réponse envoyée") before it closes itself; the
-# client is warned a day before.
-# Audit log and GDPR. How many reverse proxies in front of the app append to X-Forwarded-For (0:
+# --- Audit log and GDPR ---------------------------------------------------------------------
+# How many reverse proxies in front of the app append to X-Forwarded-For (0:
 # none, REMOTE_ADDR is the client). Closed tickets' client data is anonymised after
 # GDPR_RETENTION_MONTHS (0: never); a prepared export can be downloaded for GDPR_EXPORT_KEEP_HOURS.
 HELPDESK_TRUSTED_PROXY_COUNT = env.int("HELPDESK_TRUSTED_PROXY_COUNT", default=0)
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 GDPR_RETENTION_MONTHS = env.int("GDPR_RETENTION_MONTHS", default=0)
 GDPR_EXPORT_KEEP_HOURS = env.int("GDPR_EXPORT_KEEP_HOURS", default=72)
+
+# --- Tickets ----------------------------------------------------------------------------------
+# Days a ticket may wait on the client (e.g. "Réponse envoyée") before it closes itself; the
+# client is warned a day before.
 TICKETS_AUTO_CLOSE_DAYS = env.int("TICKETS_AUTO_CLOSE_DAYS", default=7)
 # Days before the auto-close that the client is warned (admins change both in Administration).
 TICKETS_AUTO_CLOSE_WARNING_DAYS = env.int("TICKETS_AUTO_CLOSE_WARNING_DAYS", default=1)
