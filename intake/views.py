@@ -24,7 +24,7 @@ from tickets.errors import TicketError
 
 from . import access, selectors, services
 from .forms import LinkTicketForm, MailboxForm
-from .models import InboundMessage, Mailbox
+from .models import InboundMessage
 
 PAGE_SIZE = 25
 
@@ -72,7 +72,7 @@ def mailbox_test(request, pk):
 def mailbox_toggle(request, pk):
     require(access.can_manage_mailboxes(request.user), hidden=True)
     mailbox = get_object_or_404(selectors.mailboxes(request.user), pk=pk)
-    Mailbox.objects.filter(pk=mailbox.pk).update(is_active=not mailbox.is_active)
+    services.set_mailbox_active(mailbox=mailbox, active=not mailbox.is_active)
     return redirect("intake:mailbox-list")
 
 

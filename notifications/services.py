@@ -225,7 +225,9 @@ def replay_post(*, actor, post: WebhookPost) -> None:
 
 @transaction.atomic
 def set_webhook_active(*, webhook: ChatWebhook, active: bool) -> None:
-    ChatWebhook.objects.filter(pk=webhook.pk).update(is_active=active)
+    # A save, not a queryset update: the audit log records saves of registered models.
+    webhook.is_active = active
+    webhook.save(update_fields=["is_active"])
 
 
 def purge_old(*, now: dt.datetime | None = None) -> int:

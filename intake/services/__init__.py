@@ -7,7 +7,14 @@ a message done on the server only after ingest_message returned, i.e. after the 
 """
 
 from .ingest import Outcome, Result, ingest_message, own_addresses, synthetic_id
-from .polling import PollReport, poll_due_mailboxes, poll_mailbox, source_for, test_connection
+from .polling import (
+    PollReport,
+    poll_due_mailboxes,
+    poll_mailbox,
+    set_mailbox_active,
+    source_for,
+    test_connection,
+)
 from .review import (
     append_flagged,
     discard_message,
@@ -31,6 +38,7 @@ __all__ = [
     "purge_old_originals",
     "release_message",
     "retry_message",
+    "set_mailbox_active",
     "source_for",
     "synthetic_id",
     "test_connection",

@@ -194,3 +194,9 @@ def poll_due_mailboxes(*, now: dt.datetime | None = None, force: bool = False) -
         if force or mailbox.is_due(now):
             reports.append(poll_mailbox(mailbox))
     return reports
+
+
+def set_mailbox_active(*, mailbox: Mailbox, active: bool) -> None:
+    """Switch polling of mailbox on or off (a save, so the audit log records who did it)."""
+    mailbox.is_active = active
+    mailbox.save(update_fields=["is_active"])

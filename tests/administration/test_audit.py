@@ -228,3 +228,19 @@ def test_an_approved_sign_up_and_a_webhook_made_on_its_page_are_recorded_with_th
     assert created.action == LogEntry.Action.CREATE and created.actor == admin
     assert created.changes["name"][1] == "Support"
     assert "SECRET99" not in str(created.changes)
+
+
+@pytest.mark.django_db
+def test_switching_a_mailbox_or_a_webhook_off_is_recorded_with_the_admin(login, admin):
+    box = Mailbox.objects.create(
+        name="Support", email_address="support@help.test", host="imap.help.test", username="s"
+    )
+    hook = ChatWebhook.objects.create(name="Team", url="https://hooks.chat.test/T0", events=[])
+    client = login(admin)
+    client.post(reverse("intake:mailbox-toggle", args=[box.pk]))
+    client.post(reverse("administration:webhook-toggle", args=[hook.pk]))
+    for obj in (box, hook):
+        obj.refresh_from_db()
+        assert obj.is_active is False
+        [switched] = [e for e in entries_about(obj) if e.action == LogEntry.Action.UPDATE]
+        assert switched.actor == admin and switched.changes["is_active"] == ["True", "False"]
