@@ -244,3 +244,27 @@ def test_switching_a_mailbox_or_a_webhook_off_is_recorded_with_the_admin(login, 
         assert obj.is_active is False
         [switched] = [e for e in entries_about(obj) if e.action == LogEntry.Action.UPDATE]
         assert switched.actor == admin and switched.changes["is_active"] == ["True", "False"]
+
+
+@pytest.mark.django_db
+def test_reordering_a_new_default_and_imported_holidays_are_recorded(ref, admin):
+    from tickets.models import BusinessCalendar, Holiday
+    from tickets.services import reference
+
+    _first, second = list(Status.objects.order_by("order", "pk")[:2])
+    reference.move_entry(actor=admin, row=second, direction="up")
+    moved = [e for e in entries_about(second) if e.action == LogEntry.Action.UPDATE]
+    assert moved and "order" in moved[-1].changes
+    old_default = Status.objects.get(is_default=True)
+    other = Status.objects.exclude(pk=old_default.pk).first()
+    seen = reference.fingerprint(other)
+    other.is_default = True
+    reference.save_entry(actor=admin, row=other, seen=seen)
+    dropped = [e for e in entries_about(old_default) if e.action == LogEntry.Action.UPDATE]
+    assert dropped and dropped[-1].changes["is_default"] == ["True", "False"]
+    BusinessCalendar.objects.get_or_create()
+    added = reference.import_public_holidays(actor=admin, year=2031)
+    created = LogEntry.objects.filter(
+        content_type__model="holiday", action=LogEntry.Action.CREATE
+    ).count()
+    assert added == Holiday.objects.filter(date__year=2031).count() == created

@@ -111,7 +111,11 @@ def save_entry(*, actor: User, row: Model, seen: str | None = None) -> Model:
         if row.is_default and not row.is_active:
             raise ReferenceRefused(_("The status of new tickets cannot be retired."))
     if model in (Status, Priority) and row.is_default:
-        model.objects.filter(is_default=True).exclude(pk=row.pk).update(is_default=False)
+        # Saves rather than one UPDATE, here and below: the audit log records saves, and
+        # reference lists are a few dozen rows.
+        for previous in model.objects.filter(is_default=True).exclude(pk=row.pk):
+            previous.is_default = False
+            previous.save(update_fields=["is_default"])
     if old is None and model in ORDERED:
         row.order = (model.objects.aggregate(m=Max("order"))["m"] or 0) + 10
     row.save()
@@ -135,8 +139,9 @@ def move_entry(*, actor: User, row: Model, direction: str) -> None:
     if 0 <= other < len(rows):
         rows[index], rows[other] = rows[other], rows[index]
     for position, entry in enumerate(rows, start=1):
-        entry.order = position * 10
-    model.objects.bulk_update(rows, ["order"])
+        if entry.order != position * 10:
+            entry.order = position * 10
+            entry.save(update_fields=["order"])
     caching.reference_changed()
 
 
@@ -249,7 +254,8 @@ def import_public_holidays(*, actor: User, year: int, country: str = "FR") -> in
         for date, name in sorted(found.items())
         if date not in known
     ]
-    Holiday.objects.bulk_create(rows)
+    for holiday in rows:
+        holiday.save()
     caching.reference_changed()
     return len(rows)
 
