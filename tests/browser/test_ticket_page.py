@@ -177,6 +177,10 @@ def test_an_agent_adds_an_assignee_and_a_follower_by_typing(
     # The classification form is loaded when opened.
     page.locator(".ticket-classification > summary").click()
     followers = page.locator("form[action$='/fields/']")
+    # htmx wires up swapped-in content when it settles (20 ms later): typing before that would
+    # not search. A person cannot type that fast; the test waits for the loaded form to settle.
+    expect(followers.locator("#id_followers_search")).to_be_visible()
+    expect(page.locator(".htmx-added")).to_have_count(0)
     followers.locator("#id_followers_search").fill("col")
     followers.locator(".picker-option", has_text="Colin Alpha").click()
     expect(followers.locator(".picker-chip", has_text="Colin Alpha")).to_be_visible()
