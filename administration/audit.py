@@ -21,6 +21,7 @@ WATCHED: dict[str, dict] = {
     "tickets.Status": {},
     "tickets.TicketType": {},
     "tickets.Priority": {},
+    "tickets.Criticality": {},
     "tickets.Component": {},
     "tickets.CannedReply": {},
     "tickets.Asset": {},

@@ -22,6 +22,7 @@ from tickets.models import (
     BusinessCalendar,
     CannedReply,
     Component,
+    Criticality,
     Priority,
     Project,
     Status,
@@ -176,6 +177,13 @@ class PriorityForm(ReferenceForm):
                 "resolution_hours", _("The resolution target cannot come before the first reply.")
             )
         return data
+
+
+class CriticalityForm(ReferenceForm):
+    class Meta:
+        model = Criticality
+        fields = [*NAMES, "code", "colour", "is_default", "is_active"]
+        help_texts = {"is_default": _("What a ticket gets when its sender gives none.")}
 
 
 class ComponentForm(ReferenceForm):

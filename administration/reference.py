@@ -11,6 +11,7 @@ from tickets.models import (
     Asset,
     CannedReply,
     Component,
+    Criticality,
     Priority,
     Project,
     Status,
@@ -65,6 +66,17 @@ KINDS = {
             _(
                 "Set by agents. Each gives the targets of the first reply and of the "
                 "resolution, in business hours (see the business calendar)."
+            ),
+        ),
+        Kind(
+            "criticalities",
+            Criticality,
+            forms.CriticalityForm,
+            _("Criticalities"),
+            _("New criticality"),
+            _(
+                "How much the problem hinders the client's work, as they say it when filing; "
+                "the colour is the badge's on the ticket page."
             ),
         ),
         Kind(

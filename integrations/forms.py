@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from core import net
 from core.forms import Form, ModelForm
 from notifications.models import ChatWebhook
-from tickets.models import Ticket, TicketType
+from tickets import caching as tickets_caching
+from tickets.models import TicketType
 
 from . import erp, webforms
 from .models import ApiToken, WebForm
@@ -80,8 +81,8 @@ class SubmissionForm(Form):
     )
     criticality = forms.ChoiceField(
         label=_("Criticality"),
-        choices=Ticket.Criticality.choices,
-        initial=Ticket.Criticality.MEDIUM,
+        choices=tickets_caching.criticality_choices,
+        initial=tickets_caching.default_criticality,
         required=False,
     )
     website = forms.CharField(

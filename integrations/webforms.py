@@ -86,7 +86,7 @@ def submit(
         description=text,
         type=type or form.default_type,
         channel=Ticket.Channel.WEB,
-        criticality=criticality or Ticket.Criticality.MEDIUM,
+        criticality=criticality,
         data={"web_form": form.pk},
     )
     return ticket

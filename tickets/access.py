@@ -101,6 +101,9 @@ def get_visible_ticket_or_404(user, number) -> Ticket:
     component = reference.components.get(ticket.component_id)
     if component is not None:
         Ticket.component.field.set_cached_value(ticket, component)
+    criticality = reference.criticalities.get(ticket.criticality_id)
+    if criticality is not None:
+        Ticket.criticality.field.set_cached_value(ticket, criticality)
     links = [
         name
         for name in _OFTEN_EMPTY_LINKS

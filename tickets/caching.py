@@ -4,8 +4,8 @@ a change, and nothing else clears these caches (no signals, nothing wired at imp
 - tickets_changed(): any ticket write (a verb, a periodic job, the demo seed). The counters, the
   queue's page counts and its ranked search blocks are cached under one generation number,
   which this moves on; each value is also kept at most HELPDESK_COUNTERS_CACHE_SECONDS.
-- reference_changed(): a status, priority, ticket type, component, the calendar, a holiday or a
-  canned reply was saved or deleted (the Django admin is where they are edited: tickets.admin).
+- reference_changed(): a status, priority, criticality, ticket type, component, the calendar, a
+  holiday or a canned reply was saved or deleted (edited in the Administration area).
 - saved_filters_changed(user): the person saved or deleted one of their saved queue filters
   (the tabs read on every queue page).
 
@@ -34,7 +34,15 @@ from django.core.cache import cache
 from core.cache import stale
 
 from . import sla
-from .models import CannedReply, Component, Priority, Status, TicketType
+from .models import (
+    DEFAULT_CRITICALITY,
+    CannedReply,
+    Component,
+    Criticality,
+    Priority,
+    Status,
+    TicketType,
+)
 
 T = TypeVar("T")
 
@@ -64,6 +72,11 @@ class Reference:
     def components(self) -> dict[int, Component]:
         """Every component by primary key (a ticket page shows its ticket's)."""
         return {row.pk: row for row in Component.objects.all()}
+
+    @functools.cached_property
+    def criticalities(self) -> dict[str, Criticality]:
+        """Every criticality by code (what tickets point at), in display order."""
+        return {row.code: row for row in Criticality.objects.all()}
 
     @functools.cached_property
     def canned_replies(self) -> tuple[CannedReply, ...]:
@@ -125,6 +138,21 @@ def attach_reference(tickets, data: Reference | None = None) -> None:
             related = rows.get(getattr(ticket, field.attname))
             if related is not None:
                 field.set_cached_value(ticket, related)
+
+
+def criticality_choices(current: str = "") -> list[tuple[str, str]]:
+    """(code, name) of the criticalities a person may choose, in display order, with current
+    (a retired one a ticket still has) kept so that its form shows it."""
+    rows = reference().criticalities.values()
+    return [(row.code, row.name) for row in rows if row.is_active or row.code == current]
+
+
+def default_criticality(data: Reference | None = None) -> str:
+    """The code new tickets get when their sender gives none: the active default entry."""
+    rows = (data or reference()).criticalities.values()
+    found = next((row for row in rows if row.is_default and row.is_active), None)
+    found = found or next((row for row in rows if row.is_active), None)
+    return found.code if found else DEFAULT_CRITICALITY
 
 
 def reference_version() -> int:

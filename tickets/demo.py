@@ -21,7 +21,16 @@ from django.utils import timezone
 from accounts.models import Organization, User
 
 from . import caching, services, sla
-from .models import Component, Event, Priority, Status, Ticket, TicketCounter, TicketType
+from .models import (
+    Component,
+    Criticality,
+    Event,
+    Priority,
+    Status,
+    Ticket,
+    TicketCounter,
+    TicketType,
+)
 
 BATCH = 2000
 
@@ -96,6 +105,7 @@ def seed_tickets(*, count: int, seed: int = 1, stdout=None) -> int:
     statuses = list(Status.objects.filter(is_active=True))
     types = list(TicketType.objects.filter(is_active=True, is_development=False))
     priorities = list(Priority.objects.filter(is_active=True))
+    criticalities = _criticality_codes()
     components = list(Component.objects.filter(is_active=True, is_development=False))
     organizations = list(Organization.objects.filter(kind=Organization.Kind.CLIENT))
     members: dict[int, list[User]] = {org.pk: [] for org in organizations}
@@ -149,7 +159,7 @@ def seed_tickets(*, count: int, seed: int = 1, stdout=None) -> int:
                 type=rng.choice(types) if types else None,
                 status=status,
                 priority=priority,
-                criticality=rng.choice(Ticket.Criticality.values),
+                criticality_id=rng.choice(criticalities),
                 organization=org,
                 requester=requester,
                 reporter=requester,
@@ -349,6 +359,12 @@ class Story:
         Ticket.objects.filter(pk=ticket.pk).update(updated_at=self.moment, **dates)
 
 
+def _criticality_codes() -> list[str]:
+    """The codes the demo picks from, in display order (the same list at every run)."""
+    codes = Criticality.objects.filter(is_active=True).order_by("order", "code")
+    return list(codes.values_list("code", flat=True)) or [caching.default_criticality()]
+
+
 def _demo_action_type(kind: str, by_agent: bool) -> str:
     """What tickets.services would write: a claim is an event, a note information, an agent's
     reply an answer, a client's a question."""
@@ -394,6 +410,7 @@ def seed_showcase_tickets(*, count: int, users: dict[str, User], seed: int = 1) 
         by_category.setdefault(status.category, []).append(status)
     types = list(TicketType.objects.filter(is_active=True, is_development=False))
     priorities = list(Priority.objects.filter(is_active=True).order_by("order"))
+    criticalities = _criticality_codes()
     components = list(Component.objects.filter(is_active=True, is_development=False))
     demo = Organization.objects.get(external_source="demo", external_id="demo")
     other = Organization.objects.get(external_source="demo", external_id="other")
@@ -424,7 +441,7 @@ def seed_showcase_tickets(*, count: int, users: dict[str, User], seed: int = 1) 
             "title": title,
             "type": rng.choice(types) if types else None,
             "component": rng.choice(components) if components else None,
-            "criticality": rng.choice(Ticket.Criticality.values),
+            "criticality": rng.choice(criticalities),
             "organization": org,
         }
         story = Story(opened)

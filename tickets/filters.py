@@ -156,7 +156,7 @@ class TicketFilter(django_filters.FilterSet):
     criticality = django_filters.MultipleChoiceFilter(
         distinct=False,
         label=_("Criticality"),
-        choices=Ticket.Criticality.choices,
+        choices=caching.criticality_choices,
         widget=forms.CheckboxSelectMultiple,
     )
     assignee = AssigneeFilter(label=_("Assignee"), method="filter_assignee")

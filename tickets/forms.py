@@ -117,8 +117,8 @@ class TicketCreateForm(core_forms.Form):
     type = forms.ModelChoiceField(label=_("Type"), queryset=None, empty_label=_("Choose a type…"))
     criticality = forms.ChoiceField(
         label=_("Criticality"),
-        choices=Ticket.Criticality.choices,
-        initial=Ticket.Criticality.MEDIUM,
+        choices=caching.criticality_choices,
+        initial=caching.default_criticality,
         help_text=_("How much it hinders your work."),
     )
     priority = forms.ModelChoiceField(
@@ -294,7 +294,7 @@ class FieldsForm(VersionForm):
     support_level = forms.TypedChoiceField(
         label=_("Support level"), choices=Ticket.Level.choices, coerce=int
     )
-    criticality = forms.ChoiceField(label=_("Criticality"), choices=Ticket.Criticality.choices)
+    criticality = forms.ChoiceField(label=_("Criticality"), choices=caching.criticality_choices)
     asset = forms.ModelChoiceField(label=_("Equipment"), queryset=None, required=False)
     project = forms.ModelChoiceField(label=_("Project"), queryset=None, required=False)
     followers = _PeopleChoice(
@@ -307,6 +307,8 @@ class FieldsForm(VersionForm):
             self.fields[name].empty_label = "—"  # none, as the ticket page's details say it
         self.fields["type"].queryset = active(TicketType)
         show_reference_rows(self.fields["type"], _active_reference("types"))
+        # A retired criticality the ticket still has stays shown (and may be kept).
+        self.fields["criticality"].choices = caching.criticality_choices(ticket.criticality_id)
         self.fields["component"].queryset = active(Component)
         org = ticket.organization_id
         self.fields["asset"].queryset = Asset.objects.filter(organization_id=org, is_active=True)

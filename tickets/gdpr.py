@@ -59,7 +59,7 @@ def _ticket_row(ticket: Ticket, person: Person) -> dict:
         "description": ticket.description if own else None,
         "status": ticket.status.name_fr if ticket.status_id else None,
         "channel": ticket.channel,
-        "criticality": ticket.criticality,
+        "criticality": ticket.criticality_id,
         "organization": ticket.organization.name if ticket.organization_id else None,
         "your_part": roles or ["assignee or follower"],
         "contact_email": ticket.contact_email if ticket.contact_email else None,

@@ -114,6 +114,24 @@ class Priority(TranslatedName):
         verbose_name_plural = _("priorities")
 
 
+class Criticality(TranslatedName):
+    """How much the problem hinders the client's work, as the client says it when filing.
+    Tickets point at the code (the column keeps the codes it always held)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    colour = models.CharField(_("colour"), max_length=7, default="#6c757d")
+    is_default = models.BooleanField(_("default criticality"), default=False)
+
+    class Meta(TranslatedName.Meta):
+        verbose_name = _("criticality")
+        verbose_name_plural = _("criticalities")
+
+
+# The criticality a ticket gets when its sender gives none (seeded; an admin can change which
+# entry is the default, see tickets.caching.default_criticality).
+DEFAULT_CRITICALITY = "medium"
+
+
 class Component(TranslatedName):
     """A functional area of the product ("groupe fonctionnel")."""
 
@@ -246,12 +264,6 @@ REPORT_COLUMNS = (
 
 
 class Ticket(models.Model):
-    class Criticality(models.TextChoices):
-        LOW = "low", _("Low")
-        MEDIUM = "medium", _("Medium")
-        HIGH = "high", _("High")
-        BLOCKING = "blocking", _("Blocking")
-
     class Channel(models.TextChoices):
         WEB = "web", _("Web")
         EMAIL = "email", _("Email")
@@ -278,8 +290,14 @@ class Ticket(models.Model):
     priority = models.ForeignKey(
         Priority, verbose_name=_("priority"), on_delete=models.PROTECT, null=True, blank=True
     )
-    criticality = models.CharField(
-        _("criticality"), max_length=10, choices=Criticality.choices, default=Criticality.MEDIUM
+    criticality = models.ForeignKey(
+        Criticality,
+        verbose_name=_("criticality"),
+        on_delete=models.PROTECT,
+        to_field="code",
+        db_column="criticality",
+        default=DEFAULT_CRITICALITY,
+        related_name="+",
     )
     organization = models.ForeignKey(
         "accounts.Organization",

@@ -324,8 +324,8 @@ def _describe(event: Event, names: dict) -> None:
         elif field == "support_level":
             old, new = Ticket.Level(old).label if old else old, Ticket.Level(new).label
         elif field == "criticality":
-            old = Ticket.Criticality(old).label if old else old
-            new = Ticket.Criticality(new).label if new else new
+            known = caching.reference().criticalities
+            old, new = (known[code].name if code in known else code for code in (old, new))
         elif field == "followers":
             old, new = ", ".join(old or []), ", ".join(new or [])
         elif field == "description":

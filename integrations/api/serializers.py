@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from accounts.models import Organization, User
 from core.forms import validate_storable
-from tickets.models import Event, Ticket
+from tickets.models import Event
 
 MAX_TEXT = 100_000
 
@@ -69,7 +69,7 @@ class EventSerializer(serializers.Serializer):
 
 
 class TicketDetailSerializer(TicketSerializer):
-    criticality = serializers.CharField()
+    criticality = serializers.CharField(source="criticality_id")
     description = serializers.CharField()
     channel = serializers.CharField()
     support_level = serializers.IntegerField()
@@ -88,8 +88,8 @@ class TicketCreateSerializer(serializers.Serializer):
         max_length=MAX_TEXT, allow_blank=True, default="", validators=STORABLE
     )
     type = serializers.SlugField(required=False, help_text=_("Ticket type code"))
-    criticality = serializers.ChoiceField(
-        choices=Ticket.Criticality.choices, default=Ticket.Criticality.MEDIUM
+    criticality = serializers.SlugField(
+        required=False, help_text=_("Criticality code (the default one when left out)")
     )
     organization = serializers.IntegerField(
         required=False, min_value=1, help_text=_("Staff only: the client organization's id")

@@ -50,7 +50,7 @@ def _domain_error(error: TicketError) -> exceptions.APIException:
 
 
 def _by_code(table: dict, code: str | None, what: str):
-    """An active reference row (status, priority, type) by code; unknown: a 400."""
+    """An active reference row (status, priority, type, criticality) by code; unknown: a 400."""
     if not code:
         return None
     for row in table.values():
@@ -184,7 +184,11 @@ class TicketViewSet(viewsets.GenericViewSet):
         fields = {
             "title": data["title"],
             "description": data["description"],
-            "criticality": data["criticality"],
+            "criticality": getattr(
+                _by_code(reference.criticalities, data.get("criticality"), "criticality"),
+                "code",
+                "",
+            ),
             "type": _by_code(reference.types, data.get("type"), "type"),
         }
         if not tickets_access.can_file_for_client(user):

@@ -10,15 +10,20 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from tickets import services
-from tickets.models import Priority, Status, TicketType
+from tickets.models import Criticality, Priority, Status, TicketType
 
 _seed_migration = importlib.import_module("tickets.migrations.0002_seed_reference_data")
+_criticality_migration = importlib.import_module(
+    "tickets.migrations.0016_criticality_reference_data"
+)
 
 
 def ensure_reference_data():
     """Reference rows come from a data migration; flushed (transactional) databases lose them."""
     if not Status.objects.exists():
         _seed_migration.seed(apps, None)
+    if not Criticality.objects.exists():
+        _criticality_migration.seed(apps, None)
 
 
 @pytest.fixture

@@ -238,7 +238,7 @@ def test_client_files_a_ticket_with_a_screenshot(login, client_a, ref):
     )
     ticket = Ticket.objects.get()
     assert response.status_code == 302 and response.url == ticket.get_absolute_url()
-    assert ticket.criticality == "high"
+    assert ticket.criticality_id == "high"
     assert ticket.attachments.get().is_image
 
 

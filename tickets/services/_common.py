@@ -47,6 +47,18 @@ def default_priority(data: caching.Reference | None = None) -> Priority | None:
     return next((p for p in data.active(data.priorities) if p.is_default), None)
 
 
+def criticality_code(value: str = "", data: caching.Reference | None = None) -> str:
+    """The code of the criticality a sender chose (an active one), or the default when they
+    gave none; InvalidInput for anything else."""
+    data = data or caching.reference()
+    if not value:
+        return caching.default_criticality(data)
+    row = data.criticalities.get(value)
+    if row is None or not row.is_active:
+        raise InvalidInput(_("Choose a criticality from the list."))
+    return row.code
+
+
 def calendar() -> sla.Calendar:
     """The business calendar with its holidays (the reference copy)."""
     return caching.reference().calendar

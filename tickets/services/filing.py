@@ -36,6 +36,7 @@ from ..models import (
 from ._common import (
     Kind,
     add_event,
+    criticality_code,
     default_priority,
     default_status,
     lock,
@@ -55,7 +56,7 @@ def create_ticket(
     title: str,
     description: str,
     type: TicketType | None = None,
-    criticality: str = Ticket.Criticality.MEDIUM,
+    criticality: str = "",
     organization: Organization | None = None,
     requester: User | None = None,
     priority: Priority | None = None,
@@ -103,6 +104,7 @@ def create_ticket(
     now = timezone.now()
     reference = caching.reference()
     priority = priority or default_priority(reference)
+    criticality = criticality_code(criticality, reference)
     ticket = Ticket(
         number=next_ticket_number(),
         title=title[:200],
@@ -110,7 +112,7 @@ def create_ticket(
         type=type,
         status=default_status(reference),
         priority=priority,
-        criticality=criticality,
+        criticality_id=criticality,
         organization=organization,
         requester=requester,
         reporter=actor,
@@ -178,7 +180,7 @@ def create_ticket_from_email(
     received_at: dt.datetime | None = None,
     data: dict | None = None,
     channel: str = Ticket.Channel.EMAIL,
-    criticality: str = Ticket.Criticality.MEDIUM,
+    criticality: str = "",
 ) -> tuple[Ticket, Event]:
     """File a ticket from an email (channel email), or from a website's form that asks for an
     email address (integrations.webforms: channel web). A known client sender files for their
@@ -189,6 +191,7 @@ def create_ticket_from_email(
     now = timezone.now()
     reference = caching.reference()
     priority = default_priority(reference)
+    criticality = criticality_code(criticality, reference)
     ticket = Ticket(
         number=next_ticket_number(),
         title=(title or "").strip()[:200] or _("(no subject)"),
@@ -202,7 +205,7 @@ def create_ticket_from_email(
         contact_email="" if identified else (contact_email or "")[:254],
         cc_addresses=list(dict.fromkeys(cc_addresses)),
         channel=channel,
-        criticality=criticality,
+        criticality_id=criticality,
         created_at=now,
         last_activity_at=now,
         last_activity_by=sender if identified else None,
@@ -246,7 +249,7 @@ def transfer_to_development(
         type=type,
         status=default_status(),
         priority=ticket.priority,
-        criticality=ticket.criticality,
+        criticality_id=ticket.criticality_id,
         organization_id=ticket.organization_id,
         requester=None,
         reporter=actor,

@@ -29,6 +29,7 @@ from ._common import (
     calendar,
     check_version,
     counters_changed,
+    criticality_code,
     lock,
     reopen_target,
     stamp_seconds,
@@ -169,6 +170,13 @@ def _value_for_event(name: str, value):
     return value
 
 
+def _criticality_change(ticket: Ticket, code: str) -> str:
+    """code, when it is a criticality that may be chosen (or the ticket's own, even retired)."""
+    if code == ticket.criticality_id:
+        return code
+    return criticality_code(code or "-")
+
+
 @transaction.atomic
 def update_ticket(
     *, actor: User, ticket: Ticket, version: int, changes: dict, followers=None
@@ -193,12 +201,15 @@ def update_ticket(
                 raise PermissionDenied
         else:
             raise InvalidInput(_("This field cannot be changed here."))
-        old = getattr(ticket, name)
+        if name == "criticality":
+            # Tickets hold the criticality's code (its column kept its values).
+            value = _criticality_change(ticket, getattr(value, "code", value))
+        old = getattr(ticket, "criticality_id" if name == "criticality" else name)
         if _value_for_event(name, old) == _value_for_event(name, value):
             continue
         if name in ("asset", "project") and _other_organization(ticket, value):
             raise InvalidInput(_("This item belongs to another organization."))
-        setattr(ticket, name, value)
+        setattr(ticket, "criticality_id" if name == "criticality" else name, value)
         changed.append(name)
         written.append(
             Event(

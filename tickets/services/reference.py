@@ -1,5 +1,5 @@
-"""Reference data edited by admins (Administration): statuses, types, priorities, components,
-canned replies, equipment, projects, the business calendar and its public holidays.
+"""Reference data edited by admins (Administration): statuses, types, priorities, criticalities,
+components, canned replies, equipment, projects, the business calendar and its public holidays.
 
 Every verb: admins only (tickets.access.can_manage_reference), one transaction, the row locked;
 an edit carries the fingerprint of the row the admin saw and is refused (StaleVersion) when it
@@ -31,6 +31,7 @@ from ..models import (
     BusinessCalendar,
     CannedReply,
     Component,
+    Criticality,
     Holiday,
     Priority,
     Project,
@@ -45,12 +46,15 @@ USED_BY = {
     Status: ("status", "status_before_resolution"),
     TicketType: ("type",),
     Priority: ("priority",),
+    Criticality: ("criticality",),
     Component: ("component",),
     Asset: ("asset",),
     Project: ("project",),
     CannedReply: (),
 }
-ORDERED = (Status, TicketType, Priority, Component, CannedReply)
+ORDERED = (Status, TicketType, Priority, Criticality, Component, CannedReply)
+# Reference data of which one entry is the default (new tickets get it).
+WITH_DEFAULT = (Status, Priority, Criticality)
 
 
 def _check(actor: User) -> None:
@@ -72,10 +76,11 @@ def usage(model, ids=None) -> dict[int, int]:
     """{row id: number of tickets using it} (ids: only these rows)."""
     counts: dict[int, int] = {}
     for field in USED_BY[model]:
+        # By the entry's id (a criticality is pointed at by its code: "__pk" joins it).
         rows = Ticket.objects.filter(**{f"{field}__isnull": False})
         if ids is not None:
-            rows = rows.filter(**{f"{field}__in": list(ids)})
-        for pk, n in rows.values_list(field).annotate(n=Count("pk")).order_by():
+            rows = rows.filter(**{f"{field}__pk__in": list(ids)})
+        for pk, n in rows.values_list(f"{field}__pk").annotate(n=Count("pk")).order_by():
             counts[pk] = counts.get(pk, 0) + n
     return counts
 
@@ -110,7 +115,7 @@ def save_entry(*, actor: User, row: Model, seen: str | None = None) -> Model:
             )
         if row.is_default and not row.is_active:
             raise ReferenceRefused(_("The status of new tickets cannot be retired."))
-    if model in (Status, Priority) and row.is_default:
+    if model in WITH_DEFAULT and row.is_default:
         # Saves rather than one UPDATE, here and below: the audit log records saves, and
         # reference lists are a few dozen rows.
         for previous in model.objects.filter(is_default=True).exclude(pk=row.pk):

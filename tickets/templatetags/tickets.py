@@ -58,6 +58,11 @@ def priority_badge(priority):
 
 
 @register.filter
+def criticality_badge(criticality):
+    return get_template("tickets/_criticality_badge.html").render({"criticality": criticality})
+
+
+@register.filter
 def email_parts(text):
     """(reply, quoted history) of an email's text; the history is shown folded."""
     return split_quoted(text or "")

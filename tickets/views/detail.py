@@ -151,7 +151,7 @@ def fields_form(ticket) -> FieldsForm:
             "type": ticket.type_id,
             "component": ticket.component_id,
             "support_level": ticket.support_level,
-            "criticality": ticket.criticality,
+            "criticality": ticket.criticality_id,
             "asset": ticket.asset_id,
             "project": ticket.project_id,
             "followers": [f.pk for f in ticket.followers.all()],
