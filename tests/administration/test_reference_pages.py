@@ -17,7 +17,16 @@ from tickets import caching
 from tickets.models import Asset, CannedReply, Holiday, Project, Status, TicketType
 from tickets.services import reference as reference_services
 
-KINDS = ["statuses", "types", "priorities", "components", "canned-replies", "equipment", "projects"]
+KINDS = [
+    "statuses",
+    "types",
+    "priorities",
+    "criticalities",
+    "components",
+    "canned-replies",
+    "equipment",
+    "projects",
+]
 
 
 @pytest.fixture
@@ -53,6 +62,7 @@ def _every_url(asset, project, ref):
                 "statuses": status.pk,
                 "types": ref.type["incident"].pk,
                 "priorities": ref.priority["normale"].pk,
+                "criticalities": ref.criticality["high"].pk,
                 "components": reference_services.Component.objects.first().pk,
                 "canned-replies": CannedReply.objects.first().pk,
             }[kind]

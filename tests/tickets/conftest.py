@@ -34,6 +34,7 @@ def ref(db):
         status=statuses,
         priority={p.code: p for p in Priority.objects.all()},
         type={t.code: t for t in TicketType.objects.all()},
+        criticality={c.code: c for c in Criticality.objects.all()},
     )
 
 
