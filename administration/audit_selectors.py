@@ -26,6 +26,7 @@ ACTIONS = {
     "login": _("Logged in"),
     "audit_exported": _("Audit log exported"),
     "gdpr_export": _("GDPR export requested"),
+    "gdpr_export_downloaded": _("GDPR export downloaded"),
     "gdpr_anonymised": _("Person anonymised"),
     "gdpr_retention": _("Anonymised by retention"),
 }

@@ -1,4 +1,5 @@
-"""The audit log page (/admin/audit/) and its CSV export, for admins; hidden for anyone else."""
+"""The audit log page (/administration/audit/) and its CSV export, for admins; hidden for anyone
+else."""
 
 from __future__ import annotations
 

@@ -60,6 +60,16 @@ def request_export(*, actor: User, person: User) -> GdprExport:
     return export
 
 
+def record_download(*, actor: User, export: GdprExport) -> None:
+    """The admin downloads the ZIP: an audit entry says who, when and from which address (the
+    request's, through the audit middleware), about the person whose data left the helpdesk."""
+    if not access.can_run_gdpr(actor):
+        raise PermissionDenied
+    audit.record(
+        export.person or export, "gdpr_export_downloaded", actor=actor, extra={"export": export.pk}
+    )
+
+
 def build_export(export_id: int) -> GdprExport | None:
     """Write the ZIP of an export, part after part, saving the progress as it goes. Idempotent:
     an export already finished is left alone."""

@@ -1,6 +1,6 @@
-"""GDPR pages for admins (/admin/gdpr/): find a person, export everything held about them (a ZIP
-prepared in the background, its progress polled by htmx, downloaded through this app only by
-the admin who asked, until it expires), anonymise them, and the retention dry run."""
+"""GDPR pages for admins (/administration/gdpr/): find a person, export everything held about
+them (a ZIP prepared in the background, its progress polled by htmx, downloaded through this app
+only by the admin who asked, until it expires), anonymise them, and the retention dry run."""
 
 from __future__ import annotations
 
@@ -87,6 +87,7 @@ def gdpr_export_download(request, pk):
     export = gdpr_selectors.downloadable(request.user, pk)
     if export is None:
         raise Http404
+    gdpr_services.record_download(actor=request.user, export=export)
     response = FileResponse(
         export.file.open("rb"),
         as_attachment=True,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -44,6 +44,15 @@ def _page(request, template, context, section="", status=200):
     """An Administration page: its side menu knows every kind and the current screen."""
     context.update(admin_kinds=KINDS, admin_section=section, nav_active="administration")
     return render(request, template, context, status=status)
+
+
+def moved(request, rest):
+    """/admin/audit/... and /admin/gdpr/... moved under /administration/: a permanent redirect
+    to the same page and query (for admins; nobody else learns the pages exist)."""
+    access.require(access.can_view_audit(request.user) and access.can_run_gdpr(request.user))
+    query = request.META.get("QUERY_STRING", "")
+    target = reverse("administration:home") + rest
+    return HttpResponsePermanentRedirect(f"{target}?{query}" if query else target)
 
 
 def _kind_or_404(slug):

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import audit_views, gdpr_views, views
 from . import reference_views as admin_views
@@ -38,6 +38,32 @@ urlpatterns = [
         admin_views.canned_preview,
         name="canned-preview",
     ),
+    # Audit log and GDPR tools (audit_views.py, gdpr_views.py), before the reference kinds.
+    path("administration/audit/", audit_views.audit_log, name="audit"),
+    path("administration/audit/export/", audit_views.audit_export, name="audit-export"),
+    path("administration/gdpr/", gdpr_views.gdpr_home, name="gdpr"),
+    path("administration/gdpr/retention/", gdpr_views.gdpr_retention, name="gdpr-retention"),
+    path("administration/gdpr/people/<int:pk>/", gdpr_views.gdpr_person, name="gdpr-person"),
+    path(
+        "administration/gdpr/people/<int:pk>/export/",
+        gdpr_views.gdpr_export_start,
+        name="gdpr-export-start",
+    ),
+    path(
+        "administration/gdpr/people/<int:pk>/anonymise/",
+        gdpr_views.gdpr_anonymise,
+        name="gdpr-anonymise",
+    ),
+    path(
+        "administration/gdpr/exports/<int:pk>/", gdpr_views.gdpr_export_status, name="gdpr-export"
+    ),
+    path(
+        "administration/gdpr/exports/<int:pk>/download/",
+        gdpr_views.gdpr_export_download,
+        name="gdpr-export-download",
+    ),
+    # Where they were first: old links and bookmarks are sent to the same page (admins only).
+    re_path(r"^admin/(?P<rest>(?:audit|gdpr)/.*)$", admin_views.moved, name="moved"),
     path("administration/<slug:kind>/", admin_views.reference_list, name="reference-list"),
     path("administration/<slug:kind>/new/", admin_views.reference_edit, name="reference-new"),
     path("administration/<slug:kind>/<int:pk>/", admin_views.reference_edit, name="reference-edit"),
@@ -57,29 +83,4 @@ urlpatterns = [
         name="reference-delete",
     ),
     path("mail/webhooks/posts/<int:pk>/replay/", views.post_replay, name="post-replay"),
-]
-
-# Audit log and GDPR tools (administration/audit_views.py, gdpr_views.py).
-urlpatterns += [
-    path("admin/audit/", audit_views.audit_log, name="audit"),
-    path("admin/audit/export/", audit_views.audit_export, name="audit-export"),
-    path("admin/gdpr/", gdpr_views.gdpr_home, name="gdpr"),
-    path("admin/gdpr/retention/", gdpr_views.gdpr_retention, name="gdpr-retention"),
-    path("admin/gdpr/people/<int:pk>/", gdpr_views.gdpr_person, name="gdpr-person"),
-    path(
-        "admin/gdpr/people/<int:pk>/export/",
-        gdpr_views.gdpr_export_start,
-        name="gdpr-export-start",
-    ),
-    path(
-        "admin/gdpr/people/<int:pk>/anonymise/",
-        gdpr_views.gdpr_anonymise,
-        name="gdpr-anonymise",
-    ),
-    path("admin/gdpr/exports/<int:pk>/", gdpr_views.gdpr_export_status, name="gdpr-export"),
-    path(
-        "admin/gdpr/exports/<int:pk>/download/",
-        gdpr_views.gdpr_export_download,
-        name="gdpr-export-download",
-    ),
 ]

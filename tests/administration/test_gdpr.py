@@ -122,7 +122,7 @@ def test_export_of_a_person_with_a_thousand_tickets_finishes(
     )
     export = run_export(login(admin), commit, client_a)
     assert export.state == GdprExport.State.READY
-    archive = open_zip(login(admin).get(f"/admin/gdpr/exports/{export.pk}/download/"))
+    archive = open_zip(login(admin).get(f"/administration/gdpr/exports/{export.pk}/download/"))
     assert len(json.loads(archive.read("tickets/tickets.json"))) == 1000
 
 
@@ -130,10 +130,10 @@ def test_export_of_a_person_with_a_thousand_tickets_finishes(
 def test_progress_is_polled_until_ready(login, admin, client_a):
     export = GdprExport.objects.create(person=client_a, requested_by=admin)
     client = login(admin)
-    fragment = client.get(f"/admin/gdpr/exports/{export.pk}/").content.decode()
+    fragment = client.get(f"/administration/gdpr/exports/{export.pk}/").content.decode()
     assert 'hx-trigger="every 2s"' in fragment and "<progress" in fragment
     gdpr_services.build_export(export.pk)
-    fragment = client.get(f"/admin/gdpr/exports/{export.pk}/").content.decode()
+    fragment = client.get(f"/administration/gdpr/exports/{export.pk}/").content.decode()
     assert "hx-trigger" not in fragment and "/download/" in fragment
 
 
@@ -145,7 +145,10 @@ def test_only_the_admin_who_asked_downloads_and_only_until_it_expires(
     other_admin = make_user("admin", email="admin2@staff.test")
     url = reverse("administration:gdpr-export-download", args=[export.pk])
     assert login(other_admin).get(url).status_code == 404
-    assert login(admin).get(f"/admin/gdpr/exports/{export.pk + 999}/download/").status_code == 404
+    assert (
+        login(admin).get(f"/administration/gdpr/exports/{export.pk + 999}/download/").status_code
+        == 404
+    )
     GdprExport.objects.filter(pk=export.pk).update(expires_at=timezone.now() - dt.timedelta(1))
     assert login(admin).get(url).status_code == 404
     name = export.file.name
@@ -208,7 +211,7 @@ def test_anonymisation_leaves_no_trace_and_keeps_tickets_and_statistics(
     # A later export (theirs, or the agent's who answered them) shows nothing of them either.
     for someone in (person, agent):
         export = run_export(login(admin), commit, someone)
-        archive = open_zip(login(admin).get(f"/admin/gdpr/exports/{export.pk}/download/"))
+        archive = open_zip(login(admin).get(f"/administration/gdpr/exports/{export.pk}/download/"))
         assert_no_trace(all_text(archive))
 
 
@@ -247,9 +250,11 @@ def test_an_admin_cannot_anonymise_themselves_or_twice(login, admin, client_a):
         {"words": "keep", "confirm": admin.email},
     )
     assert response.status_code == 400 and "You cannot anonymise yourself." in response.text
-    client.post(f"/admin/gdpr/people/{client_a.pk}/anonymise/", {"words": "keep", "confirm": EMAIL})
+    client.post(
+        f"/administration/gdpr/people/{client_a.pk}/anonymise/", {"words": "keep", "confirm": EMAIL}
+    )
     person = User.objects.get(pk=client_a.pk)
-    page = client.get(f"/admin/gdpr/people/{client_a.pk}/").content.decode()
+    page = client.get(f"/administration/gdpr/people/{client_a.pk}/").content.decode()
     assert "This person is anonymised." in page and 'id="anonymise-form"' not in page
     assert person.email.endswith("@anonymised.invalid")
 
@@ -284,7 +289,7 @@ def test_retention_dry_run_lists_and_the_job_anonymises_only_old_closed_client_d
     assert unknown.contact_email.endswith("@anonymised.invalid")
     assert Ticket.objects.filter(pk=old.pk).exists()
     settings.GDPR_RETENTION_MONTHS = 0
-    assert "GDPR_RETENTION_MONTHS" in login(admin).get("/admin/gdpr/retention/").text
+    assert "GDPR_RETENTION_MONTHS" in login(admin).get("/administration/gdpr/retention/").text
 
 
 @pytest.mark.django_db
@@ -294,17 +299,17 @@ def test_person_search_and_pages_stay_bounded(login, admin, org_a, django_assert
     client = login(admin)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("administration:gdpr"), {"q": "dupont"})
-    assert response.text.count('href="/admin/gdpr/people/') == 20
-    hostile = client.get("/admin/gdpr/", {"q": "<script>alert(1)</script>\x00"})
+    assert response.text.count('href="/administration/gdpr/people/') == 20
+    hostile = client.get("/administration/gdpr/", {"q": "<script>alert(1)</script>\x00"})
     assert hostile.status_code == 200 and "<script>alert(1)</script>" not in hostile.text
     person = User.objects.get(email="dupont3@alpha.test")
     for _i in range(5):
         GdprExport.objects.create(person=person, requested_by=admin)
     with django_assert_max_num_queries(12):
-        assert client.get(f"/admin/gdpr/people/{person.pk}/").status_code == 200
-    assert client.get("/admin/gdpr/people/999999/").status_code == 404
+        assert client.get(f"/administration/gdpr/people/{person.pk}/").status_code == 200
+    assert client.get("/administration/gdpr/people/999999/").status_code == 404
     # The admins' page of a person leads to their GDPR page.
-    assert f"/admin/gdpr/people/{person.pk}/" in client.get(f"/users/{person.pk}/").text
+    assert f"/administration/gdpr/people/{person.pk}/" in client.get(f"/users/{person.pk}/").text
 
 
 # --- who may open what: admins only; everyone else gets 404 ---------------------------------
@@ -367,7 +372,7 @@ def test_anonymisation_reaches_json_kept_by_chat_posts_and_timelines(login, admi
     event = Event.objects.filter(ticket=ticket).first()
     Event.objects.filter(pk=event.pk).update(data={"from": f"{NAME} <{EMAIL}>"})
     login(admin).post(
-        f"/admin/gdpr/people/{client_a.pk}/anonymise/", {"words": "keep", "confirm": EMAIL}
+        f"/administration/gdpr/people/{client_a.pk}/anonymise/", {"words": "keep", "confirm": EMAIL}
     )
     post.refresh_from_db()
     event.refresh_from_db()
@@ -388,7 +393,7 @@ def test_a_staff_export_holds_their_words_not_the_clients_they_served(
         (admin, "two_factor_reset", "Chloé"),
     ):
         export = run_export(login(admin), commit, someone)
-        archive = open_zip(login(admin).get(f"/admin/gdpr/exports/{export.pk}/download/"))
+        archive = open_zip(login(admin).get(f"/administration/gdpr/exports/{export.pk}/download/"))
         text = all_text(archive)
         assert mine in text and theirs not in text and EMAIL not in text
 
@@ -409,10 +414,10 @@ def test_wiki_pages_naming_the_person_are_scrubbed_and_their_revisions_exported(
         visibility=Page.Visibility.STAFF,
     )
     export = run_export(login(admin), commit, agent)
-    archive = open_zip(login(admin).get(f"/admin/gdpr/exports/{export.pk}/download/"))
+    archive = open_zip(login(admin).get(f"/administration/gdpr/exports/{export.pk}/download/"))
     assert "Imprimante de Chloé Alpha" in archive.read("wiki/your_revisions.json").decode()
     login(admin).post(
-        f"/admin/gdpr/people/{client_a.pk}/anonymise/", {"words": "keep", "confirm": EMAIL}
+        f"/administration/gdpr/people/{client_a.pk}/anonymise/", {"words": "keep", "confirm": EMAIL}
     )
     page.refresh_from_db()
     assert_no_trace(f"{page.title} {page.body} {page.body_html}")
@@ -421,3 +426,46 @@ def test_wiki_pages_naming_the_person_are_scrubbed_and_their_revisions_exported(
     response = login(agent).get(f"/wiki/pages/{page.pk}/")
     assert response.status_code == 200
     assert_no_trace(response.text)
+
+
+def test_downloading_an_export_is_recorded_with_who_when_and_the_address(
+    login, admin, client_a, commit
+):
+    export = run_export(login(admin), commit, client_a)
+    url = reverse("administration:gdpr-export-download", args=[export.pk])
+    before = timezone.now()
+    response = login(admin).get(url, REMOTE_ADDR="203.0.113.8", HTTP_X_FORWARDED_FOR="6.6.6.6")
+    assert response.status_code == 200
+    [entry] = LogEntry.objects.filter(additional_data__action="gdpr_export_downloaded")
+    assert entry.actor == admin and entry.remote_addr == "203.0.113.8"
+    assert entry.timestamp >= before and entry.object_pk == str(client_a.pk)
+    assert entry.additional_data["export"] == export.pk
+    # Shown in the audit log page, under the person.
+    page = login(admin).get(reverse("administration:audit"), {"action": "gdpr_export_downloaded"})
+    assert page.status_code == 200 and "GDPR export downloaded" in page.content.decode()
+    # A refused download (another admin) writes nothing.
+    other = make_user("admin", email="admin3@staff.test")
+    assert login(other).get(url).status_code == 404
+    assert LogEntry.objects.filter(additional_data__action="gdpr_export_downloaded").count() == 1
+
+
+OLD_URLS = [
+    ("/admin/audit/?action=roles_changed", "/administration/audit/?action=roles_changed"),
+    ("/admin/audit/export/", "/administration/audit/export/"),
+    ("/admin/gdpr/", "/administration/gdpr/"),
+    ("/admin/gdpr/retention/", "/administration/gdpr/retention/"),
+    ("/admin/gdpr/people/{person}/", "/administration/gdpr/people/{person}/"),
+    ("/admin/gdpr/exports/{export}/download/", "/administration/gdpr/exports/{export}/download/"),
+]
+
+
+@pytest.mark.django_db
+def test_the_old_audit_and_gdpr_urls_redirect_admins_for_good(login, admin, org_b, agent, dpo):
+    victim = make_user("client_user", organization=org_b, email="victim@beta.test")
+    export = GdprExport.objects.create(person=victim, requested_by=admin)
+    for old, new in OLD_URLS:
+        old, new = (url.format(person=victim.pk, export=export.pk) for url in (old, new))
+        response = login(admin).get(old)
+        assert response.status_code == 301 and response["Location"] == new, old
+        for other in (agent, dpo):
+            assert login(other).get(old).status_code == 404, old

@@ -33,7 +33,7 @@ def test_admin_exports_then_anonymises_a_client(login_page, admin, client_a, age
     )
     services.reply(actor=agent, ticket=ticket, body="Bonjour Chloé Alpha, nous regardons.")
     page = login_page(admin, width=width)
-    page.goto("/admin/gdpr/")
+    page.goto("/administration/gdpr/")
     page.get_by_role("searchbox").or_(page.locator("#id_q")).first.fill("alpha")
     page.locator(".gdpr-search button").click()
     page.locator("#gdpr-people a", has_text="client@alpha.test").click()
@@ -55,13 +55,13 @@ def test_admin_exports_then_anonymises_a_client(login_page, admin, client_a, age
     assert User.objects.get(pk=client_a.pk).email.endswith("@anonymised.invalid")
     page.goto(f"/tickets/{ticket.number}/")
     expect(page.locator("main")).not_to_contain_text("Chloé Alpha")
-    page.goto("/admin/audit/")
+    page.goto("/administration/audit/")
     expect(page.locator("#audit-log .audit-row").first).to_be_visible()
     shoot(page, f"audit-{width}")
     page.locator("#id_action").select_option("gdpr_anonymised")
     page.locator(".audit-filters button").click()
     expect(page.locator("#audit-log .audit-row")).to_have_count(1)
-    page.goto("/admin/gdpr/retention/")
+    page.goto("/administration/gdpr/retention/")
     shoot(page, f"retention-{width}")
 
 
@@ -80,7 +80,7 @@ def test_admin_reads_the_retention_dry_run(login_page, admin, client_a, client_b
     Ticket.objects.filter(pk=old.pk).update(closed_at=timezone.now() - dt.timedelta(days=900))
     for width in (1440, 375):
         page = login_page(admin, width=width)
-        page.goto("/admin/gdpr/retention/")
+        page.goto("/administration/gdpr/retention/")
         expect(page.locator("#retention-people")).to_contain_text("client@alpha.test")
         expect(page.locator("#retention-people")).not_to_contain_text("client@beta.test")
         shoot(page, f"retention-dry-run-{width}")
