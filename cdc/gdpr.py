@@ -5,9 +5,6 @@ request; the requests, states and dates stay."""
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import or_
-
 from django.db.models import Q
 
 from core.privacy import Archive, Options, Person, stamp
@@ -74,14 +71,14 @@ def anonymise_person(person: Person, options: Options) -> dict[str, int]:
     counts = {"change_requests_scrubbed": 0, "cdc_files_removed": 0}
     terms = person.terms
     if terms:
-        mentions = reduce(or_, (Q(**{f"{f}__icontains": t}) for f in TEXTS for t in terms))
+        mentions = person.mentions(*TEXTS)
         for cr in ChangeRequest.objects.filter(mentions):
             for name in TEXTS:
                 setattr(cr, name, person.scrub(getattr(cr, name)))
             cr.title = cr.title[:200]
             cr.save(update_fields=TEXTS)
             counts["change_requests_scrubbed"] += 1
-        said = reduce(or_, (Q(comment__icontains=t) for t in terms))
+        said = person.mentions("comment")
         for entry in HistoryEntry.objects.filter(said):
             entry.comment = person.scrub(entry.comment)
             entry.changes = person.scrub_json(entry.changes)

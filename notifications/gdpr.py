@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from email import message_from_bytes, policy
 
-from django.db.models import Q, TextField
+from django.db.models import TextField
 from django.db.models.functions import Cast
 
 from core.privacy import Archive, Options, Person, stamp
@@ -57,9 +57,7 @@ def anonymise_person(person: Person, options: Options) -> dict[str, int]:
     if not person.terms:
         return {}
     dropped = 0
-    mention = Q()
-    for term in person.terms:
-        mention |= Q(recipients__icontains=term) | Q(subject__icontains=term)
+    mention = person.mentions("recipients", "subject")
     for email in OutgoingEmail.objects.filter(mention).only("recipients", "subject"):
         email.recipients = person.scrub(email.recipients)
         email.subject = person.scrub(email.subject)[:255]
@@ -69,9 +67,7 @@ def anonymise_person(person: Person, options: Options) -> dict[str, int]:
         if person.mentioned_in(_text_of(bytes(email.raw))):
             OutgoingEmail.objects.filter(pk=email.pk).update(raw=None, size=0)
             dropped += 1
-    named = Q()
-    for term in person.json_terms:
-        named |= Q(payload_text__icontains=term)
+    named = person.mentions("payload_text")
     posts = WebhookPost.objects.annotate(payload_text=Cast("payload", TextField())).filter(named)
     for post in posts.only("pk", "payload").iterator(CHUNK):
         scrubbed = person.scrub_json(post.payload)

@@ -11,9 +11,6 @@ statuses and dates stay: statistics do not move.
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import or_
-
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 
@@ -125,10 +122,8 @@ def export_person(person: Person, archive: Archive) -> None:
 
 
 def _mentions(fields: list[str], person: Person) -> Q:
-    terms = person.json_terms
-    if not terms:
-        return Q(pk__in=[])
-    return reduce(or_, (Q(**{f"{f}__icontains": t}) for f in fields for t in terms))
+    """Rows naming the person whatever the case, accents or phone format (core.privacy)."""
+    return person.mentions(*fields)
 
 
 def anonymise_person(person: Person, options: Options) -> dict[str, int]:

@@ -5,11 +5,6 @@ columns PostgreSQL generates follow); pages and their history stay."""
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import or_
-
-from django.db.models import Q
-
 from core.privacy import Archive, Options, Person, stamp
 
 from .models import Page, Revision
@@ -54,7 +49,7 @@ def anonymise_person(person: Person, options: Options) -> dict[str, int]:
         Revision: ["title", "body", "body_html", "note"],
     }
     for model, names in fields.items():
-        mentions = reduce(or_, (Q(**{f"{n}__icontains": t}) for n in names for t in terms))
+        mentions = person.mentions(*names)
         for row in model.objects.filter(mentions).only("pk", *names).iterator(CHUNK):
             for name in names:
                 setattr(row, name, person.scrub(getattr(row, name)))

@@ -469,3 +469,65 @@ def test_the_old_audit_and_gdpr_urls_redirect_admins_for_good(login, admin, org_
         assert response.status_code == 301 and response["Location"] == new, old
         for other in (agent, dpo):
             assert login(other).get(old).status_code == 404, old
+
+
+VARIANTS = ("élodie", "elodie", "marchand", "brûlé", "brule", "e.marchand", "12 34 56 78",
+            "12.34.56.78", "612345678", "0612345678")  # fmt: skip
+
+
+def assert_no_variant(text: str) -> None:
+    low = text.lower()
+    for term in VARIANTS:
+        assert term not in low, term
+
+
+@pytest.mark.django_db
+def test_anonymisation_finds_the_person_however_they_are_written(
+    login, admin, agent, org_a, client_a, make_ticket, commit
+):
+    """Names without accents or in capitals, the first or last name alone, the email's local
+    part, the phone with spaces, dots or +33: none survives in pages, search, the outbox or a
+    later export; other people's addresses at the same domain are left alone."""
+    person = make_user(
+        "client_user",
+        organization=org_a,
+        email="e.marchand@alpha.test",
+        first_name="Élodie",
+        last_name="Marchand-Brûlé",
+    )
+    User.objects.filter(pk=person.pk).update(phone="+33 6 12 34 56 78")
+    with commit():
+        ticket = make_ticket(
+            client_a,
+            title="Poste de ELODIE MARCHAND-BRULE bloqué",
+            description=(
+                "Voir avec elodie (e.marchand) au 06.12.34.56.78 ou 06 12 34 56 78, "
+                "ou +33 (0)6 12 34 56 78 ; copie à client@alpha.test."
+            ),
+        )
+        ticket_services.reply(
+            actor=agent,
+            ticket=ticket,
+            body="Mme Marchand-Brûlé rappelle : 0612345678. Écrire à E.Marchand@Alpha.test.",
+        )
+    response = login(admin).post(
+        reverse("administration:gdpr-anonymise", args=[person.pk]),
+        {"words": "keep", "confirm": "e.marchand@alpha.test"},
+    )
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert "client@alpha.test" in ticket.description  # someone else's address is kept
+    assert "Anonyme" in ticket.title
+    agent_client = login(agent)
+    assert_no_variant(agent_client.get(f"/tickets/{ticket.number}/").content.decode())
+    for query in ("Elodie", "marchand", "0612345678"):
+        found = agent_client.get("/tickets/", {"q": query}).content.decode()
+        assert f"/tickets/{ticket.number}/" not in found, query
+    for email in OutgoingEmail.objects.all():
+        assert_no_variant(email.recipients + email.subject)
+        if email.raw is not None:
+            assert_no_variant(bytes(email.raw).decode("utf-8", "replace"))
+    for someone in (agent, client_a):
+        export = run_export(login(admin), commit, someone)
+        url = reverse("administration:gdpr-export-download", args=[export.pk])
+        assert_no_variant(all_text(open_zip(login(admin).get(url))))
