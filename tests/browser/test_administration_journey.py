@@ -19,6 +19,7 @@ ORDERED = [
     ("statuses", {"#id_name_fr": "Recette client", "#id_name_en": "Client testing"}),
     ("types", {"#id_name_fr": "Formation", "#id_name_en": "Training"}),
     ("priorities", {"#id_name_fr": "Critique", "#id_name_en": "Critical"}),
+    ("criticalities", {"#id_name_fr": "Paie bloquée", "#id_name_en": "Payroll stopped"}),
     ("components", {"#id_name_fr": "Stocks", "#id_name_en": "Stock"}),
     (
         "canned-replies",
@@ -76,11 +77,21 @@ def test_reference_journey(login_page, admin, client_a, kind, fields, screenshot
     if kind != "canned-replies":
         in_use = page.locator("tr.reference-row").first
         in_use_pk = in_use.get_attribute("data-pk")
-        if kind in ("types", "components", "priorities"):
-            model = {"types": "type", "components": "component", "priorities": "priority"}[kind]
+        if kind in ("types", "components", "priorities", "criticalities"):
+            model = {
+                "types": "type",
+                "components": "component",
+                "priorities": "priority",
+                "criticalities": "criticality",
+            }[kind]
             from tickets import models as m
 
-            value = {"type": m.TicketType, "component": m.Component, "priority": m.Priority}[model]
+            value = {
+                "type": m.TicketType,
+                "component": m.Component,
+                "priority": m.Priority,
+                "criticality": m.Criticality,
+            }[model]
             services.create_ticket(
                 actor=client_a,
                 title="Utilise l'entrée",
