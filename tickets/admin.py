@@ -1,6 +1,6 @@
-"""Django admin: reference data (types, statuses, priorities/SLA, components, canned replies,
-calendar), per-organization equipment and projects, and read-only tickets (people change them,
-their assignees included, through the ticket pages: tickets.services)."""
+"""Django admin: reference data (types, statuses, priorities/SLA, criticalities, components,
+canned replies, calendar), per-organization equipment and projects, and read-only tickets (people
+change them, their assignees included, through the ticket pages: tickets.services)."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +11,7 @@ from .models import (
     BusinessCalendar,
     CannedReply,
     Component,
+    Criticality,
     Holiday,
     Priority,
     Project,
@@ -75,6 +76,16 @@ class PriorityAdmin(ReferenceAdmin):
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and Ticket.objects.filter(priority=obj).exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(Criticality)
+class CriticalityAdmin(ReferenceAdmin):
+    list_display = (*ReferenceAdmin.list_display, "colour", "is_default")
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and Ticket.objects.filter(criticality=obj).exists():
             return False
         return super().has_delete_permission(request, obj)
 
