@@ -85,9 +85,11 @@ def on_step(*, actor, cr, action, from_state, to_state, comment) -> None:
         return
     if from_state != State.CLIENT_DECISION:
         return
-    estimate = Estimate.objects.select_for_update().filter(
-        change_request=cr, state=Estimate.State.SENT
-    ).first()
+    estimate = (
+        Estimate.objects.select_for_update()
+        .filter(change_request=cr, state=Estimate.State.SENT)
+        .first()
+    )
     if estimate is None:
         return  # answered from the quote panel or the link: already settled
     estimate.decided_by = actor

@@ -503,6 +503,7 @@ def renew_contract(*, actor: User, contract: Contract, starts_on: dt.date) -> Co
 
 # --- estimates ------------------------------------------------------------------------------
 
+
 def _status(code: str) -> Status | None:
     return Status.objects.filter(code=code, is_active=True).first()
 

@@ -6,31 +6,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0001_initial'),
-        ('cdc', '0003_number_counter'),
-        ('tickets', '0015_report_covering_indexes'),
+        ("billing", "0001_initial"),
+        ("cdc", "0003_number_counter"),
+        ("tickets", "0015_report_covering_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='estimate',
-            name='change_request',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='estimates', to='cdc.changerequest', verbose_name='change request'),
+            model_name="estimate",
+            name="change_request",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="estimates",
+                to="cdc.changerequest",
+                verbose_name="change request",
+            ),
         ),
         migrations.AlterField(
-            model_name='estimate',
-            name='ticket',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='estimates', to='tickets.ticket'),
+            model_name="estimate",
+            name="ticket",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="estimates",
+                to="tickets.ticket",
+            ),
         ),
         migrations.AddIndex(
-            model_name='estimate',
-            index=models.Index(fields=['change_request', '-sent_at'], name='estimate_cdc_idx'),
+            model_name="estimate",
+            index=models.Index(fields=["change_request", "-sent_at"], name="estimate_cdc_idx"),
         ),
         migrations.AddConstraint(
-            model_name='estimate',
-            constraint=models.CheckConstraint(condition=models.Q(('ticket__isnull', False), ('change_request__isnull', False), _connector='OR'), name='estimate_on_ticket_or_cdc'),
+            model_name="estimate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ticket__isnull", False), ("change_request__isnull", False), _connector="OR"
+                ),
+                name="estimate_on_ticket_or_cdc",
+            ),
         ),
     ]

@@ -4,16 +4,15 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cdc', '0003_number_counter'),
+        ("cdc", "0003_number_counter"),
         # The amounts are copied into billing estimates first.
-        ('billing', '0003_cdc_quotes_to_estimates'),
+        ("billing", "0003_cdc_quotes_to_estimates"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='changerequest',
-            name='quote_amount',
+            model_name="changerequest",
+            name="quote_amount",
         ),
     ]

@@ -165,9 +165,7 @@ def test_the_history_says_who_delivered_in_a_sentence(build, admin):
         assert "test" in task_entry.changed_fields[0]
 
 
-def test_the_specification_shows_dates_and_amounts_as_french_writes_them(
-    build, login, dpo, agent
-):
+def test_the_specification_shows_dates_and_amounts_as_french_writes_them(build, login, dpo, agent):
     cr = build.submitted()
     quotes.send_quote(actor=agent, cr=cr, description="CSV export", amount=Decimal("1500.5"))
     cr = services.save_analysis(
