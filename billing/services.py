@@ -33,7 +33,7 @@ from tickets import services as ticket_services
 from tickets.errors import TicketError
 from tickets.models import Status, Ticket
 
-from . import access, estimates, pricing, quotes
+from . import access, caching, estimates, pricing, quotes
 from .errors import BillingError, EstimateClosed, Locked, StaleVersion
 from .estimates import LINK_SALT, estimate_from_token, estimate_token, link_days  # noqa: F401
 from .models import Activity, Contract, Estimate, Rate, TimeEntry, Timer, Timesheet
@@ -246,6 +246,7 @@ def start_timer(*, actor: User, ticket: Ticket) -> Timer:
     if not access.can_log_time(actor, ticket):
         raise PermissionDenied
     timer, _created = Timer.objects.get_or_create(user=actor, ticket=ticket)
+    caching.forget_timers(actor.pk)
     return timer
 
 
@@ -265,6 +266,7 @@ def stop_timer(
         return None
     elapsed = timezone.now() - timer.started_at
     timer.delete()
+    caching.forget_timers(actor.pk)
     minutes = max(1, int(-(-elapsed.total_seconds() // 60)))
     minutes = min(minutes, 24 * 60)
     return log_time(
@@ -280,6 +282,7 @@ def stop_timer(
 @transaction.atomic
 def cancel_timer(*, actor: User, ticket: Ticket) -> None:
     Timer.objects.filter(user=actor, ticket=ticket).delete()
+    caching.forget_timers(actor.pk)
 
 
 # --- contracts ------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ urlpatterns = [
     path("tickets/<int:number>/timer/start/", views.timer_start, name="timer-start"),
     path("tickets/<int:number>/timer/stop/", views.timer_stop, name="timer-stop"),
     path("tickets/<int:number>/timer/cancel/", views.timer_cancel, name="timer-cancel"),
+    path("timer/", views.timer_bar, name="timer-bar"),
     path("tickets/<int:number>/estimates/", views.estimate_send, name="estimate-send"),
     path("cdc/<int:number>/quote/", views.cdc_quote, name="cdc-quote"),
     path("cdc/<int:number>/quote/send/", views.cdc_quote_send, name="cdc-quote-send"),

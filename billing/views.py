@@ -133,6 +133,14 @@ def timer_stop(request, number):
     return _done(request, ticket)
 
 
+@require_GET
+def timer_bar(request):
+    """The top bar's running timer, reloaded by timer-bar.js when a timer starts or stops."""
+    if not access.logs_time(request.user):
+        raise Http404
+    return render(request, "billing/_timer_bar.html", {"fragment": True})
+
+
 @require_POST
 def timer_cancel(request, number):
     ticket = tickets_access.get_visible_ticket_or_404(request.user, number)
