@@ -14,6 +14,7 @@ resolution_seconds); reports show them in hours.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -32,6 +33,7 @@ from django.db.models import (
     Sum,
     Value,
 )
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce, Trunc, TruncMonth
 from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext_lazy, pgettext
@@ -643,6 +645,88 @@ def _open_q() -> Q:
     return Q(resolved_at__isnull=True, closed_at__isnull=True)
 
 
+# The categories of the backlog over time: the statuses of a ticket not resolved yet.
+BACKLOG_CATEGORIES = [
+    (value, label)
+    for value, label in Status.Category.choices
+    if value in ("new", "open", "waiting_client", "waiting_third_party")
+]
+
+
+def _bucket_index(day, firsts: list[dt.date]) -> int:
+    """-1 before the first period, len(firsts) after the last, else the period's index."""
+    if day is None or day < firsts[0]:
+        return -1
+    if day > firsts[-1]:
+        return len(firsts)
+    return bisect.bisect_right(firsts, day) - 1
+
+
+def _categories_at_period_ends(
+    base: QuerySet, period: str, firsts: list[dt.date], first_at: dt.datetime
+) -> list[dict[str, int]]:
+    """[{category: tickets}] at the end of each period, in two GROUP BY queries.
+
+    A ticket created before the end e of a period is in the category of its status at e: its
+    current category, undone by its status changes and reopenings after e (each moved it from the
+    "old" status to the "new" one, both kept in the event's data). So, with T[j][c] the
+    tickets created in period j now in category c and E[j][k] the changes in period k of
+    tickets created in period j: at the end of period i, count[c] = sum over j <= i of
+    T[j][c] + changes (j <= i, k > i) from c - changes (j <= i, k > i) to c. The rows are
+    (period, period, status, status) groups, never tickets.
+    """
+    tz = timezone.get_current_timezone()
+
+    def trunc(moment):
+        return Trunc(moment, period, output_field=DateField(), tzinfo=tz)
+
+    category_of = dict(Status.objects.values_list("pk", "category"))
+    size = len(firsts)
+    # created[j][c]; j == -1 (before the range) is index 0 here, hence the + 1.
+    created = [{} for _i in range(size + 2)]
+    for row in (
+        base.annotate(bucket=trunc("created_at"))
+        .values("bucket", "status__category")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        cell = created[_bucket_index(row["bucket"], firsts) + 1]
+        cell[row["status__category"]] = cell.get(row["status__category"], 0) + row["n"]
+    changes = (
+        Event.objects.filter(
+            ticket__in=base.values("pk"),
+            kind__in=[Event.Kind.STATUS, Event.Kind.REOPEN],
+            action_at__gte=first_at,
+        )
+        .annotate(
+            opened=trunc("ticket__created_at"),
+            moved=trunc("action_at"),
+            old=KeyTextTransform("old", "data"),
+            new=KeyTextTransform("new", "data"),
+        )
+        .values("opened", "moved", "old", "new")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    # undo[i][c]: the changes to undo to read the end of period i (opened <= i < moved).
+    undo = [{} for _i in range(size)]
+    for row in changes:
+        j, k = _bucket_index(row["opened"], firsts), _bucket_index(row["moved"], firsts)
+        old = category_of.get(int(row["old"])) if row["old"] else None
+        new = category_of.get(int(row["new"])) if row["new"] else None
+        for i in range(max(j, 0), min(k, size)):
+            undo[i][old] = undo[i].get(old, 0) + row["n"]
+            undo[i][new] = undo[i].get(new, 0) - row["n"]
+    result, running = [], dict(created[0])
+    for i in range(size):
+        for category, n in created[i + 1].items():
+            running[category] = running.get(category, 0) + n
+        result.append(
+            {c: running.get(c, 0) + undo[i].get(c, 0) for c in set(running) | set(undo[i])}
+        )
+    return result
+
+
 def backlog(user, filters: Filters, *, now: dt.datetime | None = None) -> Report:
     """Open tickets at the end of each period (created before, not yet resolved then), and the
     open tickets now by status category and by age."""
@@ -682,6 +766,25 @@ def backlog(user, filters: Filters, *, now: dt.datetime | None = None) -> Report
             rows,
             chart={"type": "line", "series": [1]},
             chart_labels=short_labels(firsts, period),
+        )
+    )
+    per_category = _categories_at_period_ends(base, period, firsts, first_at)
+    report.tables.append(
+        Table(
+            _("Tickets at the end of each period, by status category"),
+            [Column(_("Period"))]
+            + [Column(str(label), "int") for _value, label in BACKLOG_CATEGORIES],
+            [
+                [bucket_label(day, period)]
+                + [per_category[i].get(value, 0) for value, _label in BACKLOG_CATEGORIES]
+                for i, day in enumerate(firsts)
+            ],
+            chart={"type": "line", "series": list(range(1, len(BACKLOG_CATEGORIES) + 1))},
+            chart_labels=short_labels(firsts, period),
+            note=_(
+                "A ticket's category at the end of a period is the one of its status then, "
+                "read from its status changes."
+            ),
         )
     )
     open_now = base.filter(_open_q())

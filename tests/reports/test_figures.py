@@ -15,8 +15,9 @@ import datetime as dt
 
 import pytest
 
-from reports import selectors
-from tickets import sla
+from reports import exports, selectors
+from tickets import services, sla
+from tickets.models import Status
 
 from .conftest import paris
 from .helpers import filters, rows_by_name
@@ -111,10 +112,46 @@ def test_backlog_over_time_by_status_and_age(dataset, admin):
     assert per_day["11/20/2026"] == [1]  # T1
     assert per_day["11/23/2026"] == [1]  # T2 (T1 resolved at noon)
     assert per_day["11/25/2026"] == [1]  # T4
-    assert rows_by_name(report.tables[1])["New"] == [1]
-    ages = rows_by_name(report.tables[2])
+    assert rows_by_name(report.tables[2])["New"] == [1]
+    ages = rows_by_name(report.tables[3])
     assert ages["1 to 3 days"] == [1]  # T4, opened 2 days and 3 hours ago
     assert sum(v[0] for v in ages.values()) == 1
+
+
+def test_backlog_over_time_by_status_category(dataset, admin, agent, clock):
+    # T4 waits on the client from Thursday 26 at 11:00 ("Réponse envoyée").
+    clock(paris(2026, 11, 26, 11, 0))
+    services.change_status(
+        actor=agent, ticket=dataset.t4, status=Status.objects.get(code="reponse-envoyee")
+    )
+    clock(paris(2026, 11, 27, 12, 0))
+    report = selectors.backlog(admin, filters(), now=paris(2026, 11, 27, 12, 0))
+    table = report.tables[1]
+    assert [str(c.label) for c in table.columns] == [
+        "Period", "New", "Open", "Waiting on client", "Waiting on third party"
+    ]  # fmt: skip
+    rows = rows_by_name(table)
+    assert rows["11/19/2026"] == [0, 0, 0, 0]
+    assert rows["11/20/2026"] == [1, 0, 0, 0]  # T1
+    assert rows["11/23/2026"] == [1, 0, 0, 0]  # T2 (T1 resolved at noon)
+    # T2 and T3 resolved on the 24th; T3's reopening on the 25th is undone too.
+    assert rows["11/24/2026"] == [0, 0, 0, 0]
+    assert rows["11/25/2026"] == [1, 0, 0, 0]  # T4
+    assert rows["11/26/2026"] == [0, 0, 1, 0]  # T4 waits on the client
+    assert rows["11/29/2026"] == [0, 0, 1, 0]
+    assert table.chart["series"] == [1, 2, 3, 4]
+    # Exports carry the same table.
+    csv_text = exports.to_csv(report, title="Backlog", period="").decode("utf-8-sig")
+    assert "Tickets at the end of each period, by status category" in csv_text
+    xlsx = exports.to_xlsx(report, title="Backlog", period="")
+    assert xlsx[:2] == b"PK"
+
+
+def test_backlog_by_category_counts_queries_not_tickets(
+    dataset, admin, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(10):
+        selectors.backlog(admin, filters(), now=paris(2026, 11, 27, 12, 0))
 
 
 def test_change_requests_per_step_and_time_in_step(admin, client_admin_a, org_a, clock, settings):
