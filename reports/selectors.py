@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Avg,
+    Case,
     Count,
     DateField,
     DurationField,
@@ -32,6 +33,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce, Trunc, TruncMonth
@@ -39,6 +41,9 @@ from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
+from billing import pricing
+from billing import services as billing_services
+from billing.models import Contract
 from cdc.models import HistoryEntry
 from cdc.workflow import State
 from tickets.models import Event, Status, Ticket
@@ -913,10 +918,62 @@ def _decimal_hours(minutes) -> Decimal:
     return (Decimal(minutes or 0) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+def _contract_rounding(entries: QuerySet, day: dt.date) -> dict[int, tuple[int, bool]]:
+    """{organization id: (rounding unit in minutes, per ticket?)} by the contract each
+    organization of entries has on day (no contract: no rounding). One query per organization:
+    a client administrator's report has one."""
+    rounding = {}
+    org_ids = entries.values_list("ticket__organization_id", flat=True).distinct().order_by()
+    for org_id in org_ids:
+        contract = billing_services.contract_for(org_id, day)
+        if contract is None:
+            rounding[org_id] = (0, False)
+        else:
+            per_ticket = contract.rounding_scope == Contract.RoundingScope.TICKET
+            rounding[org_id] = (contract.rounding_minutes, per_ticket)
+    return rounding
+
+
+def _client_billable(entries: QuerySet, filters: Filters) -> tuple[dict, dict]:
+    """Billable minutes rounded as each client's contract says, per month and per
+    organization: ({month: minutes}, {(organization id, name): minutes}).
+
+    Per-entry rounding is applied to each entry in SQL (billing.services.rounded_minutes);
+    per-ticket rounding to each ticket's minutes of the month (the rows are (month, ticket)
+    groups of one client's tickets, summed in the database)."""
+    rounding = _contract_rounding(entries, filters.end)
+    per_entry = Case(
+        *[
+            When(ticket__organization_id=org_id, then=billing_services.rounded_minutes(unit))
+            for org_id, (unit, per_ticket) in rounding.items()
+            if unit and not per_ticket
+        ],
+        default=F("minutes"),
+    )
+    month = TruncMonth("work_date", output_field=DateField())
+    rows = (
+        entries.filter(billable=True)
+        .annotate(month=month)
+        .values("month", "ticket_id", "ticket__organization_id", "ticket__organization__name")
+        .annotate(raw=Sum("minutes"), per_entry=Sum(per_entry))
+        .order_by()
+    )
+    per_month: dict = {}
+    per_org: dict = {}
+    for row in rows:
+        unit, per_ticket = rounding.get(row["ticket__organization_id"], (0, False))
+        minutes = pricing.round_up(row["raw"], unit) if per_ticket else row["per_entry"]
+        per_month[row["month"]] = per_month.get(row["month"], 0) + minutes
+        org = (row["ticket__organization_id"], row["ticket__organization__name"])
+        per_org[org] = per_org.get(org, 0) + minutes
+    return per_month, per_org
+
+
 def time_spent(user, filters: Filters) -> Report:
     """Hours logged in the range (by the entry's work date) per month, per consultant and per
     client, billable and not. Client administrators count their organization's billable
-    entries only (billing.access), with no consultant breakdown and no comment."""
+    entries only (billing.access), rounded as their contract says, with no consultant
+    breakdown and no comment."""
     details = access.sees_time_details(user)
     ticket_qs = tickets(user, replace(filters, agent=None))
     entries = access.report_time_entries(user).filter(
@@ -926,6 +983,12 @@ def time_spent(user, filters: Filters) -> Report:
     )
     if filters.agent is not None and details:
         entries = entries.filter(user_id=filters.agent.pk)
+    firsts, day = [], _floor(filters.start, "month")
+    while day <= filters.end and len(firsts) < MAX_BUCKETS:
+        firsts.append(day)
+        day = _next(day, "month")
+    if not details:
+        return _client_time(entries, filters, firsts)
     sums = {
         # Not named after the model's field "billable": the second filter would read the first.
         "billable_minutes": Coalesce(Sum("minutes", filter=Q(billable=True)), 0),
@@ -934,29 +997,20 @@ def time_spent(user, filters: Filters) -> Report:
 
     def figures(row) -> list:
         billable = _decimal_hours(row["billable_minutes"])
-        if not details:
-            return [billable]
         other = _decimal_hours(row["other_minutes"])
         return [billable, other, billable + other]
 
-    columns = [Column(_("Billable hours"), "hours_exact")]
-    if details:
-        columns += [
-            Column(_("Non-billable hours"), "hours_exact"),
-            Column(_("Total hours"), "hours_exact"),
-        ]
+    columns = [
+        Column(_("Billable hours"), "hours_exact"),
+        Column(_("Non-billable hours"), "hours_exact"),
+        Column(_("Total hours"), "hours_exact"),
+    ]
     report = Report()
-    if not details:
-        report.notes.append(_("Billable time only, as logged (before the contract's rounding)."))
     month = TruncMonth("work_date", output_field=DateField())
     per_month = {
         row["month"]: row
         for row in entries.annotate(month=month).values("month").annotate(**sums).order_by()
     }
-    firsts, day = [], _floor(filters.start, "month")
-    while day <= filters.end and len(firsts) < MAX_BUCKETS:
-        firsts.append(day)
-        day = _next(day, "month")
     empty = {"billable_minutes": 0, "other_minutes": 0}
     report.tables.append(
         Table(
@@ -966,13 +1020,14 @@ def time_spent(user, filters: Filters) -> Report:
                 [bucket_label(first, "month"), *figures(per_month.get(first, empty))]
                 for first in firsts
             ],
-            chart={"type": "bar", "series": [1, 2] if details else [1]},
+            chart={"type": "bar", "series": [1, 2]},
             chart_labels=short_labels(firsts, "month"),
         )
     )
-    groups = [("organization", _("Hours per client"), _("Client"))]
-    if details:
-        groups.insert(0, ("consultant", _("Hours per consultant"), _("Consultant")))
+    groups = [
+        ("consultant", _("Hours per consultant"), _("Consultant")),
+        ("organization", _("Hours per client"), _("Client")),
+    ]
     for group, title, label in groups:
         if group == "consultant":
             fields = ("user_id", "user__first_name", "user__last_name", "user__email")
@@ -998,9 +1053,40 @@ def time_spent(user, filters: Filters) -> Report:
                 title,
                 [Column(label), *columns],
                 table_rows,
-                chart={"type": "bar", "series": [1, 2] if details else [1], "horizontal": True},
+                chart={"type": "bar", "series": [1, 2], "horizontal": True},
             )
         )
+    return report
+
+
+def _client_time(entries: QuerySet, filters: Filters, firsts: list[dt.date]) -> Report:
+    """The time report of a client administrator: billable hours only, rounded as the
+    contract says (never the raw or non-billable minutes)."""
+    per_month, per_org = _client_billable(entries, filters)
+    column = Column(_("Billable hours"), "hours_exact")
+    report = Report()
+    report.notes.append(_("Billable time only, rounded as your contract says."))
+    report.tables.append(
+        Table(
+            _("Hours per month"),
+            [Column(_("Month")), column],
+            [
+                [bucket_label(first, "month"), _decimal_hours(per_month.get(first, 0))]
+                for first in firsts
+            ],
+            chart={"type": "bar", "series": [1]},
+            chart_labels=short_labels(firsts, "month"),
+        )
+    )
+    ordered = sorted(per_org.items(), key=lambda item: (-item[1], item[0][0]))[:GROUP_LIMIT]
+    report.tables.append(
+        Table(
+            _("Hours per client"),
+            [Column(_("Client")), column],
+            [[name or "—", _decimal_hours(minutes)] for (_pk, name), minutes in ordered],
+            chart={"type": "bar", "series": [1], "horizontal": True},
+        )
+    )
     return report
 
 
