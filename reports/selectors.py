@@ -25,6 +25,7 @@ from django.db.models import (
     Count,
     DateField,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -69,6 +70,7 @@ class Filters:
     type: object | None = None
     priority: object | None = None
     level: int | None = None
+    kind: str = ""  # a change request's kind (the CDC report)
     group: str = ""
     period: str = "auto"
 
@@ -841,6 +843,14 @@ def change_requests(user, filters: Filters, *, now: dt.datetime | None = None) -
     crs = access.report_change_requests(user)
     if filters.organization is not None:
         crs = crs.filter(organization_id=filters.organization.pk)
+    if filters.kind:
+        crs = crs.filter(kind=filters.kind)
+    if filters.agent is not None:
+        # The requests the agent worked on (any step they acted in).
+        acted = HistoryEntry.objects.filter(
+            change_request_id=OuterRef("pk"), actor_id=filters.agent.pk
+        )
+        crs = crs.filter(Exists(acted))
     per_state = {
         row["state"]: row["n"]
         for row in crs.filter(_in_range("created_at", filters))
@@ -849,7 +859,12 @@ def change_requests(user, filters: Filters, *, now: dt.datetime | None = None) -
         .order_by()
     }
     report = Report()
-    report.notes.append(_("Only the organization filter applies to change requests."))
+    report.notes.append(
+        _(
+            "Change requests are filtered by client, kind of request and, for the support "
+            "team, by the agent who acted on them."
+        )
+    )
     report.tables.append(
         Table(
             _("Change requests opened in the range, by current step"),
