@@ -9,10 +9,20 @@ It seeds like benchmarks/pages.py (`seed_demo --tickets N`: ~10 timeline events 
 ~1 million events at 100,000 tickets; skipped when the tickets are there), VACUUM ANALYZE,
 starts gunicorn, logs in as the demo admin (a manager: every ticket), and hits each report page
 and its CSV and XLSX exports for the year ending today. The target: p95 under 500 ms.
+
+--uncached starts gunicorn with the report cache off (benchmarks/uncached_settings.py:
+REPORTS_CACHE_SECONDS = 0), so every request computes its report: the cost of the first view
+of a report, which the five-minute cache hides from the rest. --read-only measures a database
+seeded elsewhere (a shared one) without migrating, seeding or analysing it; the only write is
+the benchmark user's session row:
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_bench \
+    REDIS_URL=redis://127.0.0.1:6379/3 \
+        .venv/bin/python benchmarks/reports.py --read-only --uncached --requests 20
 """
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -33,6 +43,14 @@ def main():
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--user", default="admin@demo.test")
     parser.add_argument("--exports", action="store_true", help="also time the CSV and XLSX")
+    parser.add_argument(
+        "--uncached", action="store_true", help="report cache off: every request computes"
+    )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="a database seeded elsewhere: no migrate, seed or VACUUM",
+    )
     args = parser.parse_args()
 
     setup_django()
@@ -41,10 +59,22 @@ def main():
     from reports.catalog import REPORTS
 
     call_command("collectstatic", "--noinput", verbosity=0)
-    if args.no_seed:
+    if args.read_only:
+        from django.contrib.auth import user_logged_in
+        from django.contrib.auth.models import update_last_login
+
+        user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
+    elif args.no_seed:
         call_command("migrate", verbosity=0)
     else:
         seed(args.tickets)
+    if args.uncached:
+        # gunicorn's workers read the settings module from the environment.
+        os.environ["DJANGO_SETTINGS_MODULE"] = "uncached_settings"
+        here = str(Path(__file__).resolve().parent)
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            p for p in (here, os.environ.get("PYTHONPATH", "")) if p
+        )
     end = dt.date.today()
     start = end - dt.timedelta(days=364)
     query = f"?start={start.isoformat()}&end={end.isoformat()}"
@@ -62,8 +92,10 @@ def main():
     finally:
         server.terminate()
         server.wait(timeout=10)
+    mode = "report cache off" if args.uncached else "report cache on"
+    print(f"\n{mode}, {args.requests} requests per page, concurrency {args.concurrency}")
     print(
-        f"\n{'page (one-year range)':52} {'status':>6} {'median ms':>10} {'p95 ms':>8} {'req/s':>7}"
+        f"{'page (one-year range)':52} {'status':>6} {'median ms':>10} {'p95 ms':>8} {'req/s':>7}"
     )
     for row in rows:
         errors = f"  ({row['errors']} errors)" if row["errors"] else ""

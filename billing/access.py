@@ -16,6 +16,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts import roles
+from cdc import access as cdc_access
+from cdc.models import ChangeRequest
 from tickets import access as tickets_access
 from tickets.models import Ticket
 
@@ -126,17 +128,38 @@ def can_send_estimate(user, ticket: Ticket) -> bool:
 
 
 def visible_estimates(user, ticket: Ticket) -> QuerySet[Estimate]:
-    """The ticket's estimates for someone who sees the ticket (staff and its customers)."""
+    """The ticket's own estimates (not its change requests' quotes) for someone who sees the
+    ticket (staff and its customers)."""
     if not (sees_time_details(user) or sees_client_time(user)):
         return Estimate.objects.none()
-    return Estimate.objects.filter(ticket_id=ticket.pk)
+    return Estimate.objects.filter(ticket_id=ticket.pk, change_request__isnull=True)
+
+
+def visible_quotes(user, cr: ChangeRequest) -> QuerySet[Estimate]:
+    """The quotes of a change request, for whoever sees the request (its workflow decides who
+    sends and answers them)."""
+    if not cdc_access.visible_change_requests(user).filter(pk=cr.pk).exists():
+        return Estimate.objects.none()
+    return Estimate.objects.filter(change_request_id=cr.pk)
+
+
+def can_send_quote(user, cr: ChangeRequest) -> bool:
+    """Support sends the quote while the specification is open (step 3)."""
+    return cdc_access.can(user, cr, "save_analysis")
 
 
 def get_visible_estimate_or_404(user, pk) -> Estimate:
+    """A ticket's estimate for staff and customers who see the ticket; a change request's
+    quote for whoever sees the request."""
     try:
-        estimate = Estimate.objects.select_related("ticket").get(pk=int(pk))
+        estimate = Estimate.objects.select_related("ticket", "change_request").get(pk=int(pk))
     except (Estimate.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+    if estimate.change_request_id:
+        requests = cdc_access.visible_change_requests(user)
+        if not requests.filter(pk=estimate.change_request_id).exists():
+            raise Http404
+        return estimate
     if not (sees_time_details(user) or sees_client_time(user)):
         raise Http404
     if not tickets_access.visible_tickets(user).filter(pk=estimate.ticket_id).exists():
@@ -145,7 +168,10 @@ def get_visible_estimate_or_404(user, pk) -> Estimate:
 
 
 def can_decide_estimate(user, estimate: Estimate) -> bool:
-    """The client side of the ticket accepts or refuses a pending estimate."""
+    """The client side of the ticket accepts or refuses a pending estimate; a change
+    request's quote is answered by its client side at the decision step (step 5)."""
+    if estimate.change_request_id:
+        return estimate.is_pending and cdc_access.can(user, estimate.change_request, "validate")
     return (
         estimate.is_pending
         and roles.is_customer(user)

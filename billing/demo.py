@@ -14,12 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization, User
+from cdc.models import ChangeRequest
 from tickets.errors import TicketError
 from tickets.models import Ticket
 
 from . import services
 from .errors import BillingError
-from .models import Activity, Contract, Timesheet
+from .models import Activity, Contract, Estimate, Timesheet
 
 COMMENTS = [
     "Analyse du besoin avec le client",
@@ -86,6 +87,7 @@ def seed_showcase_billing(*, users: dict[str, User], seed: int = 1) -> int:
         )
     written = _time(agent, admin, orgs["demo"], today, rng, budget_minutes=32 * 60)
     _estimates(agent, users["client@demo.test"], orgs["demo"])
+    _change_request_quotes(orgs.values())
     return written
 
 
@@ -166,3 +168,37 @@ def _estimates(agent, client, org) -> None:
                     )
         except (BillingError, TicketError):
             continue
+
+
+QUOTE_STATES = {
+    "analysis": Estimate.State.SENT,
+    "dpo_review": Estimate.State.SENT,
+    "client_decision": Estimate.State.SENT,
+    "development": Estimate.State.ACCEPTED,
+    "delivered": Estimate.State.ACCEPTED,
+    "closed": Estimate.State.ACCEPTED,
+}
+
+
+def _change_request_quotes(orgs) -> None:
+    """The step-3 quote of the demo change requests the support analysed, in the state their
+    step implies (the requests were walked forward by cdc.demo, which cannot write estimates)."""
+    requests = ChangeRequest.objects.filter(organization__in=list(orgs)).exclude(solution="")
+    for cr in requests.exclude(estimates__isnull=False).prefetch_related("history"):
+        state = QUOTE_STATES.get(cr.state)
+        if state is None:
+            continue
+        history = list(cr.history.all())
+        spec = next((h for h in history if h.action in ("plan", "save_analysis")), None)
+        decision = next((h for h in history if h.action == "validate"), None)
+        Estimate.objects.create(
+            change_request=cr,
+            ticket=cr.ticket,
+            amount=Decimal("1850.00"),
+            description="Analyse, développement, tests et mise en production.",
+            sent_by_id=spec.actor_id if spec else cr.created_by_id,
+            sent_at=spec.created_at if spec else cr.updated_at,
+            state=state,
+            decided_by_id=decision.actor_id if decision else None,
+            decided_at=decision.created_at if decision else None,
+        )

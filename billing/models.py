@@ -265,7 +265,8 @@ def estimate_path(instance, filename):
 
 
 class Estimate(models.Model):
-    """A quote (chiffrage) on a ticket: an amount or hours, sent to the client, who accepts or
+    """A quote (chiffrage) on a ticket or on a change request (its step-3 quote, with the
+    request's ticket when it has one): an amount or hours, sent to the client, who accepts or
     refuses it in the portal or from the single-use link of the email."""
 
     class State(models.TextChoices):
@@ -274,7 +275,23 @@ class Estimate(models.Model):
         REFUSED = "refused", _("Refused")
         REPLACED = "replaced", _("Replaced by a newer estimate")
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, related_name="estimates")
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        on_delete=models.PROTECT,
+        related_name="estimates",
+        null=True,
+        blank=True,
+    )
+    # Set on the quote of a change request: the request's workflow decides who answers and
+    # what an answer does (billing.quotes).
+    change_request = models.ForeignKey(
+        "cdc.ChangeRequest",
+        verbose_name=_("change request"),
+        on_delete=models.PROTECT,
+        related_name="estimates",
+        null=True,
+        blank=True,
+    )
     amount = models.DecimalField(
         _("amount"), max_digits=12, decimal_places=2, null=True, blank=True
     )
@@ -303,10 +320,27 @@ class Estimate(models.Model):
         verbose_name_plural = _("estimates")
         indexes = [
             models.Index(fields=["ticket", "-sent_at"], name="estimate_ticket_idx"),
+            # The quote panel of a change request: filter(change_request=...).
+            models.Index(fields=["change_request", "-sent_at"], name="estimate_cdc_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ticket__isnull=False) | models.Q(change_request__isnull=False),
+                name="estimate_on_ticket_or_cdc",
+            )
         ]
 
     def __str__(self):
+        if self.change_request_id:
+            return f"CDC {self.change_request_id} {self.amount or self.hours}"
         return f"#{self.ticket_id} {self.amount or self.hours}"
+
+    @property
+    def subject_url(self) -> str:
+        """The page the estimate is answered on: the change request's, or the ticket's."""
+        if self.change_request_id:
+            return self.change_request.get_absolute_url()
+        return self.ticket.get_absolute_url()
 
     @property
     def is_pending(self) -> bool:

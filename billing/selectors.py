@@ -198,4 +198,11 @@ def client_ticket_time(user: User, limit: int = 50):
 
 
 def pending_estimates(ticket: Ticket):
-    return Estimate.objects.filter(ticket=ticket, state=Estimate.State.SENT)
+    return Estimate.objects.filter(
+        ticket=ticket, change_request__isnull=True, state=Estimate.State.SENT
+    )
+
+
+def quote_panel(user: User, cr) -> list[Estimate]:
+    """The change request's quotes, newest first (the panel on the request's page)."""
+    return list(access.visible_quotes(user, cr).select_related("sent_by", "decided_by")[:10])

@@ -17,12 +17,10 @@ from decimal import Decimal
 from functools import partial
 
 from django.conf import settings
-from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Case, F, FloatField, IntegerField, Q, Sum, When
 from django.db.models.functions import Cast, Ceil
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
@@ -30,14 +28,14 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from accounts.models import User
 from core import locking
-from core.files import validate_upload
 from notifications import mail
 from tickets import services as ticket_services
 from tickets.errors import TicketError
 from tickets.models import Status, Ticket
 
-from . import access, pricing
+from . import access, caching, estimates, pricing, quotes
 from .errors import BillingError, EstimateClosed, Locked, StaleVersion
+from .estimates import LINK_SALT, estimate_from_token, estimate_token, link_days  # noqa: F401
 from .models import Activity, Contract, Estimate, Rate, TimeEntry, Timer, Timesheet
 
 logger = logging.getLogger(__name__)
@@ -248,6 +246,7 @@ def start_timer(*, actor: User, ticket: Ticket) -> Timer:
     if not access.can_log_time(actor, ticket):
         raise PermissionDenied
     timer, _created = Timer.objects.get_or_create(user=actor, ticket=ticket)
+    caching.forget_timers(actor.pk)
     return timer
 
 
@@ -267,6 +266,7 @@ def stop_timer(
         return None
     elapsed = timezone.now() - timer.started_at
     timer.delete()
+    caching.forget_timers(actor.pk)
     minutes = max(1, int(-(-elapsed.total_seconds() // 60)))
     minutes = min(minutes, 24 * 60)
     return log_time(
@@ -282,6 +282,7 @@ def stop_timer(
 @transaction.atomic
 def cancel_timer(*, actor: User, ticket: Ticket) -> None:
     Timer.objects.filter(user=actor, ticket=ticket).delete()
+    caching.forget_timers(actor.pk)
 
 
 # --- contracts ------------------------------------------------------------------------------
@@ -505,33 +506,6 @@ def renew_contract(*, actor: User, contract: Contract, starts_on: dt.date) -> Co
 
 # --- estimates ------------------------------------------------------------------------------
 
-LINK_SALT = "billing.estimate-link"
-
-
-def link_days() -> int:
-    return int(getattr(settings, "BILLING_ESTIMATE_LINK_DAYS", 14))
-
-
-def estimate_token(estimate: Estimate) -> str:
-    return signing.TimestampSigner(salt=LINK_SALT).sign(str(estimate.pk))
-
-
-def estimate_from_token(token: str) -> Estimate:
-    """The estimate a link names; EstimateClosed when forged, expired, used or decided."""
-    signer = signing.TimestampSigner(salt=LINK_SALT)
-    try:
-        pk = int(signer.unsign(token, max_age=dt.timedelta(days=link_days())))
-    except signing.SignatureExpired:
-        raise EstimateClosed(_("This link has expired: answer from the ticket page.")) from None
-    except (signing.BadSignature, ValueError):
-        raise EstimateClosed(_("This link is not valid.")) from None
-    estimate = Estimate.objects.select_related("ticket").filter(pk=pk).first()
-    if estimate is None:
-        raise EstimateClosed(_("This link is not valid."))
-    if estimate.link_used_at is not None or not estimate.is_pending:
-        raise EstimateClosed(_("This estimate was already answered (the link works once)."))
-    return estimate
-
 
 def _status(code: str) -> Status | None:
     return Status.objects.filter(code=code, is_active=True).first()
@@ -566,57 +540,20 @@ def send_estimate(
     single-use link."""
     if not access.can_send_estimate(actor, ticket):
         raise PermissionDenied
-    if amount is None and hours is None:
-        raise BillingError(_("Give an amount or a number of hours."))
-    if not description.strip():
-        raise BillingError(_("Describe what the estimate covers."))
-    Estimate.objects.filter(ticket=ticket, state=Estimate.State.SENT).update(
-        state=Estimate.State.REPLACED
-    )
-    estimate = Estimate(
+    Estimate.objects.filter(
+        ticket=ticket, change_request__isnull=True, state=Estimate.State.SENT
+    ).update(state=Estimate.State.REPLACED)
+    estimate = estimates.build_estimate(
+        actor=actor,
         ticket=ticket,
+        description=description,
         amount=amount,
         hours=hours,
-        description=description.strip(),
-        sent_by=actor,
+        document=document,
     )
-    if document is not None:
-        try:
-            info = validate_upload(document)
-        except ValidationError as exc:
-            raise BillingError(" ".join(exc.messages)) from None
-        estimate.document_name = info.filename
-        estimate.document_type = info.content_type
-        estimate.document.save(info.filename, document, save=False)
-    estimate.save()
     _move(ticket, actor, WAITING_ESTIMATE, _("Estimate sent to the client."), staff=True)
-    transaction.on_commit(partial(_send_estimate_email, estimate.pk))
+    transaction.on_commit(partial(estimates.send_estimate_email, estimate.pk))
     return estimate
-
-
-def _send_estimate_email(pk: int) -> None:
-    estimate = Estimate.objects.select_related("ticket__requester").get(pk=pk)
-    requester = estimate.ticket.requester
-    if requester is None or not requester.email:
-        return
-    context = {
-        "estimate": estimate,
-        "ticket": estimate.ticket,
-        "link": mail.absolute_url(
-            reverse("billing:estimate-link", args=[estimate_token(estimate)])
-        ),
-        "url": mail.absolute_url(estimate.ticket.get_absolute_url()),
-        "days": link_days(),
-    }
-    mail.send(
-        "billing_estimate",
-        to=requester.email,
-        context=context,
-        language=requester.language or settings.LANGUAGE_CODE,
-        kind="billing_estimate",
-        ticket_number=estimate.ticket.number,
-        key=f"estimate-{estimate.pk}",
-    )
 
 
 def _decide(actor: User, estimate: Estimate, *, via_link: bool) -> Estimate:
@@ -634,11 +571,15 @@ def _decide(actor: User, estimate: Estimate, *, via_link: bool) -> Estimate:
 
 @transaction.atomic
 def accept_estimate(*, actor: User, estimate: Estimate, via_link: bool = False) -> Estimate:
-    """The client accepts: the ticket moves to "En cours de réalisation"."""
+    """The client accepts: the ticket moves to "En cours de réalisation"; a change request's
+    quote validates the request (billing.quotes)."""
     estimate = _decide(actor, estimate, via_link=via_link)
     estimate.state = Estimate.State.ACCEPTED
     estimate.save(update_fields=["state", "decided_by", "decided_at", "link_used_at"])
-    _move(estimate.ticket, actor, BEING_CARRIED_OUT, _("Estimate accepted."), staff=False)
+    if estimate.change_request_id:
+        quotes.decide_request(actor, estimate, accept=True)
+    else:
+        _move(estimate.ticket, actor, BEING_CARRIED_OUT, _("Estimate accepted."), staff=False)
     return estimate
 
 
@@ -647,7 +588,7 @@ def refuse_estimate(
     *, actor: User, estimate: Estimate, reason: str, via_link: bool = False
 ) -> Estimate:
     """The client refuses with a reason: the ticket goes back to analysis, the reason in the
-    timeline."""
+    timeline; a change request's quote cancels the request with the reason (billing.quotes)."""
     reason = (reason or "").strip()
     if not reason:
         raise BillingError(_("Say why you refuse the estimate: it helps us revise it."))
@@ -657,6 +598,9 @@ def refuse_estimate(
     estimate.save(
         update_fields=["state", "decided_by", "decided_at", "link_used_at", "refusal_reason"]
     )
+    if estimate.change_request_id:
+        quotes.decide_request(actor, estimate, accept=False, reason=reason)
+        return estimate
     note = _("Estimate refused: %(reason)s") % {"reason": reason}
     _move(estimate.ticket, actor, BACK_TO_ANALYSIS, note, staff=False)
     return estimate

@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import roles
+from cdc import access as cdc_access
 from core.access import require
 from core.files import file_response
 from tickets import access as tickets_access
 
-from . import access, pricing, selectors, services
+from . import access, pricing, quotes, selectors, services
 from .durations import format_minutes
 from .errors import BillingError
 from .forms import (
@@ -132,6 +133,14 @@ def timer_stop(request, number):
     return _done(request, ticket)
 
 
+@require_GET
+def timer_bar(request):
+    """The top bar's running timer, reloaded by timer-bar.js when a timer starts or stops."""
+    if not access.logs_time(request.user):
+        raise Http404
+    return render(request, "billing/_timer_bar.html", {"fragment": True})
+
+
 @require_POST
 def timer_cancel(request, number):
     ticket = tickets_access.get_visible_ticket_or_404(request.user, number)
@@ -169,6 +178,52 @@ def estimate_send(request, number):
     return redirect(ticket.get_absolute_url())
 
 
+def _render_quote(request, cr, status=200, estimate_form=None):
+    estimates = selectors.quote_panel(request.user, cr)
+    for estimate in estimates:
+        estimate.change_request = cr  # the panel's request, already loaded
+    context = {
+        "cr": cr,
+        "estimates": estimates,
+        "answerable": {e.pk for e in estimates if access.can_decide_estimate(request.user, e)},
+        "can_send": access.can_send_quote(request.user, cr),
+        "estimate_form": estimate_form or EstimateForm(),
+        "refusal_form": RefusalForm(),
+    }
+    return render(request, "billing/_cdc_quote.html", context, status=status)
+
+
+@require_GET
+def cdc_quote(request, number):
+    """The quote panel of a change request's page (an htmx fragment: cdc cannot import us)."""
+    cr = cdc_access.get_visible_change_request_or_404(request.user, number)
+    return _render_quote(request, cr)
+
+
+@require_POST
+def cdc_quote_send(request, number):
+    cr = cdc_access.get_visible_change_request_or_404(request.user, number)
+    require(access.can_send_quote(request.user, cr))
+    form = EstimateForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_quote(request, cr, status=422, estimate_form=form)
+    try:
+        quotes.send_quote(
+            actor=request.user,
+            cr=cr,
+            description=form.cleaned_data["description"],
+            amount=form.cleaned_data["amount"],
+            hours=form.cleaned_data["hours"],
+            document=form.cleaned_data["document"],
+        )
+    except BillingError as exc:
+        form.add_error(None, str(exc))
+        return _render_quote(request, cr, status=422, estimate_form=form)
+    if request.htmx:
+        return _render_quote(request, cr)
+    return redirect(cr.get_absolute_url())
+
+
 def _answer(request, estimate, *, accept: bool, via_link: bool):
     """Accept, or refuse with the form's reason; (error message or None, refusal form)."""
     form = RefusalForm(request.POST) if not accept else None
@@ -198,7 +253,7 @@ def estimate_accept(request, pk):
         messages.error(request, error)
     else:
         messages.success(request, _("Thank you: the estimate is accepted and the work can start."))
-    return redirect(estimate.ticket.get_absolute_url())
+    return redirect(estimate.subject_url)
 
 
 @require_POST
@@ -210,7 +265,7 @@ def estimate_refuse(request, pk):
         messages.error(request, error)
     else:
         messages.success(request, _("The estimate is refused; we will get back to you."))
-    return redirect(estimate.ticket.get_absolute_url())
+    return redirect(estimate.subject_url)
 
 
 @require_GET
@@ -247,7 +302,7 @@ def estimate_link(request, token):
                 if accept
                 else _("The estimate is refused; we will get back to you."),
             )
-            return redirect(estimate.ticket.get_absolute_url())
+            return redirect(estimate.subject_url)
         messages.error(request, error)
         form = form or RefusalForm()
     return render(request, "billing/estimate_link.html", {"estimate": estimate, "form": form})

@@ -10,7 +10,6 @@ each step is then moved back to the day it is said to have happened, with its da
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
 from django.utils import timezone
 
@@ -200,7 +199,6 @@ def seed_showcase_change_requests(*, users: dict[str, User], ticket_numbers=()) 
             actor=agent,
             cr=cr,
             solution=SOLUTION,
-            quote_amount=Decimal("1850.00"),
             # The service refuses a date before the request was sent (now, until finish).
             planned_date=timezone.localdate() + timedelta(days=30),
         )

@@ -64,9 +64,6 @@ class EditRequestForm(RequestForm):
 
 class AnalysisForm(core_forms.Form):
     solution = forms.CharField(label=_("Solution"), widget=forms.Textarea(attrs={"rows": 6}))
-    quote_amount = forms.DecimalField(
-        label=_("Quote amount (€)"), required=False, min_value=0, decimal_places=2
-    )
     planned_date = forms.DateField(
         label=_("Planned date"),
         required=False,

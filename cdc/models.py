@@ -60,9 +60,7 @@ class ChangeRequest(models.Model):
     submitted_at = models.DateTimeField(_("sent to the hotline"), null=True, blank=True)
     # Support analysis (the specification).
     solution = models.TextField(_("solution"), blank=True)
-    quote_amount = models.DecimalField(
-        _("quote amount"), max_digits=10, decimal_places=2, null=True, blank=True
-    )
+    # The quote is a billing Estimate on the request (billing.quotes), not a field here.
     planned_date = models.DateField(_("planned date"), null=True, blank=True)
     # DPO review.
     gdpr_impact = models.BooleanField(_("GDPR impact"), null=True, blank=True)

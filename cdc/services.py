@@ -22,7 +22,7 @@ from core.files import store_file
 from tickets.access import visible_tickets
 from tickets.services.numbering import next_number
 
-from . import access, tasks, workflow
+from . import access, hooks, tasks, workflow
 from .errors import InvalidDates, NotReady, StaleVersion, TransitionRefused
 from .models import Attachment, ChangeRequest, Check, HistoryEntry, Task
 from .workflow import State
@@ -67,6 +67,14 @@ def _apply(actor, cr, action, target, changes=None, comment="", fields=()) -> Hi
         comment=comment,
     )
     if target != from_state:
+        hooks.step_changed(
+            actor=actor,
+            cr=cr,
+            action=action,
+            from_state=from_state,
+            to_state=target,
+            comment=comment,
+        )
         # Robust: the step is saved; an email that cannot be queued is logged, and the person
         # who acted gets their answer (jobs run inline without a broker).
         transaction.on_commit(partial(tasks.notify_step.delay, entry.pk), robust=True)
@@ -214,22 +222,18 @@ def save_analysis(
     actor: User,
     cr: ChangeRequest,
     solution: str,
-    quote_amount: Decimal | None = None,
     planned_date: date | None = None,
     version: int | None = None,
 ) -> ChangeRequest:
-    """Step 3 (support): the specification; setting the planned date moves it to the DPO."""
+    """Step 3 (support): the specification; setting the planned date moves it to the DPO.
+    The quote is a billing Estimate on the request, sent from its quote panel."""
     cr = _lock(cr)
     action = "plan" if planned_date else "save_analysis"
     target = _fire(actor, cr, action)
     _check_version(cr, version)
     if planned_date and cr.submitted_at and planned_date < cr.submitted_at.date():
         raise InvalidDates(_("The planned date cannot be before the request was sent."))
-    if quote_amount is not None and quote_amount < 0:
-        raise InvalidDates(_("A quote cannot be negative."))
-    changes, fields = _set(
-        cr, solution=solution, quote_amount=quote_amount, planned_date=planned_date
-    )
+    changes, fields = _set(cr, solution=solution, planned_date=planned_date)
     _apply(actor, cr, action, target, changes, fields=fields)
     return cr
 

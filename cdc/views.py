@@ -147,7 +147,6 @@ def _detail_context(request, cr, tab, bound=None):
         forms["specification"] = AnalysisForm(
             initial={
                 "solution": cr.solution,
-                "quote_amount": cr.quote_amount,
                 "planned_date": cr.planned_date,
                 "version": cr.version,
             }
@@ -330,7 +329,6 @@ def analysis(request, number):
             actor=request.user,
             cr=cr,
             solution=data["solution"],
-            quote_amount=data["quote_amount"],
             planned_date=data["planned_date"],
             version=data["version"],
         )

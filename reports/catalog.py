@@ -20,6 +20,7 @@ class ReportInfo:
     groups: tuple[str, ...] = ()
     uses_period: bool = False
     ticket_filters: bool = True  # the type, priority, level and agent filters apply
+    cdc_filters: bool = False  # the change request's kind and agent filters apply
 
 
 REPORTS = {
@@ -85,6 +86,7 @@ REPORTS = {
             _("Change requests per step and the time spent in each step."),
             selectors.change_requests,
             ticket_filters=False,
+            cdc_filters=True,
         ),
         ReportInfo(
             "time",

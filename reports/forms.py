@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cdc.models import ChangeRequest
 from core.forms import Form
 from tickets.models import Priority, Ticket, TicketType
 
@@ -64,6 +65,11 @@ class ReportFilterForm(Form):
         empty_value=None,
         required=False,
     )
+    kind = forms.ChoiceField(
+        label=_("Kind of request"),
+        choices=[("", _("All kinds")), *ChangeRequest.Kind.choices],
+        required=False,
+    )
     group = forms.ChoiceField(label=_("Group by"), required=False)
     period = forms.ChoiceField(label=_("Period"), choices=PERIOD_CHOICES, required=False)
 
@@ -73,7 +79,7 @@ class ReportFilterForm(Form):
         self.fields["organization"].queryset = access.filter_organizations(user)
         self.fields["type"].queryset = TicketType.objects.all()
         self.fields["priority"].queryset = Priority.objects.all()
-        if access.sees_agents(user) and report.ticket_filters:
+        if access.sees_agents(user) and (report.ticket_filters or report.cdc_filters):
             self.fields["agent"].queryset = access.filter_agents(user)
             self.fields["agent"].label_from_instance = lambda u: u.get_full_name() or u.email
         else:
@@ -81,6 +87,8 @@ class ReportFilterForm(Form):
         if not report.ticket_filters:
             for name in ("type", "priority", "level"):
                 del self.fields[name]
+        if not report.cdc_filters:
+            del self.fields["kind"]
         groups = dimension_choices(report.groups, user)
         if groups:
             self.fields["group"].choices = groups
@@ -117,6 +125,7 @@ class ReportFilterForm(Form):
             type=data.get("type"),
             priority=data.get("priority"),
             level=data.get("level"),
+            kind=data.get("kind") or "",
             group=data.get("group") or "",
             period=data.get("period") or "auto",
         )

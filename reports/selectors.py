@@ -14,15 +14,18 @@ resolution_seconds); reports show them in hours.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Avg,
+    Case,
     Count,
     DateField,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -31,12 +34,17 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce, Trunc, TruncMonth
 from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
+from billing import pricing
+from billing import services as billing_services
+from billing.models import Contract
 from cdc.models import HistoryEntry
 from cdc.workflow import State
 from tickets.models import Event, Status, Ticket
@@ -62,6 +70,7 @@ class Filters:
     type: object | None = None
     priority: object | None = None
     level: int | None = None
+    kind: str = ""  # a change request's kind (the CDC report)
     group: str = ""
     period: str = "auto"
 
@@ -643,6 +652,88 @@ def _open_q() -> Q:
     return Q(resolved_at__isnull=True, closed_at__isnull=True)
 
 
+# The categories of the backlog over time: the statuses of a ticket not resolved yet.
+BACKLOG_CATEGORIES = [
+    (value, label)
+    for value, label in Status.Category.choices
+    if value in ("new", "open", "waiting_client", "waiting_third_party")
+]
+
+
+def _bucket_index(day, firsts: list[dt.date]) -> int:
+    """-1 before the first period, len(firsts) after the last, else the period's index."""
+    if day is None or day < firsts[0]:
+        return -1
+    if day > firsts[-1]:
+        return len(firsts)
+    return bisect.bisect_right(firsts, day) - 1
+
+
+def _categories_at_period_ends(
+    base: QuerySet, period: str, firsts: list[dt.date], first_at: dt.datetime
+) -> list[dict[str, int]]:
+    """[{category: tickets}] at the end of each period, in two GROUP BY queries.
+
+    A ticket created before the end e of a period is in the category of its status at e: its
+    current category, undone by its status changes and reopenings after e (each moved it from the
+    "old" status to the "new" one, both kept in the event's data). So, with T[j][c] the
+    tickets created in period j now in category c and E[j][k] the changes in period k of
+    tickets created in period j: at the end of period i, count[c] = sum over j <= i of
+    T[j][c] + changes (j <= i, k > i) from c - changes (j <= i, k > i) to c. The rows are
+    (period, period, status, status) groups, never tickets.
+    """
+    tz = timezone.get_current_timezone()
+
+    def trunc(moment):
+        return Trunc(moment, period, output_field=DateField(), tzinfo=tz)
+
+    category_of = dict(Status.objects.values_list("pk", "category"))
+    size = len(firsts)
+    # created[j][c]; j == -1 (before the range) is index 0 here, hence the + 1.
+    created = [{} for _i in range(size + 2)]
+    for row in (
+        base.annotate(bucket=trunc("created_at"))
+        .values("bucket", "status__category")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        cell = created[_bucket_index(row["bucket"], firsts) + 1]
+        cell[row["status__category"]] = cell.get(row["status__category"], 0) + row["n"]
+    changes = (
+        Event.objects.filter(
+            ticket__in=base.values("pk"),
+            kind__in=[Event.Kind.STATUS, Event.Kind.REOPEN],
+            action_at__gte=first_at,
+        )
+        .annotate(
+            opened=trunc("ticket__created_at"),
+            moved=trunc("action_at"),
+            old=KeyTextTransform("old", "data"),
+            new=KeyTextTransform("new", "data"),
+        )
+        .values("opened", "moved", "old", "new")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    # undo[i][c]: the changes to undo to read the end of period i (opened <= i < moved).
+    undo = [{} for _i in range(size)]
+    for row in changes:
+        j, k = _bucket_index(row["opened"], firsts), _bucket_index(row["moved"], firsts)
+        old = category_of.get(int(row["old"])) if row["old"] else None
+        new = category_of.get(int(row["new"])) if row["new"] else None
+        for i in range(max(j, 0), min(k, size)):
+            undo[i][old] = undo[i].get(old, 0) + row["n"]
+            undo[i][new] = undo[i].get(new, 0) - row["n"]
+    result, running = [], dict(created[0])
+    for i in range(size):
+        for category, n in created[i + 1].items():
+            running[category] = running.get(category, 0) + n
+        result.append(
+            {c: running.get(c, 0) + undo[i].get(c, 0) for c in set(running) | set(undo[i])}
+        )
+    return result
+
+
 def backlog(user, filters: Filters, *, now: dt.datetime | None = None) -> Report:
     """Open tickets at the end of each period (created before, not yet resolved then), and the
     open tickets now by status category and by age."""
@@ -682,6 +773,25 @@ def backlog(user, filters: Filters, *, now: dt.datetime | None = None) -> Report
             rows,
             chart={"type": "line", "series": [1]},
             chart_labels=short_labels(firsts, period),
+        )
+    )
+    per_category = _categories_at_period_ends(base, period, firsts, first_at)
+    report.tables.append(
+        Table(
+            _("Tickets at the end of each period, by status category"),
+            [Column(_("Period"))]
+            + [Column(str(label), "int") for _value, label in BACKLOG_CATEGORIES],
+            [
+                [bucket_label(day, period)]
+                + [per_category[i].get(value, 0) for value, _label in BACKLOG_CATEGORIES]
+                for i, day in enumerate(firsts)
+            ],
+            chart={"type": "line", "series": list(range(1, len(BACKLOG_CATEGORIES) + 1))},
+            chart_labels=short_labels(firsts, period),
+            note=_(
+                "A ticket's category at the end of a period is the one of its status then, "
+                "read from its status changes."
+            ),
         )
     )
     open_now = base.filter(_open_q())
@@ -733,6 +843,14 @@ def change_requests(user, filters: Filters, *, now: dt.datetime | None = None) -
     crs = access.report_change_requests(user)
     if filters.organization is not None:
         crs = crs.filter(organization_id=filters.organization.pk)
+    if filters.kind:
+        crs = crs.filter(kind=filters.kind)
+    if filters.agent is not None:
+        # The requests the agent worked on (any step they acted in).
+        acted = HistoryEntry.objects.filter(
+            change_request_id=OuterRef("pk"), actor_id=filters.agent.pk
+        )
+        crs = crs.filter(Exists(acted))
     per_state = {
         row["state"]: row["n"]
         for row in crs.filter(_in_range("created_at", filters))
@@ -741,7 +859,12 @@ def change_requests(user, filters: Filters, *, now: dt.datetime | None = None) -
         .order_by()
     }
     report = Report()
-    report.notes.append(_("Only the organization filter applies to change requests."))
+    report.notes.append(
+        _(
+            "Change requests are filtered by client, kind of request and, for the support "
+            "team, by the agent who acted on them."
+        )
+    )
     report.tables.append(
         Table(
             _("Change requests opened in the range, by current step"),
@@ -810,10 +933,62 @@ def _decimal_hours(minutes) -> Decimal:
     return (Decimal(minutes or 0) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+def _contract_rounding(entries: QuerySet, day: dt.date) -> dict[int, tuple[int, bool]]:
+    """{organization id: (rounding unit in minutes, per ticket?)} by the contract each
+    organization of entries has on day (no contract: no rounding). One query per organization:
+    a client administrator's report has one."""
+    rounding = {}
+    org_ids = entries.values_list("ticket__organization_id", flat=True).distinct().order_by()
+    for org_id in org_ids:
+        contract = billing_services.contract_for(org_id, day)
+        if contract is None:
+            rounding[org_id] = (0, False)
+        else:
+            per_ticket = contract.rounding_scope == Contract.RoundingScope.TICKET
+            rounding[org_id] = (contract.rounding_minutes, per_ticket)
+    return rounding
+
+
+def _client_billable(entries: QuerySet, filters: Filters) -> tuple[dict, dict]:
+    """Billable minutes rounded as each client's contract says, per month and per
+    organization: ({month: minutes}, {(organization id, name): minutes}).
+
+    Per-entry rounding is applied to each entry in SQL (billing.services.rounded_minutes);
+    per-ticket rounding to each ticket's minutes of the month (the rows are (month, ticket)
+    groups of one client's tickets, summed in the database)."""
+    rounding = _contract_rounding(entries, filters.end)
+    per_entry = Case(
+        *[
+            When(ticket__organization_id=org_id, then=billing_services.rounded_minutes(unit))
+            for org_id, (unit, per_ticket) in rounding.items()
+            if unit and not per_ticket
+        ],
+        default=F("minutes"),
+    )
+    month = TruncMonth("work_date", output_field=DateField())
+    rows = (
+        entries.filter(billable=True)
+        .annotate(month=month)
+        .values("month", "ticket_id", "ticket__organization_id", "ticket__organization__name")
+        .annotate(raw=Sum("minutes"), per_entry=Sum(per_entry))
+        .order_by()
+    )
+    per_month: dict = {}
+    per_org: dict = {}
+    for row in rows:
+        unit, per_ticket = rounding.get(row["ticket__organization_id"], (0, False))
+        minutes = pricing.round_up(row["raw"], unit) if per_ticket else row["per_entry"]
+        per_month[row["month"]] = per_month.get(row["month"], 0) + minutes
+        org = (row["ticket__organization_id"], row["ticket__organization__name"])
+        per_org[org] = per_org.get(org, 0) + minutes
+    return per_month, per_org
+
+
 def time_spent(user, filters: Filters) -> Report:
     """Hours logged in the range (by the entry's work date) per month, per consultant and per
     client, billable and not. Client administrators count their organization's billable
-    entries only (billing.access), with no consultant breakdown and no comment."""
+    entries only (billing.access), rounded as their contract says, with no consultant
+    breakdown and no comment."""
     details = access.sees_time_details(user)
     ticket_qs = tickets(user, replace(filters, agent=None))
     entries = access.report_time_entries(user).filter(
@@ -823,6 +998,12 @@ def time_spent(user, filters: Filters) -> Report:
     )
     if filters.agent is not None and details:
         entries = entries.filter(user_id=filters.agent.pk)
+    firsts, day = [], _floor(filters.start, "month")
+    while day <= filters.end and len(firsts) < MAX_BUCKETS:
+        firsts.append(day)
+        day = _next(day, "month")
+    if not details:
+        return _client_time(entries, filters, firsts)
     sums = {
         # Not named after the model's field "billable": the second filter would read the first.
         "billable_minutes": Coalesce(Sum("minutes", filter=Q(billable=True)), 0),
@@ -831,29 +1012,20 @@ def time_spent(user, filters: Filters) -> Report:
 
     def figures(row) -> list:
         billable = _decimal_hours(row["billable_minutes"])
-        if not details:
-            return [billable]
         other = _decimal_hours(row["other_minutes"])
         return [billable, other, billable + other]
 
-    columns = [Column(_("Billable hours"), "hours_exact")]
-    if details:
-        columns += [
-            Column(_("Non-billable hours"), "hours_exact"),
-            Column(_("Total hours"), "hours_exact"),
-        ]
+    columns = [
+        Column(_("Billable hours"), "hours_exact"),
+        Column(_("Non-billable hours"), "hours_exact"),
+        Column(_("Total hours"), "hours_exact"),
+    ]
     report = Report()
-    if not details:
-        report.notes.append(_("Billable time only, as logged (before the contract's rounding)."))
     month = TruncMonth("work_date", output_field=DateField())
     per_month = {
         row["month"]: row
         for row in entries.annotate(month=month).values("month").annotate(**sums).order_by()
     }
-    firsts, day = [], _floor(filters.start, "month")
-    while day <= filters.end and len(firsts) < MAX_BUCKETS:
-        firsts.append(day)
-        day = _next(day, "month")
     empty = {"billable_minutes": 0, "other_minutes": 0}
     report.tables.append(
         Table(
@@ -863,13 +1035,14 @@ def time_spent(user, filters: Filters) -> Report:
                 [bucket_label(first, "month"), *figures(per_month.get(first, empty))]
                 for first in firsts
             ],
-            chart={"type": "bar", "series": [1, 2] if details else [1]},
+            chart={"type": "bar", "series": [1, 2]},
             chart_labels=short_labels(firsts, "month"),
         )
     )
-    groups = [("organization", _("Hours per client"), _("Client"))]
-    if details:
-        groups.insert(0, ("consultant", _("Hours per consultant"), _("Consultant")))
+    groups = [
+        ("consultant", _("Hours per consultant"), _("Consultant")),
+        ("organization", _("Hours per client"), _("Client")),
+    ]
     for group, title, label in groups:
         if group == "consultant":
             fields = ("user_id", "user__first_name", "user__last_name", "user__email")
@@ -895,9 +1068,40 @@ def time_spent(user, filters: Filters) -> Report:
                 title,
                 [Column(label), *columns],
                 table_rows,
-                chart={"type": "bar", "series": [1, 2] if details else [1], "horizontal": True},
+                chart={"type": "bar", "series": [1, 2], "horizontal": True},
             )
         )
+    return report
+
+
+def _client_time(entries: QuerySet, filters: Filters, firsts: list[dt.date]) -> Report:
+    """The time report of a client administrator: billable hours only, rounded as the
+    contract says (never the raw or non-billable minutes)."""
+    per_month, per_org = _client_billable(entries, filters)
+    column = Column(_("Billable hours"), "hours_exact")
+    report = Report()
+    report.notes.append(_("Billable time only, rounded as your contract says."))
+    report.tables.append(
+        Table(
+            _("Hours per month"),
+            [Column(_("Month")), column],
+            [
+                [bucket_label(first, "month"), _decimal_hours(per_month.get(first, 0))]
+                for first in firsts
+            ],
+            chart={"type": "bar", "series": [1]},
+            chart_labels=short_labels(firsts, "month"),
+        )
+    )
+    ordered = sorted(per_org.items(), key=lambda item: (-item[1], item[0][0]))[:GROUP_LIMIT]
+    report.tables.append(
+        Table(
+            _("Hours per client"),
+            [Column(_("Client")), column],
+            [[name or "—", _decimal_hours(minutes)] for (_pk, name), minutes in ordered],
+            chart={"type": "bar", "series": [1], "horizontal": True},
+        )
+    )
     return report
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import template
 from django.utils.formats import number_format
 
+from .. import access, caching
 from ..durations import format_minutes
 
 register = template.Library()
@@ -44,3 +45,16 @@ def bar_width(percent) -> int:
 def day_total(rows, day) -> int:
     """Minutes of the timesheet rows on day."""
     return sum(row.minutes for row in rows if row.work_date == day)
+
+
+@register.simple_tag
+def running_timer(user):
+    """The top bar's timer of user: None for people who do not log time, {} when none runs,
+    else the newest running timer ({"ticket", "started_at", "others"}). Reads billing.caching:
+    no query while nothing changes."""
+    if not user.is_authenticated or not access.logs_time(user):
+        return None
+    timers = caching.running_timers(user)
+    if not timers:
+        return {}
+    return {**timers[0], "others": len(timers) - 1}

@@ -57,7 +57,6 @@ class Builder:
             actor=self.agent,
             cr=cr,
             solution="A CSV button.",
-            quote_amount=None,
             planned_date=date.today() + timedelta(days=20),
         )
 

@@ -34,10 +34,10 @@ def test_whole_workflow_with_gdpr_impact_failed_check_and_refused_acceptance(
     cr = services.submit_change_request(actor=client_admin_a, cr=cr)
     assert cr.state == State.ANALYSIS and cr.submitted_at
     # Saving without a planned date keeps it at the support step.
-    cr = services.save_analysis(actor=agent, cr=cr, solution="Draft spec", quote_amount=None)
+    cr = services.save_analysis(actor=agent, cr=cr, solution="Draft spec")
     assert cr.state == State.ANALYSIS
     cr = services.save_analysis(
-        actor=agent, cr=cr, solution="Spec", quote_amount=1200, planned_date=TODAY + timedelta(9)
+        actor=agent, cr=cr, solution="Spec", planned_date=TODAY + timedelta(9)
     )
     assert cr.state == State.DPO_REVIEW
     cr = services.save_dpo_review(actor=dpo, cr=cr, gdpr_impact=True, conclusions="Personal data")

@@ -224,7 +224,6 @@ def test_the_whole_journey_through_the_pages(
         reverse("cdc:analysis", args=[cr.number]),
         {
             "solution": "Do it",
-            "quote_amount": "100",
             "planned_date": str(TODAY + timedelta(5)),
             "version": ChangeRequest.objects.get(pk=cr.pk).version,
         },

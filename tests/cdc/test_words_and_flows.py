@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from billing import quotes
 from cdc import services, workflow
 from cdc.errors import TransitionRefused
 from cdc.models import ChangeRequest, Check
@@ -142,16 +143,15 @@ def test_history_names_fields_and_steps_in_words(build, login, agent, admin):
         actor=agent,
         cr=cr,
         solution="A CSV button.",
-        quote_amount=Decimal("1500"),
         planned_date=date.today() + timedelta(days=30),
     )
     agent.language = "en"  # a logged-in person gets their profile's language
     agent.save(update_fields=["language"])
     html = login(agent).get(reverse("cdc:detail", args=[cr.number]))
     history = html.content.decode().split("cdc-history")[1]
-    for raw in ("planned_date", "quote_amount"):
+    for raw in ("planned_date", "client_deadline"):
         assert raw not in history
-    assert "planned date" in history and "quote amount" in history
+    assert "planned date" in history and "solution" in history
 
 
 def test_the_history_says_who_delivered_in_a_sentence(build, admin):
@@ -165,11 +165,13 @@ def test_the_history_says_who_delivered_in_a_sentence(build, admin):
         assert "test" in task_entry.changed_fields[0]
 
 
-def test_the_specification_shows_dates_and_amounts_as_french_writes_them(build, login, dpo):
-    cr = build.at_dpo()
-    ChangeRequest.objects.filter(pk=cr.pk).update(
-        quote_amount=Decimal("1500.5"), planned_date=date(2026, 3, 5)
+def test_the_specification_shows_dates_and_amounts_as_french_writes_them(build, login, dpo, agent):
+    cr = build.submitted()
+    quotes.send_quote(actor=agent, cr=cr, description="CSV export", amount=Decimal("1500.5"))
+    cr = services.save_analysis(
+        actor=agent, cr=cr, solution="A CSV button.", planned_date=date.today() + timedelta(9)
     )
+    ChangeRequest.objects.filter(pk=cr.pk).update(planned_date=date(2026, 3, 5))
     client = login(dpo)
     client.cookies["django_language"] = "fr"
     html = client.get(
@@ -178,7 +180,12 @@ def test_the_specification_shows_dates_and_amounts_as_french_writes_them(build, 
     pane = html.split('id="pane-specification"')[1].split("</section>")[0]
     assert "2026-03-05" not in pane
     assert "5 mars 2026" in pane
-    assert re.search(r"1\s500,50", pane), pane
+    # The quote is a billing estimate: its panel is a fragment the page loads.
+    assert reverse("billing:cdc-quote", args=[cr.number]) in html
+    panel = client.get(
+        reverse("billing:cdc-quote", args=[cr.number]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert re.search(r"1\s500,50", panel), panel
 
 
 def test_a_closed_request_reads_cloturee_and_a_ticket_ferme(build, client_admin_a):

@@ -14,9 +14,11 @@ Percentiles as PostgreSQL's percentile_cont (linear interpolation).
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
-from reports import selectors
-from tickets import sla
+from reports import exports, selectors
+from tickets import services, sla
+from tickets.models import Status
 
 from .conftest import paris
 from .helpers import filters, rows_by_name
@@ -111,10 +113,46 @@ def test_backlog_over_time_by_status_and_age(dataset, admin):
     assert per_day["11/20/2026"] == [1]  # T1
     assert per_day["11/23/2026"] == [1]  # T2 (T1 resolved at noon)
     assert per_day["11/25/2026"] == [1]  # T4
-    assert rows_by_name(report.tables[1])["New"] == [1]
-    ages = rows_by_name(report.tables[2])
+    assert rows_by_name(report.tables[2])["New"] == [1]
+    ages = rows_by_name(report.tables[3])
     assert ages["1 to 3 days"] == [1]  # T4, opened 2 days and 3 hours ago
     assert sum(v[0] for v in ages.values()) == 1
+
+
+def test_backlog_over_time_by_status_category(dataset, admin, agent, clock):
+    # T4 waits on the client from Thursday 26 at 11:00 ("Réponse envoyée").
+    clock(paris(2026, 11, 26, 11, 0))
+    services.change_status(
+        actor=agent, ticket=dataset.t4, status=Status.objects.get(code="reponse-envoyee")
+    )
+    clock(paris(2026, 11, 27, 12, 0))
+    report = selectors.backlog(admin, filters(), now=paris(2026, 11, 27, 12, 0))
+    table = report.tables[1]
+    assert [str(c.label) for c in table.columns] == [
+        "Period", "New", "Open", "Waiting on client", "Waiting on third party"
+    ]  # fmt: skip
+    rows = rows_by_name(table)
+    assert rows["11/19/2026"] == [0, 0, 0, 0]
+    assert rows["11/20/2026"] == [1, 0, 0, 0]  # T1
+    assert rows["11/23/2026"] == [1, 0, 0, 0]  # T2 (T1 resolved at noon)
+    # T2 and T3 resolved on the 24th; T3's reopening on the 25th is undone too.
+    assert rows["11/24/2026"] == [0, 0, 0, 0]
+    assert rows["11/25/2026"] == [1, 0, 0, 0]  # T4
+    assert rows["11/26/2026"] == [0, 0, 1, 0]  # T4 waits on the client
+    assert rows["11/29/2026"] == [0, 0, 1, 0]
+    assert table.chart["series"] == [1, 2, 3, 4]
+    # Exports carry the same table.
+    csv_text = exports.to_csv(report, title="Backlog", period="").decode("utf-8-sig")
+    assert "Tickets at the end of each period, by status category" in csv_text
+    xlsx = exports.to_xlsx(report, title="Backlog", period="")
+    assert xlsx[:2] == b"PK"
+
+
+def test_backlog_by_category_counts_queries_not_tickets(
+    dataset, admin, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(10):
+        selectors.backlog(admin, filters(), now=paris(2026, 11, 27, 12, 0))
 
 
 def test_change_requests_per_step_and_time_in_step(admin, client_admin_a, org_a, clock, settings):
@@ -139,6 +177,64 @@ def test_change_requests_per_step_and_time_in_step(admin, client_admin_a, org_a,
     spent = rows_by_name(report.tables[1])
     assert spent["Draft"] == [1, 0, 2.0]  # two days in draft, left
     assert spent["Support analysis"] == [1, 1, 2.0]  # entered two days ago, still there
+
+
+def test_the_change_request_report_filters_by_kind_agent_client_and_range(
+    admin, agent, client_admin_a, org_a, org_b, clock, settings, login
+):
+    settings.HOTLINE_EMAILS = ["helpdesk@support.test"]
+    from cdc import services as cdc_services
+    from tests.factories import make_user
+
+    client_admin_b = make_user(
+        "client_user", "client_admin", organization=org_b, email="adm@beta.test"
+    )
+
+    def request(actor, org, kind, day):
+        clock(paris(2026, 11, day, 9, 0))
+        return cdc_services.create_change_request(
+            actor=actor, organization=org, requester=actor, kind=kind, title="T", description="D"
+        )
+
+    fix = request(client_admin_a, org_a, "fix", 18)
+    request(client_admin_a, org_a, "new", 19)
+    request(client_admin_b, org_b, "fix", 20)
+    request(client_admin_a, org_a, "fix", 2)  # 2 Nov: before the range
+    clock(paris(2026, 11, 23, 9, 0))
+    cdc_services.submit_change_request(actor=client_admin_a, cr=fix)
+    clock(paris(2026, 11, 24, 9, 0))
+    cdc_services.save_analysis(actor=agent, cr=fix, solution="Corriger l'export.")
+    now = paris(2026, 11, 27, 9, 0)
+
+    def opened(**extra):
+        report = selectors.change_requests(admin, filters(**extra), now=now)
+        return sum(row[1] for row in report.tables[0].rows)
+
+    assert opened() == 3
+    assert opened(kind="fix") == 2
+    assert opened(kind="fix", organization=org_a) == 1
+    assert opened(agent=agent) == 1  # the one request the agent worked on
+    assert opened(start=dt.date(2026, 11, 1)) == 4
+    # The page offers the kind and the agent filters, and reads them from the query string.
+    client = login(admin)
+    page = client.get(
+        reverse("reports:report", args=["cdc"]),
+        {"start": "2026-11-16", "end": "2026-11-29", "kind": "fix", "agent": agent.pk},
+    )
+    html = page.content.decode()
+    assert page.status_code == 200 and 'name="kind"' in html and 'name="agent"' in html
+    assert (
+        "type" not in page.context["form"].fields and "priority" not in page.context["form"].fields
+    )
+    assert page.context["form"].filters().kind == "fix"
+    # A client administrator has no agent filter and reads their organization only.
+    client = login(client_admin_a)
+    page = client.get(reverse("reports:report", args=["cdc"]), {"kind": "fix"})
+    assert "agent" not in page.context["form"].fields
+    report = selectors.change_requests(client_admin_a, filters(kind="fix"), now=now)
+    assert sum(row[1] for row in report.tables[0].rows) == 1
+    forged = client.get(reverse("reports:report", args=["cdc"]), {"kind": "<script>"})
+    assert forged.status_code in (200, 400) and b"<script>" not in forged.content
 
 
 def test_a_client_administrator_reads_only_their_organization(dataset, client_admin_a):

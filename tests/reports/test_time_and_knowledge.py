@@ -136,6 +136,50 @@ def test_a_client_administrator_reads_billable_time_of_their_organization_only(
     assert forged.status_code == 400 and b"Beta" not in forged.content
 
 
+@pytest.mark.parametrize(
+    ("scope", "expected"),
+    [
+        # Per entry, 60 min: 90 -> 120 and 20 -> 60 = 3 h.
+        ("entry", "3.00"),
+        # Per ticket, 60 min: the ticket's 110 min of November -> 120 = 2 h.
+        ("ticket", "2.00"),
+    ],
+)
+def test_a_client_administrator_reads_time_rounded_by_their_contract(
+    reader, admin, agent, client_admin_a, client_a, org_a, time_data, scope, expected
+):
+    from billing import services as billing_services
+
+    billing_services.save_contract(
+        actor=admin,
+        contract=None,
+        data={
+            "organization": org_a,
+            "name": "Bloc",
+            "kind": "prepaid",
+            "rounding_minutes": 60,
+            "rounding_scope": scope,
+            "block_hours": 10,
+            "starts_on": dt.date(2026, 1, 1),
+        },
+    )
+    alpha = Ticket.objects.filter(organization=org_a).order_by("pk").first()
+    _entry(agent, alpha, dt.date(2026, 11, 21), 20)
+    # The support team reads the time as logged: 110 min billable, 30 not.
+    staff = _tables(reader(admin), "time", {**RANGE, "organization": org_a.pk})
+    assert _rows(staff["Hours per client"]) == [["Alpha Industries", "1.83", "0.50", "2.33"]]
+    client = reader(client_admin_a)
+    tables = _tables(client, "time")
+    assert _rows(tables["Hours per month"]) == [["November 2026", expected]]
+    assert _rows(tables["Hours per client"]) == [["Alpha Industries", expected]]
+    assert ["Alpha Industries", expected] in _csv(client, "time")
+    page = client.get(reverse("reports:report", args=["time"]), RANGE).content.decode()
+    assert "rounded as your contract says" in page
+    assert "1.83" not in page and "0.50" not in page  # neither raw nor non-billable time
+    # A client user without the administrator role has no reports.
+    assert reader(client_a).get(reverse("reports:report", args=["time"]), RANGE).status_code == 404
+
+
 def test_time_csv_holds_the_hand_computed_figures(reader, admin, time_data):
     rows = _csv(reader(admin), "time")
     assert ["Alan Agent", "1.50", "0.75", "2.25"] in rows
