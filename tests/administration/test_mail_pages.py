@@ -160,7 +160,8 @@ def fill_outbox(commit, n, *, start=0):
     )
 
 
-OUTBOX_QUERIES = 10
+# One of them reads the admin's running timers for the top bar while the cache is cold.
+OUTBOX_QUERIES = 11
 
 
 def test_outbox_list_queries_do_not_grow_with_rows(
