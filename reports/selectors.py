@@ -670,7 +670,7 @@ def _bucket_index(day, firsts: list[dt.date]) -> int:
 
 
 def _categories_at_period_ends(
-    base: QuerySet, period: str, firsts: list[dt.date], first_at: dt.datetime
+    base: QuerySet, period: str, firsts: list[dt.date], first_at: dt.datetime, end_at
 ) -> list[dict[str, int]]:
     """[{category: tickets}] at the end of each period, in two GROUP BY queries.
 
@@ -691,8 +691,12 @@ def _categories_at_period_ends(
     size = len(firsts)
     # created[j][c]; j == -1 (before the range) is index 0 here, hence the + 1.
     created = [{} for _i in range(size + 2)]
+    # Only the categories shown are needed: a ticket now resolved enters them through the
+    # changes undone below, so the tickets read are those open now (not every ticket).
+    shown = [value for value, _label in BACKLOG_CATEGORIES]
     for row in (
-        base.annotate(bucket=trunc("created_at"))
+        base.filter(status__category__in=shown, created_at__lt=end_at)
+        .annotate(bucket=trunc("created_at"))
         .values("bucket", "status__category")
         .annotate(n=Count("id"))
         .order_by()
@@ -775,7 +779,7 @@ def backlog(user, filters: Filters, *, now: dt.datetime | None = None) -> Report
             chart_labels=short_labels(firsts, period),
         )
     )
-    per_category = _categories_at_period_ends(base, period, firsts, first_at)
+    per_category = _categories_at_period_ends(base, period, firsts, first_at, filters.end_at)
     report.tables.append(
         Table(
             _("Tickets at the end of each period, by status category"),

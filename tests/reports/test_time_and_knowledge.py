@@ -174,7 +174,7 @@ def test_a_client_administrator_reads_time_rounded_by_their_contract(
     assert _rows(tables["Hours per client"]) == [["Alpha Industries", expected]]
     assert ["Alpha Industries", expected] in _csv(client, "time")
     page = client.get(reverse("reports:report", args=["time"]), RANGE).content.decode()
-    assert "rounded as your contract says" in page
+    assert "arrondi comme le prévoit votre contrat" in page  # the client reads French
     assert "1.83" not in page and "0.50" not in page  # neither raw nor non-billable time
     # A client user without the administrator role has no reports.
     assert reader(client_a).get(reverse("reports:report", args=["time"]), RANGE).status_code == 404
