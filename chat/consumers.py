@@ -1,7 +1,8 @@
 """The chat's WebSockets.
 
 /ws/chat/<id>/  one chat: its client, the agent who took it and (reading) whoever may see it.
-                On "hello" with the last id the browser saw, it gets the messages it missed;
+                On "hello" with last_seq (the number up to which the browser has every message) it
+                gets the messages after it, in order;
                 "message" stores a message (then pushed to everyone in the chat, the writer too);
                 "typing" tells the others (not stored).
 /ws/chat/queue/ agents and admins: the count of waiting chats, pushed when it changes.
@@ -81,7 +82,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         kind = content.get("type")
         if kind == "hello":
-            await self._catch_up(content.get("last_id"))
+            await self._catch_up(content.get("last_seq"))
         elif kind == "message":
             await self._post(content.get("body"), content.get("ref"))
         elif kind == "typing":
@@ -93,19 +94,19 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     def _display_name(self) -> str:
         return self.user.get_full_name() or self.user.email
 
-    async def _catch_up(self, last_id):
+    async def _catch_up(self, last_seq):
         try:
-            last_id = max(0, int(last_id or 0))
-        except (TypeError, ValueError):
-            last_id = 0
-        messages, state = await self._missed(last_id)
+            last_seq = min(max(0, int(last_seq or 0)), 2**31 - 1)
+        except (TypeError, ValueError, OverflowError):
+            last_seq = 0
+        messages, state = await self._missed(last_seq)
         for message in messages:
             await self.send_json({"type": "message", "message": message})
         await self.send_json({"type": "state", **state})
 
     @database_sync_to_async
-    def _missed(self, last_id):
-        rows = selectors.messages_after(self.chat.pk, last_id)
+    def _missed(self, last_seq):
+        rows = selectors.messages_after(self.chat.pk, last_seq)
         chat = access.get_visible_chat_or_404(self.user, self.chat.pk)
         state = {
             "status": chat.status,

@@ -77,6 +77,9 @@ class Chat(models.Model):
         related_name="+",
     )
     wants_transcript = models.BooleanField(_("transcript by email"), default=False)
+    # The seq of its latest message. A writer increments it (UPDATE ... RETURNING) in the
+    # transaction that stores the message, so the row lock hands out 1, 2, 3... in commit order.
+    last_seq = models.PositiveIntegerField(_("last message number"), default=0, editable=False)
     created_at = models.DateTimeField(_("opened"), default=timezone.now)
     taken_at = models.DateTimeField(_("taken"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
@@ -125,15 +128,20 @@ class Message(models.Model):
         related_name="+",
     )
     body = models.TextField(_("text"))
+    # Its number in the chat: 1, 2, 3... without gaps, in commit order (Chat.last_seq). The id
+    # is not: on PostgreSQL two writers take ids 10 and 11 and may commit 11 first, so a browser
+    # that reconnected "after 11" in between would never get 10.
+    seq = models.PositiveIntegerField(_("number"))
     created_at = models.DateTimeField(_("sent"), default=timezone.now)
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["chat", "seq"]
         verbose_name = _("chat message")
         verbose_name_plural = _("chat messages")
-        indexes = [
-            # Transcript and catching up after a reconnect: filter(chat=..., id__gt=last).
-            models.Index(fields=["chat", "id"], name="chat_message_idx"),
+        constraints = [
+            # Also the index of the transcript and of catching up after a reconnect:
+            # filter(chat=..., seq__gt=last).order_by("seq").
+            models.UniqueConstraint(fields=["chat", "seq"], name="chat_message_seq_unique"),
         ]
 
     def __str__(self):

@@ -74,12 +74,13 @@ def recent_chats(user, limit: int = 20) -> list[Chat]:
     )
 
 
-def messages_after(chat_id: int, last_id: int = 0, limit: int = 500) -> list[Message]:
-    """Messages of a chat after last_id (a reconnecting browser's last seen), in order."""
+def messages_after(chat_id: int, last_seq: int = 0, limit: int = 500) -> list[Message]:
+    """Messages of a chat after number last_seq (what a reconnecting browser has without a
+    gap), in order."""
     return list(
-        Message.objects.filter(chat_id=chat_id, id__gt=last_id)
+        Message.objects.filter(chat_id=chat_id, seq__gt=last_seq)
         .select_related("author")
-        .order_by("id")[:limit]
+        .order_by("seq")[:limit]
     )
 
 
@@ -97,6 +98,7 @@ def message_payload(message: Message) -> dict:
     author = message.author
     return {
         "id": message.pk,
+        "seq": message.seq,
         "kind": message.kind,
         "author_id": message.author_id,
         "author": (author.get_full_name() or author.email) if author else "",

@@ -14,7 +14,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -34,8 +34,33 @@ def _name(user: User | None) -> str:
     return (user.get_full_name() or user.email) if user else ""
 
 
+# The ORM's update() returns no values; chat_chat is Chat's table.
+_NEXT_SEQ = (
+    "UPDATE chat_chat SET last_seq = last_seq + 1 WHERE id = %s "
+    "RETURNING last_seq, status, agent_id"
+)
+
+
+def _next_seq(chat: Chat) -> int | None:
+    """Take the chat's next message number and refresh chat.status and chat.agent_id (None: the
+    chat is gone). Call inside the transaction that stores the message: the UPDATE locks the
+    chat's row until the commit, so numbers are handed out in commit order, without gaps."""
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_SEQ, [chat.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    seq, chat.status, chat.agent_id = row
+    return seq
+
+
+def _append(chat: Chat, **fields) -> Message:
+    """Store a message as the chat's next one (inside a transaction)."""
+    return Message.objects.create(chat=chat, seq=_next_seq(chat), **fields)
+
+
 def _system(chat: Chat, text: str) -> Message:
-    message = Message.objects.create(chat=chat, kind=Message.Kind.SYSTEM, body=text)
+    message = _append(chat, kind=Message.Kind.SYSTEM, body=text)
     push.after_commit(
         push.chat_group(chat.pk),
         {"type": "chat.message", "message": selectors.message_payload(message)},
@@ -113,7 +138,7 @@ def start_chat(*, actor: User, subject: str, body: str, wants_transcript: bool =
         subject=subject,
         wants_transcript=wants_transcript,
     )
-    Message.objects.create(chat=chat, author=actor, body=body)
+    _append(chat, author=actor, body=body)
     _queue_changed()
     return chat
 
@@ -121,22 +146,19 @@ def start_chat(*, actor: User, subject: str, body: str, wants_transcript: bool =
 def post_message(*, actor: User, chat: Chat, body: str, push_after: bool = True) -> Message:
     """The client or the agent who took the chat writes. Stored, then pushed after commit
     (push_after=False: the caller pushes it, e.g. the socket that received it, without holding a
-    database thread for the round trip to the channel layer). No lock: messages are ordered by
-    their id."""
+    database thread for the round trip to the channel layer). The message's number is taken on
+    the chat's row, which also says whether the writer may still write (a chat ending at the
+    same moment holds the row until it has ended; this writer then reads "ended")."""
     body = _clean(body)
-    # Two statements, each committed on its own (no transaction around them: on the hot path of
-    # a busy chat server, BEGIN and COMMIT are two more round trips). A chat that ends between
-    # them gets this last message after its "ended" line, as it was written before the ending
-    # reached this writer.
-    status = Chat.objects.filter(pk=chat.pk).values_list("status", "agent_id").first()
-    if status is None:
-        raise ChatClosed(_("This chat does not exist any more."))
-    chat.status, chat.agent_id = status
-    if not access.can_post(actor, chat):
-        if not chat.is_open:
-            raise ChatClosed(_("This chat has ended."))
-        raise PermissionDenied
-    message = Message.objects.create(chat=chat, author=actor, body=body)
+    with transaction.atomic():
+        seq = _next_seq(chat)
+        if seq is None:
+            raise ChatClosed(_("This chat does not exist any more."))
+        if not access.can_post(actor, chat):  # rolls the number back with the transaction
+            if not chat.is_open:
+                raise ChatClosed(_("This chat has ended."))
+            raise PermissionDenied
+        message = Message.objects.create(chat=chat, seq=seq, author=actor, body=body)
     message.author = actor
     if push_after:
         push.after_commit(push.chat_group(chat.pk), message_event(message))
@@ -262,7 +284,7 @@ def end_chat(*, actor: User, chat: Chat, ticket_number: int | None = None) -> Ti
         raise PermissionDenied
     ticket = _ticket_for(actor, chat, ticket_number)
     _system(chat, _("%(agent)s has ended the chat.") % {"agent": _name(actor)})
-    messages = list(Message.objects.filter(chat=chat).select_related("author").order_by("id"))
+    messages = list(Message.objects.filter(chat=chat).select_related("author").order_by("seq"))
     tickets.add_event(
         ticket,
         actor,
@@ -307,7 +329,7 @@ def ask_transcript(*, actor: User, chat: Chat) -> Chat:
     Chat.objects.filter(pk=chat.pk).update(wants_transcript=True)
     chat.wants_transcript = True
     if not chat.is_open:
-        messages = list(Message.objects.filter(chat=chat).select_related("author").order_by("id"))
+        messages = list(Message.objects.filter(chat=chat).select_related("author").order_by("seq"))
         _email_transcript(chat, messages, chat.ticket)
     return chat
 

@@ -112,7 +112,7 @@ def chat_detail(request, pk):
         "nav_active": "chat",
         "chat": chat,
         "chat_messages": rows,
-        "last_id": rows[-1].pk if rows else 0,
+        "last_seq": rows[-1].seq if rows else 0,
         "can_post": access.can_post(user, chat),
         "can_take": access.can_take(user, chat),
         "can_handle": handles,

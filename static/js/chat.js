@@ -1,11 +1,15 @@
 // One live chat (templates/chat/detail.html): messages over the chat's WebSocket, typing
-// indicator, reconnect with the last seen id (the server sends what was missed), canned replies.
+// indicator, canned replies. Messages carry their number in the chat (seq: 1, 2, 3... in commit
+// order); lastSeq is the number up to which this page has every message. Two messages written
+// at the same moment may be pushed in the other order: a gap (5 arrives before 4) is shown in
+// order and, if 4 does not follow soon, asked for again with "hello" (as after a reconnect).
 (function () {
   "use strict";
   var box = document.getElementById("chat");
   if (!box) return;
   var me = Number(box.dataset.me);
-  var lastId = Number(box.dataset.lastId) || 0;
+  var lastSeq = Number(box.dataset.lastSeq) || 0;
+  var gapTimer = null;
   var log = document.getElementById("chat-log");
   var typingLine = document.getElementById("chat-typing");
   var statusBadge = document.getElementById("chat-status");
@@ -30,12 +34,21 @@
 
   function scrollDown() { log.scrollTop = log.scrollHeight; }
 
+  function has(seq) { return !!log.querySelector('li[data-seq="' + seq + '"]'); }
+
+  function fillGaps() {
+    while (has(lastSeq + 1)) lastSeq++;
+    clearTimeout(gapTimer);
+    if (log.querySelector("li[data-seq]") && Number(log.lastElementChild.dataset.seq) > lastSeq) {
+      gapTimer = setTimeout(function () { send({ type: "hello", last_seq: lastSeq }); }, 1000);
+    }
+  }
+
   function addMessage(m) {
-    if (log.querySelector('[data-id="' + m.id + '"]')) return;
-    lastId = Math.max(lastId, m.id);
+    if (m.seq <= lastSeq || has(m.seq)) return;
     var li = document.createElement("li");
     li.className = "chat-msg chat-msg-" + m.kind + (m.author_id === me ? " chat-msg-mine" : "");
-    li.dataset.id = m.id;
+    li.dataset.seq = m.seq;
     if (m.kind === "system") {
       var span = document.createElement("span");
       span.className = "chat-system";
@@ -52,15 +65,15 @@
       li.appendChild(bubble);
       if (m.author_id !== me) typingLine.textContent = "";
     }
-    // In id order (the stored order): two people writing at the same moment may have their
-    // messages pushed in the other order.
+    // In number order (the stored order), whatever order the pushes came in.
     var later = null;
-    var items = log.querySelectorAll("li[data-id]");
+    var items = log.querySelectorAll("li[data-seq]");
     for (var i = items.length - 1; i >= 0; i--) {
-      if (Number(items[i].dataset.id) > m.id) later = items[i];
+      if (Number(items[i].dataset.seq) > m.seq) later = items[i];
       else break;
     }
     log.insertBefore(li, later);
+    fillGaps();
     scrollDown();
   }
 
@@ -105,7 +118,7 @@
       retry = 0;
       if (connection) connection.textContent = "";
       box.dataset.connected = "1";
-      send({ type: "hello", last_id: lastId });
+      send({ type: "hello", last_seq: lastSeq });
       while (pending.length) send(pending.shift());
     });
     socket.addEventListener("message", function (event) {
