@@ -5,6 +5,8 @@
                 gets the messages after it, in order;
                 "message" stores a message (then pushed to everyone in the chat, the writer too);
                 "typing" tells the others (not stored).
+/ws/chat/visit/<token>/  the same for a web form's visitor, admitted by the signed link of their
+                chat (no session: a third-party frame gets no cookie).
 /ws/chat/queue/ agents and admins: the count of waiting chats, pushed when it changes.
 
 A socket is refused (closed with code 4403) unless the session is logged in, has passed the
@@ -27,6 +29,7 @@ from accounts import access as accounts_access
 
 from . import access, push, selectors, services
 from .errors import ChatError
+from .models import Chat
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +57,7 @@ def session_user(scope):
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
-        self.chat_id = self.scope["url_route"]["kwargs"]["chat_id"]
+        self.chat_id = self.scope["url_route"]["kwargs"].get("chat_id")
         self.user, self.chat = await self._admit()
         if self.chat is None:
             await self.close(code=REFUSED)
@@ -88,8 +91,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         elif kind == "typing":
             await self.channel_layer.group_send(
                 self.group,
-                {"type": "chat.typing", "user_id": self.user.pk, "name": self._display_name()},
+                {"type": "chat.typing", "sender": self._sender(), "name": self._display_name()},
             )
+
+    def _sender(self) -> str:
+        return f"user-{self.user.pk}"
 
     def _display_name(self) -> str:
         return self.user.get_full_name() or self.user.email
@@ -104,10 +110,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "message", "message": message})
         await self.send_json({"type": "state", **state})
 
+    def _reload(self):
+        return access.get_visible_chat_or_404(self.user, self.chat.pk)
+
     @database_sync_to_async
     def _missed(self, last_seq):
         rows = selectors.messages_after(self.chat.pk, last_seq)
-        chat = access.get_visible_chat_or_404(self.user, self.chat.pk)
+        chat = self._reload()
         state = {
             "status": chat.status,
             "agent_id": chat.agent_id,
@@ -145,12 +154,41 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "message", "message": event["message"]})
 
     async def chat_typing(self, event):
-        if event["user_id"] != self.user.pk:
+        if event["sender"] != self._sender():
             await self.send_json({"type": "typing", "name": event["name"]})
 
     async def chat_state(self, event):
         payload = {k: v for k, v in event.items() if k != "type"}
         await self.send_json({"type": "state", **payload})
+
+
+class VisitorChatConsumer(ChatConsumer):
+    """A web form's visitor in their chat: the signed link of the chat is the key."""
+
+    @database_sync_to_async
+    def _admit(self):
+        try:
+            return None, access.get_visitor_chat_or_404(self.scope["url_route"]["kwargs"]["token"])
+        except Http404:
+            return None, None
+
+    def _sender(self) -> str:
+        return "visitor"
+
+    def _display_name(self) -> str:
+        return self.chat.visitor_name or self.chat.visitor_email
+
+    def _reload(self):
+        return Chat.objects.select_related("agent", "ticket").get(pk=self.chat.pk)
+
+    def _store(self, body):
+        try:
+            message = services.post_visitor_message(chat=self.chat, body=body, push_after=False)
+        except PermissionDenied:
+            return None, "refused"
+        except ChatError as exc:
+            return None, str(exc)
+        return services.message_event(message), None
 
 
 class QueueConsumer(AsyncJsonWebsocketConsumer):

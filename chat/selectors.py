@@ -79,7 +79,7 @@ def messages_after(chat_id: int, last_seq: int = 0, limit: int = 500) -> list[Me
     gap), in order."""
     return list(
         Message.objects.filter(chat_id=chat_id, seq__gt=last_seq)
-        .select_related("author")
+        .select_related("author", "chat")
         .order_by("seq")[:limit]
     )
 
@@ -94,14 +94,21 @@ def available_agents(exclude=None) -> list:
 
 
 def message_payload(message: Message) -> dict:
-    """A message as the sockets send it (plain text: the browser inserts it as text)."""
+    """A message as the sockets send it (plain text: the browser inserts it as text). A message
+    without author that is not an event is the visitor's (message.chat is loaded with it)."""
     author = message.author
+    by_visitor = author is None and message.kind == Message.Kind.MESSAGE
+    if author is not None:
+        name = author.get_full_name() or author.email
+    else:
+        name = message.chat.visitor_name if by_visitor else ""
     return {
         "id": message.pk,
         "seq": message.seq,
         "kind": message.kind,
         "author_id": message.author_id,
-        "author": (author.get_full_name() or author.email) if author else "",
+        "visitor": by_visitor,
+        "author": name,
         "body": message.body,
         "at": timezone.localtime(message.created_at).strftime("%H:%M"),
     }

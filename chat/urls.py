@@ -15,4 +15,7 @@ urlpatterns = [
     path("<int:pk>/end/", views.chat_end, name="end"),
     path("<int:pk>/leave/", views.chat_leave, name="leave"),
     path("<int:pk>/transcript/", views.chat_transcript, name="transcript"),
+    path("visit/", views.visitor_start, name="visitor-start"),
+    path("visit/<str:token>/", views.visitor_chat, name="visitor"),
+    path("visit/<str:token>/leave/", views.visitor_leave, name="visitor-leave"),
 ]

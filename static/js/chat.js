@@ -7,6 +7,8 @@
   "use strict";
   var box = document.getElementById("chat");
   if (!box) return;
+  // A web form's visitor has no account: their messages are the ones marked "visitor".
+  var visitorPage = box.dataset.me === "visitor";
   var me = Number(box.dataset.me);
   var lastSeq = Number(box.dataset.lastSeq) || 0;
   var gapTimer = null;
@@ -34,6 +36,8 @@
 
   function scrollDown() { log.scrollTop = log.scrollHeight; }
 
+  function isMine(m) { return visitorPage ? m.visitor === true : m.author_id === me; }
+
   function has(seq) { return !!log.querySelector('li[data-seq="' + seq + '"]'); }
 
   function fillGaps() {
@@ -47,7 +51,7 @@
   function addMessage(m) {
     if (m.seq <= lastSeq || has(m.seq)) return;
     var li = document.createElement("li");
-    li.className = "chat-msg chat-msg-" + m.kind + (m.author_id === me ? " chat-msg-mine" : "");
+    li.className = "chat-msg chat-msg-" + m.kind + (isMine(m) ? " chat-msg-mine" : "");
     li.dataset.seq = m.seq;
     if (m.kind === "system") {
       var span = document.createElement("span");
@@ -63,7 +67,7 @@
       bubble.textContent = m.body;
       li.appendChild(meta);
       li.appendChild(bubble);
-      if (m.author_id !== me) typingLine.textContent = "";
+      if (!isMine(m)) typingLine.textContent = "";
     }
     // In number order (the stored order), whatever order the pushes came in.
     var later = null;
@@ -92,7 +96,7 @@
     if (s.status === "ended") {
       closed = true;
       ended.classList.remove("d-none");
-      if (s.ticket) {
+      if (s.ticket && box.dataset.ticketUrlTemplate) {
         var link = document.createElement("a");
         link.href = box.dataset.ticketUrlTemplate.replace("/0/", "/" + s.ticket + "/");
         link.className = "ms-2";
