@@ -7,7 +7,9 @@
                 "typing" tells the others (not stored).
 /ws/chat/visit/<token>/  the same for a web form's visitor, admitted by the signed link of their
                 chat (no session: a third-party frame gets no cookie).
-/ws/chat/queue/ agents and admins: the count of waiting chats, pushed when it changes.
+/ws/chat/queue/ agents and admins (the top bar): the count of waiting chats, in all and per
+                support level, pushed when it changes; and to this agent alone, a chat just
+                transferred to them.
 
 A socket is refused (closed with code 4403) unless the session is logged in, has passed the
 second factor where pages ask it, and may see the chat: a hidden chat looks like a missing one.
@@ -195,26 +197,36 @@ class QueueConsumer(AsyncJsonWebsocketConsumer):
     """The waiting count for agents (top bar, chat panel)."""
 
     async def connect(self):
-        count = await self._admit()
-        if count is None:
+        admitted = await self._admit()
+        if admitted is None:
             await self.close(code=REFUSED)
             return
-        await self.channel_layer.group_add(push.QUEUE_GROUP, self.channel_name)
+        user, levels = admitted
+        self.groups_joined = [push.QUEUE_GROUP, push.agent_group(user.pk)]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
-        await self.send_json({"type": "queue", "count": count})
+        await self.send_json({"type": "queue", "count": sum(levels.values()), "levels": levels})
 
     @database_sync_to_async
     def _admit(self):
         user = session_user(self.scope)
         if user is None or not access.answers_chats(user):
             return None
-        return selectors.waiting_count()
+        return user, selectors.waiting_counts()
 
     async def disconnect(self, code):
-        await self.channel_layer.group_discard(push.QUEUE_GROUP, self.channel_name)
+        for group in getattr(self, "groups_joined", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
         return  # nothing to say: the socket only listens
 
     async def queue_changed(self, event):
-        await self.send_json({"type": "queue", "count": event["count"]})
+        await self.send_json(
+            {"type": "queue", "count": event["count"], "levels": event.get("levels", {})}
+        )
+
+    async def chat_assigned(self, event):
+        payload = {k: v for k, v in event.items() if k != "type"}
+        await self.send_json({"type": "assigned", **payload})

@@ -38,8 +38,19 @@ def is_available(user) -> bool:
     return AgentPresence.objects.filter(user_id=user.pk, available=True).exists()
 
 
-def waiting_count() -> int:
-    return Chat.objects.filter(status=Chat.Status.WAITING).count()
+def waiting_counts() -> dict[str, int]:
+    """Waiting chats per support level ({"1": 2, "2": 0, "3": 1}), in one query (the waiting
+    index: few rows)."""
+    counts = {"1": 0, "2": 0, "3": 0}
+    rows = (
+        Chat.objects.filter(status=Chat.Status.WAITING)
+        .values_list("support_level")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for level, n in rows:
+        counts[str(level)] = counts.get(str(level), 0) + n
+    return counts
 
 
 def waiting_rows(user) -> list[Chat]:

@@ -83,11 +83,14 @@ def _state(chat: Chat) -> None:
 
 
 def _queue_changed() -> None:
-    transaction.on_commit(
-        lambda: push._send(
-            push.QUEUE_GROUP, {"type": "queue.changed", "count": selectors.waiting_count()}
+    def send():
+        levels = selectors.waiting_counts()
+        push._send(
+            push.QUEUE_GROUP,
+            {"type": "queue.changed", "count": sum(levels.values()), "levels": levels},
         )
-    )
+
+    transaction.on_commit(send)
 
 
 def _lock(chat: Chat) -> Chat:
@@ -270,6 +273,18 @@ def transfer_chat(
             chat,
             _("%(old)s has transferred the chat to %(new)s.")
             % {"old": _name(actor), "new": _name(to_agent)},
+        )
+        # The new agent's top bar pops a notice (and rings) and their panel lists the chat.
+        push.after_commit(
+            push.agent_group(to_agent.pk),
+            {
+                "type": "chat.assigned",
+                "chat": chat.pk,
+                "subject": chat.subject,
+                "person": chat.person,
+                "by": _name(actor),
+                "url": chat.get_absolute_url(),
+            },
         )
     elif level in (1, 2, 3):
         chat.status, chat.agent, chat.support_level = Chat.Status.WAITING, None, level

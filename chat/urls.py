@@ -9,6 +9,7 @@ urlpatterns = [
     path("start/", views.chat_start, name="start"),
     path("availability/", views.chat_availability, name="availability"),
     path("waiting/", views.chat_waiting, name="waiting"),
+    path("mine/", views.chat_mine, name="mine"),
     path("<int:pk>/", views.chat_detail, name="detail"),
     path("<int:pk>/take/", views.chat_take, name="take"),
     path("<int:pk>/transfer/", views.chat_transfer, name="transfer"),

@@ -109,6 +109,14 @@ def chat_waiting(request):
 
 
 @require_GET
+def chat_mine(request):
+    """The chats this agent answers (htmx fragment, refreshed when one is transferred to them)."""
+    if not access.answers_chats(request.user):
+        raise Http404
+    return render(request, "chat/_mine.html", {"mine": selectors.open_chats_of(request.user)})
+
+
+@require_GET
 def chat_detail(request, pk):
     user = request.user
     chat = access.get_visible_chat_or_404(user, pk)

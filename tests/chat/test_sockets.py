@@ -240,7 +240,9 @@ def test_the_other_side_sees_typing_and_hostile_messages_are_refused(make_chat, 
     assert Message.objects.filter(chat=chat).count() == 2  # first message + "has joined"
 
 
-def test_agents_get_the_waiting_count_live_and_clients_are_refused(always_open, on_duty, client_a):
+def test_agents_get_the_waiting_count_per_level_live_and_clients_are_refused(
+    always_open, on_duty, client_a
+):
     refused = communicator("/ws/chat/queue/", client_a)
     ws = communicator("/ws/chat/queue/", on_duty)
 
@@ -248,17 +250,56 @@ def test_agents_get_the_waiting_count_live_and_clients_are_refused(always_open, 
         assert not (await refused.connect())[0]
         assert (await ws.connect())[0]
         first = await ws.receive_json_from(timeout=3)
-        await database_sync_to_async(services.start_chat)(
-            actor=client_a, subject="", body="Bonjour"
-        )
-        update = await ws.receive_json_from(timeout=3)
+        start = database_sync_to_async(services.start_chat)
+        await start(actor=client_a, subject="", body="Bonjour")
+        one = await ws.receive_json_from(timeout=3)
+        chat = await start(actor=client_a, subject="", body="Encore moi")
+        await ws.receive_json_from(timeout=3)
+        await database_sync_to_async(services.take_chat)(actor=on_duty, chat=chat)
+        await ws.receive_json_from(timeout=3)  # taken: one waiting again
+        await database_sync_to_async(services.transfer_chat)(actor=on_duty, chat=chat, level=2)
+        to_level_2 = await ws.receive_json_from(timeout=3)
         await ws.disconnect()
-        return first, update
+        return first, one, to_level_2
 
-    assert run_async(scenario) == (
-        {"type": "queue", "count": 0},
-        {"type": "queue", "count": 1},
-    )
+    first, one, to_level_2 = run_async(scenario)
+    assert first == {"type": "queue", "count": 0, "levels": {"1": 0, "2": 0, "3": 0}}
+    assert one == {"type": "queue", "count": 1, "levels": {"1": 1, "2": 0, "3": 0}}
+    assert to_level_2 == {"type": "queue", "count": 2, "levels": {"1": 1, "2": 1, "3": 0}}
+
+
+def test_the_agent_receiving_a_transfer_is_alerted_at_once_and_only_them(
+    make_chat, client_a, on_duty, agent_l2, admin
+):
+    chat = make_chat(client_a)
+    services.take_chat(actor=on_duty, chat=chat)
+    services.set_availability(actor=agent_l2, available=True)
+    receiver = communicator("/ws/chat/queue/", agent_l2)
+    bystander = communicator("/ws/chat/queue/", admin)
+
+    async def scenario():
+        for ws in (receiver, bystander):
+            assert (await ws.connect())[0]
+            await ws.receive_json_from(timeout=3)  # the counts
+        await database_sync_to_async(services.transfer_chat)(
+            actor=on_duty, chat=chat, to_agent=agent_l2
+        )
+        alert = await receiver.receive_json_from(timeout=3)
+        nothing = await bystander.receive_nothing(timeout=0.5)
+        for ws in (receiver, bystander):
+            await ws.disconnect()
+        return alert, nothing
+
+    alert, nothing = run_async(scenario)
+    assert alert == {
+        "type": "assigned",
+        "chat": chat.pk,
+        "subject": "Imprimante en panne",
+        "person": "Chloé Alpha",
+        "by": "Alan Agent",
+        "url": f"/chat/{chat.pk}/",
+    }
+    assert nothing
 
 
 def test_messages_written_at_the_same_moment_are_numbered_in_commit_order_so_a_reconnect_skips_none(
