@@ -27,11 +27,14 @@
 
   function showLevels(levels) {
     var items = bar.querySelectorAll(".chat-level-count");
+    var any = false;
     for (var i = 0; i < items.length; i++) {
       var n = Number((levels || {})[items[i].dataset.level]) || 0;
       items[i].querySelector(".chat-level-n").textContent = n;
       items[i].classList.toggle("d-none", n === 0);
+      any = any || n > 0;
     }
+    bar.classList.toggle("chat-bar-levels", any);
   }
 
   function alertAssigned(data) {

@@ -2,11 +2,13 @@
 thread of the test process: pages, static files and WebSockets on one origin, as `make run`
 serves them), on the configured channel layer."""
 
+import contextlib
 import datetime as dt
 import functools
 import re
 import threading
 import time
+import urllib.request
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -47,6 +49,10 @@ def asgi_live_server(django_db_setup, django_db_blocker):
     while not server.listening_addresses and time.monotonic() < deadline:
         time.sleep(0.05)
     host, port = server.listening_addresses[0]
+    # The first request of the process loads the URLconf and the templates: on a busy machine
+    # that took longer than a page's 10 s timeout. Warm up here, with time to spare.
+    with contextlib.suppress(OSError):
+        urllib.request.urlopen(f"http://{host}:{port}/accounts/login/", timeout=60).read()
     yield f"http://{host}:{port}"
     django_db_blocker.restore()
 

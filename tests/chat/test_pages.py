@@ -77,7 +77,7 @@ def test_the_top_bar_links_the_chat_to_whoever_has_the_page(
         page = client.get(reverse("dashboard")).content.decode()
         # The waiting count in all and per level (filled live by the queue socket), and the
         # notice a transfer pops.
-        assert 'id="chat-bar"' in page and page.count('class="badge text-bg-warning') == 3
+        assert 'id="chat-bar"' in page and page.count("chat-level-count") == 3
         assert 'data-level="2"' in page and 'id="chat-toast-template"' in page
         client.post(reverse("chat:availability"), {})
         assert 'id="chat-bar"' not in client.get(reverse("dashboard")).content.decode()
