@@ -104,6 +104,8 @@
         if (!ended.querySelector("a")) ended.appendChild(link);
       }
       if (compose) compose.classList.add("d-none");
+      var leave = document.getElementById("visitor-leave");  // a visitor's "Leave the chat"
+      if (leave) leave.classList.add("d-none");
       typingLine.textContent = "";
     }
   }

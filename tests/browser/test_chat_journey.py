@@ -298,6 +298,7 @@ def test_a_web_form_visitor_chats_from_a_website_and_a_transfer_alerts_the_new_a
         assert ticket.contact_email == "victor@elsewhere.test" and ticket.organization is None
         expect(frame.locator("#chat-ended")).to_be_visible()
         expect(frame.locator("#chat-compose")).to_be_hidden()
+        expect(frame.locator("#visitor-leave")).to_be_hidden()
         _shot(visitor, "visitor-chat-ended-1024")
     finally:
         visitor_context.close()
