@@ -259,6 +259,7 @@ def test_a_web_form_visitor_chats_from_a_website_and_a_transfer_alerts_the_new_a
         frame.locator("#id_name").fill("Victor Visitor")
         frame.locator("#id_email").fill("victor@elsewhere.test")
         frame.locator("#id_body").fill("Hello, <b>is anyone</b> there?")
+        _shot(visitor, "visitor-start-1024")
         frame.locator("#visitor-start button[type=submit]").click()
         expect(frame.locator("#chat")).to_have_attribute("data-connected", "1")
         expect(frame.locator("#chat-status")).to_have_text("Waiting for an agent")
