@@ -83,8 +83,9 @@ def setup(chats: int) -> tuple[list[tuple[int, str]], str]:
             status=Chat.Status.ACTIVE,
             agent=agent,
             taken_at=now,
+            last_seq=1,
         )
-        Message.objects.create(chat=chat, author=client, body="start")
+        Message.objects.create(chat=chat, author=client, body="start", seq=1)
         out.append((chat.pk, session(client)))
     return out, session(agent)
 

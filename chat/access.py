@@ -5,10 +5,13 @@
 - Sales reps see (read only) the chats of the organizations they represent.
 - A client user opens chats for their organization and sees only their own chats.
 - Anybody else sees none. A hidden chat answers 404, on pages and on sockets alike.
+- A web form's visitor has no account: they reach their own chat, and only it, through the
+  signed link it was opened with (visitor_token); no client sees a visitor's chat.
 """
 
 from __future__ import annotations
 
+from django.core import signing
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -70,6 +73,33 @@ def can_take(user, chat: Chat) -> bool:
     )
 
 
+VISITOR_SALT = "chat.visitor"
+# The visitor's link is their only key: it works for a day (a chat lasts minutes; the ended
+# conversation stays readable for the rest of the day).
+VISITOR_MAX_AGE = 24 * 3600
+
+
+def visitor_token(chat: Chat) -> str:
+    """The signed key of a visitor's chat (in the URL of their page and of their socket)."""
+    return signing.dumps({"chat": chat.pk}, salt=VISITOR_SALT)
+
+
+def get_visitor_chat_or_404(token: str) -> Chat:
+    """The visitor chat a link opens; a forged, expired or client's chat link answers 404."""
+    try:
+        data = signing.loads(token, salt=VISITOR_SALT, max_age=VISITOR_MAX_AGE)
+        return Chat.objects.select_related("agent", "ticket").get(
+            pk=int(data["chat"]), client__isnull=True
+        )
+    except (signing.BadSignature, Chat.DoesNotExist, KeyError, ValueError, TypeError):
+        raise Http404 from None
+
+
+def visitor_can_post(chat: Chat) -> bool:
+    """The visitor writes in their open chat (also while it waits for an agent)."""
+    return chat.is_open and chat.is_visitor
+
+
 def is_participant(user, chat: Chat) -> bool:
     return user.pk is not None and user.pk in (chat.client_id, chat.agent_id)
 
@@ -78,7 +108,7 @@ def can_post(user, chat: Chat) -> bool:
     """The client (also while waiting) and the agent who took it write in an open chat."""
     if not chat.is_open:
         return False
-    if user.pk == chat.client_id:
+    if user.pk is not None and user.pk == chat.client_id:
         return True
     return chat.status == Chat.Status.ACTIVE and user.pk == chat.agent_id
 
@@ -92,4 +122,4 @@ def can_handle(user, chat: Chat) -> bool:
 
 def can_leave(user, chat: Chat) -> bool:
     """The client ends their own open chat."""
-    return chat.is_open and user.pk == chat.client_id
+    return chat.is_open and user.pk is not None and user.pk == chat.client_id

@@ -1,10 +1,15 @@
 """The chat's WebSockets.
 
 /ws/chat/<id>/  one chat: its client, the agent who took it and (reading) whoever may see it.
-                On "hello" with the last id the browser saw, it gets the messages it missed;
+                On "hello" with last_seq (the number up to which the browser has every message) it
+                gets the messages after it, in order;
                 "message" stores a message (then pushed to everyone in the chat, the writer too);
                 "typing" tells the others (not stored).
-/ws/chat/queue/ agents and admins: the count of waiting chats, pushed when it changes.
+/ws/chat/visit/<token>/  the same for a web form's visitor, admitted by the signed link of their
+                chat (no session: a third-party frame gets no cookie).
+/ws/chat/queue/ agents and admins (the top bar): the count of waiting chats, in all and per
+                support level, pushed when it changes; and to this agent alone, a chat just
+                transferred to them.
 
 A socket is refused (closed with code 4403) unless the session is logged in, has passed the
 second factor where pages ask it, and may see the chat: a hidden chat looks like a missing one.
@@ -26,6 +31,7 @@ from accounts import access as accounts_access
 
 from . import access, push, selectors, services
 from .errors import ChatError
+from .models import Chat
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +59,7 @@ def session_user(scope):
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
-        self.chat_id = self.scope["url_route"]["kwargs"]["chat_id"]
+        self.chat_id = self.scope["url_route"]["kwargs"].get("chat_id")
         self.user, self.chat = await self._admit()
         if self.chat is None:
             await self.close(code=REFUSED)
@@ -81,32 +87,38 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         kind = content.get("type")
         if kind == "hello":
-            await self._catch_up(content.get("last_id"))
+            await self._catch_up(content.get("last_seq"))
         elif kind == "message":
             await self._post(content.get("body"), content.get("ref"))
         elif kind == "typing":
             await self.channel_layer.group_send(
                 self.group,
-                {"type": "chat.typing", "user_id": self.user.pk, "name": self._display_name()},
+                {"type": "chat.typing", "sender": self._sender(), "name": self._display_name()},
             )
+
+    def _sender(self) -> str:
+        return f"user-{self.user.pk}"
 
     def _display_name(self) -> str:
         return self.user.get_full_name() or self.user.email
 
-    async def _catch_up(self, last_id):
+    async def _catch_up(self, last_seq):
         try:
-            last_id = max(0, int(last_id or 0))
-        except (TypeError, ValueError):
-            last_id = 0
-        messages, state = await self._missed(last_id)
+            last_seq = min(max(0, int(last_seq or 0)), 2**31 - 1)
+        except (TypeError, ValueError, OverflowError):
+            last_seq = 0
+        messages, state = await self._missed(last_seq)
         for message in messages:
             await self.send_json({"type": "message", "message": message})
         await self.send_json({"type": "state", **state})
 
+    def _reload(self):
+        return access.get_visible_chat_or_404(self.user, self.chat.pk)
+
     @database_sync_to_async
-    def _missed(self, last_id):
-        rows = selectors.messages_after(self.chat.pk, last_id)
-        chat = access.get_visible_chat_or_404(self.user, self.chat.pk)
+    def _missed(self, last_seq):
+        rows = selectors.messages_after(self.chat.pk, last_seq)
+        chat = self._reload()
         state = {
             "status": chat.status,
             "agent_id": chat.agent_id,
@@ -144,7 +156,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "message", "message": event["message"]})
 
     async def chat_typing(self, event):
-        if event["user_id"] != self.user.pk:
+        if event["sender"] != self._sender():
             await self.send_json({"type": "typing", "name": event["name"]})
 
     async def chat_state(self, event):
@@ -152,30 +164,69 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "state", **payload})
 
 
+class VisitorChatConsumer(ChatConsumer):
+    """A web form's visitor in their chat: the signed link of the chat is the key."""
+
+    @database_sync_to_async
+    def _admit(self):
+        try:
+            return None, access.get_visitor_chat_or_404(self.scope["url_route"]["kwargs"]["token"])
+        except Http404:
+            return None, None
+
+    def _sender(self) -> str:
+        return "visitor"
+
+    def _display_name(self) -> str:
+        return self.chat.visitor_name or self.chat.visitor_email
+
+    def _reload(self):
+        return Chat.objects.select_related("agent", "ticket").get(pk=self.chat.pk)
+
+    def _store(self, body):
+        try:
+            message = services.post_visitor_message(chat=self.chat, body=body, push_after=False)
+        except PermissionDenied:
+            return None, "refused"
+        except ChatError as exc:
+            return None, str(exc)
+        return services.message_event(message), None
+
+
 class QueueConsumer(AsyncJsonWebsocketConsumer):
     """The waiting count for agents (top bar, chat panel)."""
 
     async def connect(self):
-        count = await self._admit()
-        if count is None:
+        admitted = await self._admit()
+        if admitted is None:
             await self.close(code=REFUSED)
             return
-        await self.channel_layer.group_add(push.QUEUE_GROUP, self.channel_name)
+        user, levels = admitted
+        self.groups_joined = [push.QUEUE_GROUP, push.agent_group(user.pk)]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
-        await self.send_json({"type": "queue", "count": count})
+        await self.send_json({"type": "queue", "count": sum(levels.values()), "levels": levels})
 
     @database_sync_to_async
     def _admit(self):
         user = session_user(self.scope)
         if user is None or not access.answers_chats(user):
             return None
-        return selectors.waiting_count()
+        return user, selectors.waiting_counts()
 
     async def disconnect(self, code):
-        await self.channel_layer.group_discard(push.QUEUE_GROUP, self.channel_name)
+        for group in getattr(self, "groups_joined", ()):
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content, **kwargs):
         return  # nothing to say: the socket only listens
 
     async def queue_changed(self, event):
-        await self.send_json({"type": "queue", "count": event["count"]})
+        await self.send_json(
+            {"type": "queue", "count": event["count"], "levels": event.get("levels", {})}
+        )
+
+    async def chat_assigned(self, event):
+        payload = {k: v for k, v in event.items() if k != "type"}
+        await self.send_json({"type": "assigned", **payload})

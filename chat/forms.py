@@ -17,6 +17,27 @@ class StartChatForm(Form):
     )
 
 
+class VisitorStartForm(Form):
+    """A web form's visitor opens a chat; `website` is the honeypot (hidden from people)."""
+
+    name = forms.CharField(label=_("Your name"), max_length=150)
+    email = forms.EmailField(label=_("Your email address"))
+    body = forms.CharField(
+        label=_("Your question"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=settings.CHAT_MESSAGE_MAX,
+    )
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    @property
+    def is_spam(self) -> bool:
+        return bool((self.data.get("website") or "").strip())
+
+
 class AvailabilityForm(Form):
     available = forms.BooleanField(required=False)
 

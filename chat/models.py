@@ -42,17 +42,37 @@ class Chat(models.Model):
         ACTIVE = "active", _("In progress")
         ENDED = "ended", _("Ended")
 
+    # A client user (portal), or none for a visitor of a web form (the visitor_* fields).
     client = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("client"),
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="chats",
     )
     organization = models.ForeignKey(
         "accounts.Organization",
         verbose_name=_("organization"),
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="chats",
+    )
+    # A web form's visitor: what they typed (never matched to an account: the ticket is
+    # unidentified, as a web form's or an unknown sender's), the form (its public id: the form
+    # lives in integrations, beside chat) and the sites that may frame the conversation.
+    visitor_name = models.CharField(_("visitor's name"), max_length=150, blank=True)
+    visitor_email = models.EmailField(_("visitor's email"), blank=True)
+    visitor_origins = models.TextField(_("sites showing the chat"), blank=True)
+    web_form = models.UUIDField(_("web form"), null=True, blank=True)
+    ticket_type = models.ForeignKey(
+        "tickets.TicketType",
+        verbose_name=_("type of the ticket"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     subject = models.CharField(_("subject"), max_length=200)
     status = models.CharField(
@@ -77,6 +97,9 @@ class Chat(models.Model):
         related_name="+",
     )
     wants_transcript = models.BooleanField(_("transcript by email"), default=False)
+    # The seq of its latest message. A writer increments it (UPDATE ... RETURNING) in the
+    # transaction that stores the message, so the row lock hands out 1, 2, 3... in commit order.
+    last_seq = models.PositiveIntegerField(_("last message number"), default=0, editable=False)
     created_at = models.DateTimeField(_("opened"), default=timezone.now)
     taken_at = models.DateTimeField(_("taken"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
@@ -97,9 +120,15 @@ class Chat(models.Model):
             # A client's chats: filter(client=...).order_by("-created_at").
             models.Index(fields=["client", "created_at"], name="chat_client_idx"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(client__isnull=False) | ~models.Q(visitor_email=""),
+                name="chat_client_or_visitor",
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.subject} ({self.client})"
+        return f"{self.subject} ({self.person})"
 
     def get_absolute_url(self):
         return reverse("chat:detail", args=[self.pk])
@@ -107,6 +136,22 @@ class Chat(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status != self.Status.ENDED
+
+    @property
+    def is_visitor(self) -> bool:
+        """Opened by a web form's visitor (no account)."""
+        return self.client_id is None
+
+    @property
+    def person(self) -> str:
+        """Who asks: the client's name, or the name the visitor typed."""
+        if self.client_id is None:
+            return self.visitor_name or self.visitor_email
+        return self.client.get_full_name() or self.client.email
+
+    @property
+    def origins(self) -> list[str]:
+        return self.visitor_origins.split()
 
 
 class Message(models.Model):
@@ -125,15 +170,20 @@ class Message(models.Model):
         related_name="+",
     )
     body = models.TextField(_("text"))
+    # Its number in the chat: 1, 2, 3... without gaps, in commit order (Chat.last_seq). The id
+    # is not: on PostgreSQL two writers take ids 10 and 11 and may commit 11 first, so a browser
+    # that reconnected "after 11" in between would never get 10.
+    seq = models.PositiveIntegerField(_("number"))
     created_at = models.DateTimeField(_("sent"), default=timezone.now)
 
     class Meta:
-        ordering = ["id"]
+        ordering = ["chat", "seq"]
         verbose_name = _("chat message")
         verbose_name_plural = _("chat messages")
-        indexes = [
-            # Transcript and catching up after a reconnect: filter(chat=..., id__gt=last).
-            models.Index(fields=["chat", "id"], name="chat_message_idx"),
+        constraints = [
+            # Also the index of the transcript and of catching up after a reconnect:
+            # filter(chat=..., seq__gt=last).order_by("seq").
+            models.UniqueConstraint(fields=["chat", "seq"], name="chat_message_seq_unique"),
         ]
 
     def __str__(self):

@@ -21,6 +21,11 @@ def chat_group(chat_id: int) -> str:
     return f"chat-{chat_id}"
 
 
+def agent_group(user_id: int) -> str:
+    """One agent's top-bar sockets (every tab): told when a chat is transferred to them."""
+    return f"chat-agent-{user_id}"
+
+
 def _send(group: str, event: dict) -> None:
     layer = get_channel_layer()
     if layer is None:

@@ -38,8 +38,19 @@ def is_available(user) -> bool:
     return AgentPresence.objects.filter(user_id=user.pk, available=True).exists()
 
 
-def waiting_count() -> int:
-    return Chat.objects.filter(status=Chat.Status.WAITING).count()
+def waiting_counts() -> dict[str, int]:
+    """Waiting chats per support level ({"1": 2, "2": 0, "3": 1}), in one query (the waiting
+    index: few rows)."""
+    counts = {"1": 0, "2": 0, "3": 0}
+    rows = (
+        Chat.objects.filter(status=Chat.Status.WAITING)
+        .values_list("support_level")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for level, n in rows:
+        counts[str(level)] = counts.get(str(level), 0) + n
+    return counts
 
 
 def waiting_rows(user) -> list[Chat]:
@@ -74,12 +85,13 @@ def recent_chats(user, limit: int = 20) -> list[Chat]:
     )
 
 
-def messages_after(chat_id: int, last_id: int = 0, limit: int = 500) -> list[Message]:
-    """Messages of a chat after last_id (a reconnecting browser's last seen), in order."""
+def messages_after(chat_id: int, last_seq: int = 0, limit: int = 500) -> list[Message]:
+    """Messages of a chat after number last_seq (what a reconnecting browser has without a
+    gap), in order."""
     return list(
-        Message.objects.filter(chat_id=chat_id, id__gt=last_id)
-        .select_related("author")
-        .order_by("id")[:limit]
+        Message.objects.filter(chat_id=chat_id, seq__gt=last_seq)
+        .select_related("author", "chat")
+        .order_by("seq")[:limit]
     )
 
 
@@ -93,13 +105,21 @@ def available_agents(exclude=None) -> list:
 
 
 def message_payload(message: Message) -> dict:
-    """A message as the sockets send it (plain text: the browser inserts it as text)."""
+    """A message as the sockets send it (plain text: the browser inserts it as text). A message
+    without author that is not an event is the visitor's (message.chat is loaded with it)."""
     author = message.author
+    by_visitor = author is None and message.kind == Message.Kind.MESSAGE
+    if author is not None:
+        name = author.get_full_name() or author.email
+    else:
+        name = message.chat.visitor_name if by_visitor else ""
     return {
         "id": message.pk,
+        "seq": message.seq,
         "kind": message.kind,
         "author_id": message.author_id,
-        "author": (author.get_full_name() or author.email) if author else "",
+        "visitor": by_visitor,
+        "author": name,
         "body": message.body,
         "at": timezone.localtime(message.created_at).strftime("%H:%M"),
     }

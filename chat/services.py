@@ -14,16 +14,17 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from accounts.models import User
+from core.text import is_storable, storable
 from notifications import mail
 from tickets import access as tickets_access
 from tickets import services as tickets
-from tickets.models import Event, Ticket
+from tickets.models import Event, Ticket, TicketType
 
 from . import access, push, selectors
 from .errors import ChatClosed, ChatError, ChatUnavailable
@@ -34,8 +35,33 @@ def _name(user: User | None) -> str:
     return (user.get_full_name() or user.email) if user else ""
 
 
+# The ORM's update() returns no values; chat_chat is Chat's table.
+_NEXT_SEQ = (
+    "UPDATE chat_chat SET last_seq = last_seq + 1 WHERE id = %s "
+    "RETURNING last_seq, status, agent_id"
+)
+
+
+def _next_seq(chat: Chat) -> int | None:
+    """Take the chat's next message number and refresh chat.status and chat.agent_id (None: the
+    chat is gone). Call inside the transaction that stores the message: the UPDATE locks the
+    chat's row until the commit, so numbers are handed out in commit order, without gaps."""
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_SEQ, [chat.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    seq, chat.status, chat.agent_id = row
+    return seq
+
+
+def _append(chat: Chat, **fields) -> Message:
+    """Store a message as the chat's next one (inside a transaction)."""
+    return Message.objects.create(chat=chat, seq=_next_seq(chat), **fields)
+
+
 def _system(chat: Chat, text: str) -> Message:
-    message = Message.objects.create(chat=chat, kind=Message.Kind.SYSTEM, body=text)
+    message = _append(chat, kind=Message.Kind.SYSTEM, body=text)
     push.after_commit(
         push.chat_group(chat.pk),
         {"type": "chat.message", "message": selectors.message_payload(message)},
@@ -57,11 +83,14 @@ def _state(chat: Chat) -> None:
 
 
 def _queue_changed() -> None:
-    transaction.on_commit(
-        lambda: push._send(
-            push.QUEUE_GROUP, {"type": "queue.changed", "count": selectors.waiting_count()}
+    def send():
+        levels = selectors.waiting_counts()
+        push._send(
+            push.QUEUE_GROUP,
+            {"type": "queue.changed", "count": sum(levels.values()), "levels": levels},
         )
-    )
+
+    transaction.on_commit(send)
 
 
 def _lock(chat: Chat) -> Chat:
@@ -96,6 +125,57 @@ def set_availability(*, actor: User, available: bool) -> AgentPresence:
     return presence
 
 
+def _single_line(value: str, limit: int) -> str:
+    """A name as one line: no CR/LF or other control characters (it goes into timelines and
+    email headers), no NUL."""
+    value = "".join(ch if ch.isprintable() else " " for ch in storable(value or ""))
+    return " ".join(value.split())[:limit]
+
+
+@transaction.atomic
+def start_visitor_chat(*, entry: dict, name: str, email: str, body: str) -> Chat:
+    """A web form's visitor opens a chat with their first message (entry: the form's signed
+    chat entry, core.visitor_links). Refused (ChatUnavailable) outside business hours or when no
+    agent is available. The email is what they typed: it matches no account here (the ticket is
+    filed unidentified when the chat ends)."""
+    if not selectors.is_business_hours() or not selectors.agents_available():
+        raise ChatUnavailable(_("No agent can answer right now."))
+    body = _clean(body)
+    email = (email or "").strip()
+    if not email or not is_storable(email) or any(c in email for c in "\r\n"):
+        raise ChatError(_("Enter a valid email address."))
+    chat = Chat.objects.create(
+        client=None,
+        organization=None,
+        visitor_name=_single_line(name, 150),
+        visitor_email=email[:254],
+        visitor_origins=" ".join(entry["origins"]),
+        web_form=entry["web_form"] or None,
+        ticket_type=TicketType.objects.filter(pk=entry["ticket_type_id"], is_active=True).first()
+        if entry["ticket_type_id"]
+        else None,
+        subject=_single_line(body.splitlines()[0], 200),
+    )
+    _append(chat, author=None, body=body)
+    _queue_changed()
+    return chat
+
+
+@transaction.atomic
+def leave_visitor_chat(*, chat: Chat) -> Chat:
+    """The visitor ends their chat (as leave_chat does for a client)."""
+    chat = _lock(chat)
+    if not access.visitor_can_post(chat):
+        raise ChatClosed(_("This chat has ended."))
+    _system(chat, _("%(client)s has left the chat.") % {"client": chat.person})
+    if chat.status == Chat.Status.WAITING:
+        chat.status, chat.ended_at = Chat.Status.ENDED, timezone.now()
+        chat.save(update_fields=["status", "ended_at"])
+        _queue_changed()
+    _state(chat)
+    return chat
+
+
 @transaction.atomic
 def start_chat(*, actor: User, subject: str, body: str, wants_transcript: bool = False) -> Chat:
     """A client opens a chat with their first message; refused (ChatUnavailable) outside
@@ -113,7 +193,7 @@ def start_chat(*, actor: User, subject: str, body: str, wants_transcript: bool =
         subject=subject,
         wants_transcript=wants_transcript,
     )
-    Message.objects.create(chat=chat, author=actor, body=body)
+    _append(chat, author=actor, body=body)
     _queue_changed()
     return chat
 
@@ -121,23 +201,31 @@ def start_chat(*, actor: User, subject: str, body: str, wants_transcript: bool =
 def post_message(*, actor: User, chat: Chat, body: str, push_after: bool = True) -> Message:
     """The client or the agent who took the chat writes. Stored, then pushed after commit
     (push_after=False: the caller pushes it, e.g. the socket that received it, without holding a
-    database thread for the round trip to the channel layer). No lock: messages are ordered by
-    their id."""
+    database thread for the round trip to the channel layer)."""
+    return _post(chat, body, actor, lambda c: access.can_post(actor, c), push_after)
+
+
+def post_visitor_message(*, chat: Chat, body: str, push_after: bool = True) -> Message:
+    """A web form's visitor writes in their chat (the caller opened it with their signed link:
+    access.get_visitor_chat_or_404)."""
+    return _post(chat, body, None, access.visitor_can_post, push_after)
+
+
+def _post(chat: Chat, body: str, author: User | None, allowed, push_after: bool) -> Message:
+    """Store a message. Its number is taken on the chat's row, which also says whether the
+    writer may still write (a chat ending at the same moment holds the row until it has ended;
+    this writer then reads "ended")."""
     body = _clean(body)
-    # Two statements, each committed on its own (no transaction around them: on the hot path of
-    # a busy chat server, BEGIN and COMMIT are two more round trips). A chat that ends between
-    # them gets this last message after its "ended" line, as it was written before the ending
-    # reached this writer.
-    status = Chat.objects.filter(pk=chat.pk).values_list("status", "agent_id").first()
-    if status is None:
-        raise ChatClosed(_("This chat does not exist any more."))
-    chat.status, chat.agent_id = status
-    if not access.can_post(actor, chat):
-        if not chat.is_open:
-            raise ChatClosed(_("This chat has ended."))
-        raise PermissionDenied
-    message = Message.objects.create(chat=chat, author=actor, body=body)
-    message.author = actor
+    with transaction.atomic():
+        seq = _next_seq(chat)
+        if seq is None:
+            raise ChatClosed(_("This chat does not exist any more."))
+        if not allowed(chat):  # rolls the number back with the transaction
+            if not chat.is_open:
+                raise ChatClosed(_("This chat has ended."))
+            raise PermissionDenied
+        message = Message.objects.create(chat=chat, seq=seq, author=author, body=body)
+    message.author = author
     if push_after:
         push.after_commit(push.chat_group(chat.pk), message_event(message))
     return message
@@ -186,6 +274,18 @@ def transfer_chat(
             _("%(old)s has transferred the chat to %(new)s.")
             % {"old": _name(actor), "new": _name(to_agent)},
         )
+        # The new agent's top bar pops a notice (and rings) and their panel lists the chat.
+        push.after_commit(
+            push.agent_group(to_agent.pk),
+            {
+                "type": "chat.assigned",
+                "chat": chat.pk,
+                "subject": chat.subject,
+                "person": chat.person,
+                "by": _name(actor),
+                "url": chat.get_absolute_url(),
+            },
+        )
     elif level in (1, 2, 3):
         chat.status, chat.agent, chat.support_level = Chat.Status.WAITING, None, level
         chat.save(update_fields=["status", "agent", "support_level"])
@@ -207,8 +307,10 @@ def transcript_text(chat: Chat, messages: list[Message]) -> str:
     lines = []
     for message in messages:
         at = timezone.localtime(message.created_at).strftime("%H:%M")
-        if message.kind == Message.Kind.SYSTEM or not message.author_id:
+        if message.kind == Message.Kind.SYSTEM:
             lines.append(f"[{at}] {message.body}")
+        elif not message.author_id:  # the visitor (a client's account is never deleted)
+            lines.append(f"[{at}] {chat.person}: {message.body}")
         else:
             lines.append(f"[{at}] {_name(message.author)}: {message.body}")
     return "\n".join(lines)
@@ -227,7 +329,27 @@ def markdown_literal(text: str) -> str:
     return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
 
 
+def _visitor_ticket(actor: User, chat: Chat) -> Ticket:
+    """A visitor's chat is filed as the web form files: unidentified (the contact is the email
+    typed, for an agent to link), never in the name of an account with that email."""
+    who = f"{chat.visitor_name} <{chat.visitor_email}>" if chat.visitor_name else chat.visitor_email
+    ticket, _event = tickets.create_ticket_from_email(
+        sender=None,
+        contact_email=chat.visitor_email,
+        title=chat.subject,
+        description=_("Live chat with %(client)s, a visitor of a web form.") % {"client": who},
+        type=chat.ticket_type,
+        channel=Ticket.Channel.CHAT,
+        data={"chat": chat.pk, "web_form": str(chat.web_form or "")},
+    )
+    if tickets_access.can_claim(actor, ticket):
+        tickets.claim(actor=actor, ticket=ticket)
+    return ticket
+
+
 def _ticket_for(actor: User, chat: Chat, ticket_number: int | None) -> Ticket:
+    if ticket_number is None and chat.is_visitor:
+        return _visitor_ticket(actor, chat)
     if ticket_number is None:
         ticket = tickets.create_ticket(
             actor=actor,
@@ -262,7 +384,7 @@ def end_chat(*, actor: User, chat: Chat, ticket_number: int | None = None) -> Ti
         raise PermissionDenied
     ticket = _ticket_for(actor, chat, ticket_number)
     _system(chat, _("%(agent)s has ended the chat.") % {"agent": _name(actor)})
-    messages = list(Message.objects.filter(chat=chat).select_related("author").order_by("id"))
+    messages = list(Message.objects.filter(chat=chat).select_related("author").order_by("seq"))
     tickets.add_event(
         ticket,
         actor,
@@ -307,7 +429,7 @@ def ask_transcript(*, actor: User, chat: Chat) -> Chat:
     Chat.objects.filter(pk=chat.pk).update(wants_transcript=True)
     chat.wants_transcript = True
     if not chat.is_open:
-        messages = list(Message.objects.filter(chat=chat).select_related("author").order_by("id"))
+        messages = list(Message.objects.filter(chat=chat).select_related("author").order_by("seq"))
         _email_transcript(chat, messages, chat.ticket)
     return chat
 

@@ -4,21 +4,27 @@ pages and take the actions that change a chat (take, transfer, end, leave)."""
 
 from __future__ import annotations
 
+import contextlib
+
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from core import ratelimit, visitor_links
 from tickets import access as tickets_access
 from tickets import caching as tickets_caching
 from tickets.services import fill_canned_reply
 
 from . import access, selectors, services
 from .errors import ChatError
-from .forms import AvailabilityForm, EndChatForm, StartChatForm, TransferForm
+from .forms import AvailabilityForm, EndChatForm, StartChatForm, TransferForm, VisitorStartForm
 
 # In the session: this agent takes chats, so their top bar shows the live count (and rings).
 # Kept in the session so that the top bar of every page costs no query.
@@ -103,6 +109,14 @@ def chat_waiting(request):
 
 
 @require_GET
+def chat_mine(request):
+    """The chats this agent answers (htmx fragment, refreshed when one is transferred to them)."""
+    if not access.answers_chats(request.user):
+        raise Http404
+    return render(request, "chat/_mine.html", {"mine": selectors.open_chats_of(request.user)})
+
+
+@require_GET
 def chat_detail(request, pk):
     user = request.user
     chat = access.get_visible_chat_or_404(user, pk)
@@ -112,7 +126,7 @@ def chat_detail(request, pk):
         "nav_active": "chat",
         "chat": chat,
         "chat_messages": rows,
-        "last_id": rows[-1].pk if rows else 0,
+        "last_seq": rows[-1].seq if rows else 0,
         "can_post": access.can_post(user, chat),
         "can_take": access.can_take(user, chat),
         "can_handle": handles,
@@ -204,3 +218,85 @@ def chat_transcript(request, pk):
     services.ask_transcript(actor=request.user, chat=chat)
     messages.success(request, _("You will receive the transcript by email."))
     return redirect(chat)
+
+
+# --- web form visitors (no account: a signed link is their key) --------------------------
+
+VISITOR_CHATS_PER_HOUR = 10
+
+
+def _framable(response, origins: list[str]):
+    """A visitor's pages may be framed only by the sites of the web form they came from."""
+    response._csp_replace = {"frame-ancestors": origins or ["'none'"]}
+    response.xframe_options_exempt = True
+    return response
+
+
+@login_not_required
+@csrf_exempt  # in another site's iframe, where the browser sends no cookie to us
+def visitor_start(request):
+    """A web form's visitor gives their name, email and question (the form's signed entry in
+    ?entry= says which form, which sites may frame this page and the type of its tickets)."""
+    entry = visitor_links.read_chat_entry(request.GET.get("entry", ""))
+    if entry is None:
+        raise Http404
+    form = VisitorStartForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_spam:  # the honeypot: nothing opened, nothing said
+        form = VisitorStartForm()
+    elif request.method == "POST":
+        ip = request.META.get("REMOTE_ADDR", "") or "unknown"
+        if ratelimit.hit("chat-visitor", ip, 3600).count > VISITOR_CHATS_PER_HOUR:
+            form.add_error(None, _("Too many requests from your address: try again in an hour."))
+            status = 429
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                chat = services.start_visitor_chat(
+                    entry=entry, name=data["name"], email=data["email"], body=data["body"]
+                )
+            except ChatError as exc:
+                form.add_error(None, str(exc))
+                status = 400
+            else:
+                response = redirect("chat:visitor", access.visitor_token(chat))
+                return _framable(response, entry["origins"])
+        else:
+            status = 400
+    context = {
+        "form": form,
+        "entry": entry,
+        "open_now": selectors.is_business_hours(),
+        "agents_on": selectors.agents_available(),
+        "form_url": reverse("integrations:web-form", args=[entry["web_form"]]),
+    }
+    response = render(request, "chat/visitor_start.html", context, status=status)
+    return _framable(response, entry["origins"])
+
+
+@login_not_required
+@require_GET
+def visitor_chat(request, token):
+    """The visitor's conversation (the socket carries it; this renders what is stored)."""
+    chat = access.get_visitor_chat_or_404(token)
+    rows = selectors.messages_after(chat.pk)
+    context = {
+        "chat": chat,
+        "token": token,
+        "chat_messages": rows,
+        "last_seq": rows[-1].seq if rows else 0,
+        "can_post": access.visitor_can_post(chat),
+        "visitor_page": True,
+        **_socket(f"/ws/chat/visit/{token}/"),
+    }
+    return _framable(render(request, "chat/visitor.html", context), chat.origins)
+
+
+@login_not_required
+@csrf_exempt  # the key is the signed link in the URL, not a cookie (none in a third-party frame)
+@require_POST
+def visitor_leave(request, token):
+    chat = access.get_visitor_chat_or_404(token)
+    with contextlib.suppress(ChatError):  # already ended: the page says so
+        services.leave_visitor_chat(chat=chat)
+    return _framable(redirect("chat:visitor", token), chat.origins)

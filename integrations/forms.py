@@ -33,6 +33,14 @@ class WebFormForm(ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    offers_chat = forms.BooleanField(
+        label=_("Offer a live chat with an agent"),
+        required=False,
+        help_text=_(
+            "During business hours, when an agent is available, visitors may chat instead of "
+            "filling the form; the conversation becomes a ticket like the form's."
+        ),
+    )
 
     class Meta:
         model = WebForm
@@ -50,6 +58,7 @@ class WebFormForm(ModelForm):
         self.fields["default_type"].queryset = TicketType.objects.filter(is_active=True)
         if self.instance.pk:
             self.fields["fields_shown"].initial = self.instance.fields
+            self.fields["offers_chat"].initial = self.instance.offers_chat
 
     def clean_allowed_origins(self):
         origins, refused = webforms.clean_origins(self.cleaned_data["allowed_origins"])
@@ -63,6 +72,8 @@ class WebFormForm(ModelForm):
     def values(self) -> dict:
         data = dict(self.cleaned_data)
         data["fields"] = data.pop("fields_shown")
+        if data.pop("offers_chat"):
+            data["fields"].append(WebForm.OFFERS_CHAT)
         return data
 
 

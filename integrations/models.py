@@ -102,9 +102,16 @@ class WebForm(models.Model):
     def __str__(self):
         return self.name
 
+    # In `fields` beside the fields asked: the form offers its visitors a live chat (chat app).
+    OFFERS_CHAT = "chat"
+
     @property
     def origins(self) -> list[str]:
         return [line.strip() for line in self.allowed_origins.splitlines() if line.strip()]
+
+    @property
+    def offers_chat(self) -> bool:
+        return self.OFFERS_CHAT in (self.fields or [])
 
 
 class ImportMapping(models.Model):

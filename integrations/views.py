@@ -4,6 +4,7 @@ also a page of its own without JavaScript)."""
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
+
+from core import visitor_links
 
 from . import access, erp, services, webforms
 from .forms import (
@@ -106,6 +109,20 @@ def _framable(response, web_form):
     return response
 
 
+def _chat_url(web_form) -> str:
+    """The link to the visitors' live chat (the chat app's page, by its URL name), carrying a
+    signed entry: the form, the sites that may frame the chat, the type of its tickets."""
+    if not web_form.offers_chat:
+        return ""
+    entry = visitor_links.sign_chat_entry(
+        web_form=str(web_form.public_id),
+        title=web_form.name,
+        origins=web_form.origins,
+        ticket_type_id=web_form.default_type_id,
+    )
+    return reverse("chat:visitor-start") + "?" + urlencode({"entry": entry})
+
+
 def _client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
@@ -134,7 +151,7 @@ def web_form_public(request, public_id):
                 criticality=data.get("criticality", ""),
             )
             return _framable(redirect("integrations:web-form-sent", public_id), web_form)
-    context = {"form": form, "web_form": web_form}
+    context = {"form": form, "web_form": web_form, "chat_url": _chat_url(web_form)}
     response = render(request, "integrations/web_form_public.html", context, status=status)
     return _framable(response, web_form)
 

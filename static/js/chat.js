@@ -1,11 +1,17 @@
 // One live chat (templates/chat/detail.html): messages over the chat's WebSocket, typing
-// indicator, reconnect with the last seen id (the server sends what was missed), canned replies.
+// indicator, canned replies. Messages carry their number in the chat (seq: 1, 2, 3... in commit
+// order); lastSeq is the number up to which this page has every message. Two messages written
+// at the same moment may be pushed in the other order: a gap (5 arrives before 4) is shown in
+// order and, if 4 does not follow soon, asked for again with "hello" (as after a reconnect).
 (function () {
   "use strict";
   var box = document.getElementById("chat");
   if (!box) return;
+  // A web form's visitor has no account: their messages are the ones marked "visitor".
+  var visitorPage = box.dataset.me === "visitor";
   var me = Number(box.dataset.me);
-  var lastId = Number(box.dataset.lastId) || 0;
+  var lastSeq = Number(box.dataset.lastSeq) || 0;
+  var gapTimer = null;
   var log = document.getElementById("chat-log");
   var typingLine = document.getElementById("chat-typing");
   var statusBadge = document.getElementById("chat-status");
@@ -30,12 +36,23 @@
 
   function scrollDown() { log.scrollTop = log.scrollHeight; }
 
+  function isMine(m) { return visitorPage ? m.visitor === true : m.author_id === me; }
+
+  function has(seq) { return !!log.querySelector('li[data-seq="' + seq + '"]'); }
+
+  function fillGaps() {
+    while (has(lastSeq + 1)) lastSeq++;
+    clearTimeout(gapTimer);
+    if (log.querySelector("li[data-seq]") && Number(log.lastElementChild.dataset.seq) > lastSeq) {
+      gapTimer = setTimeout(function () { send({ type: "hello", last_seq: lastSeq }); }, 1000);
+    }
+  }
+
   function addMessage(m) {
-    if (log.querySelector('[data-id="' + m.id + '"]')) return;
-    lastId = Math.max(lastId, m.id);
+    if (m.seq <= lastSeq || has(m.seq)) return;
     var li = document.createElement("li");
-    li.className = "chat-msg chat-msg-" + m.kind + (m.author_id === me ? " chat-msg-mine" : "");
-    li.dataset.id = m.id;
+    li.className = "chat-msg chat-msg-" + m.kind + (isMine(m) ? " chat-msg-mine" : "");
+    li.dataset.seq = m.seq;
     if (m.kind === "system") {
       var span = document.createElement("span");
       span.className = "chat-system";
@@ -50,17 +67,17 @@
       bubble.textContent = m.body;
       li.appendChild(meta);
       li.appendChild(bubble);
-      if (m.author_id !== me) typingLine.textContent = "";
+      if (!isMine(m)) typingLine.textContent = "";
     }
-    // In id order (the stored order): two people writing at the same moment may have their
-    // messages pushed in the other order.
+    // In number order (the stored order), whatever order the pushes came in.
     var later = null;
-    var items = log.querySelectorAll("li[data-id]");
+    var items = log.querySelectorAll("li[data-seq]");
     for (var i = items.length - 1; i >= 0; i--) {
-      if (Number(items[i].dataset.id) > m.id) later = items[i];
+      if (Number(items[i].dataset.seq) > m.seq) later = items[i];
       else break;
     }
     log.insertBefore(li, later);
+    fillGaps();
     scrollDown();
   }
 
@@ -79,7 +96,7 @@
     if (s.status === "ended") {
       closed = true;
       ended.classList.remove("d-none");
-      if (s.ticket) {
+      if (s.ticket && box.dataset.ticketUrlTemplate) {
         var link = document.createElement("a");
         link.href = box.dataset.ticketUrlTemplate.replace("/0/", "/" + s.ticket + "/");
         link.className = "ms-2";
@@ -87,6 +104,8 @@
         if (!ended.querySelector("a")) ended.appendChild(link);
       }
       if (compose) compose.classList.add("d-none");
+      var leave = document.getElementById("visitor-leave");  // a visitor's "Leave the chat"
+      if (leave) leave.classList.add("d-none");
       typingLine.textContent = "";
     }
   }
@@ -105,7 +124,7 @@
       retry = 0;
       if (connection) connection.textContent = "";
       box.dataset.connected = "1";
-      send({ type: "hello", last_id: lastId });
+      send({ type: "hello", last_seq: lastSeq });
       while (pending.length) send(pending.shift());
     });
     socket.addEventListener("message", function (event) {

@@ -2,10 +2,14 @@
 thread of the test process: pages, static files and WebSockets on one origin, as `make run`
 serves them), on the configured channel layer."""
 
+import contextlib
 import datetime as dt
+import functools
 import re
 import threading
 import time
+import urllib.request
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -16,6 +20,8 @@ from playwright.sync_api import expect
 
 from chat import services
 from chat.models import Chat
+from integrations import webforms
+from integrations.models import WebForm
 from tests.conftest import verified_login
 from tickets import caching as tickets_caching
 from tickets.models import BusinessCalendar, Event, Ticket
@@ -43,6 +49,10 @@ def asgi_live_server(django_db_setup, django_db_blocker):
     while not server.listening_addresses and time.monotonic() < deadline:
         time.sleep(0.05)
     host, port = server.listening_addresses[0]
+    # The first request of the process loads the URLconf and the templates: on a busy machine
+    # that took longer than a page's 10 s timeout. Warm up here, with time to spare.
+    with contextlib.suppress(OSError):
+        urllib.request.urlopen(f"http://{host}:{port}/accounts/login/", timeout=60).read()
     yield f"http://{host}:{port}"
     django_db_blocker.restore()
 
@@ -185,3 +195,111 @@ def test_a_client_whose_connection_drops_gets_the_missed_messages(
     expect(page.locator("#chat")).to_have_attribute("data-connected", "1", timeout=15_000)
     expect(page.locator("#chat-log")).to_contain_text("Sent while you were away.")
     assert page.locator("#chat-log li").count() == 3  # nothing twice
+
+
+@pytest.fixture
+def website(tmp_path):
+    """(base URL, write(name, html)): a client's website on another origin than the helpdesk."""
+    handler = functools.partial(_QuietHandler, directory=str(tmp_path))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def write(name, html):
+        (tmp_path / name).write_text(html, encoding="utf-8")
+
+    yield f"http://127.0.0.1:{server.server_address[1]}", write
+    server.shutdown()
+    server.server_close()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def test_a_web_form_visitor_chats_from_a_website_and_a_transfer_alerts_the_new_agent(
+    browser, chat_page, asgi_live_server, website, agent, agent_l2, transactional_db
+):
+    BusinessCalendar.objects.all().delete()
+    BusinessCalendar.objects.create(
+        working_days="1,2,3,4,5,6,7", day_start=dt.time(0, 0), day_end=dt.time(23, 59, 59)
+    )
+    tickets_caching.reference_changed()
+    base, write = website
+    web_form = webforms.save_web_form(
+        form=None,
+        name="Support Alpha",
+        fields=["description", WebForm.OFFERS_CHAT],
+        allowed_origins=base,
+        is_active=True,
+    )
+    agent_page = chat_page(agent)
+    agent_page.goto("/chat/")
+    agent_page.click("text=Take chats")
+    colleague = chat_page(agent_l2)
+    colleague.goto("/chat/")
+    colleague.click("text=Take chats")
+    expect(colleague.locator("#chat-waiting-count")).to_have_text("0")
+
+    # The visitor, on the client's website (another origin), opens the chat from the form.
+    src = asgi_live_server + f"/forms/{web_form.public_id}/"
+    write(
+        "contact.html",
+        "<!doctype html><html><head><meta charset='utf-8'><title>Alpha</title></head><body>"
+        f"<h1>Contactez le support</h1><iframe src='{src}' title='Support' width='100%'"
+        " height='640'></iframe></body></html>",
+    )
+    visitor_context = browser.new_context(locale="en-US", viewport={"width": 1024, "height": 800})
+    visitor_context.set_default_timeout(10_000)
+    visitor = visitor_context.new_page()
+    try:
+        visitor.goto(f"{base}/contact.html")
+        frame = visitor.frame_locator("iframe")
+        frame.locator("#web-form-chat a").click()
+        frame.locator("#id_name").fill("Victor Visitor")
+        frame.locator("#id_email").fill("victor@elsewhere.test")
+        frame.locator("#id_body").fill("Hello, <b>is anyone</b> there?")
+        _shot(visitor, "visitor-start-1024")
+        frame.locator("#visitor-start button[type=submit]").click()
+        expect(frame.locator("#chat")).to_have_attribute("data-connected", "1")
+        expect(frame.locator("#chat-status")).to_have_text("Waiting for an agent")
+
+        # The top bars count it per level; the agent takes it and they talk.
+        expect(agent_page.locator("#chat-waiting-count")).to_have_text("1")
+        expect(agent_page.locator('.chat-level-count[data-level="1"]')).to_have_text("L1\u00a01")
+        expect(colleague.locator('.chat-level-count[data-level="1"]')).to_be_visible()
+        _shot(agent_page, "visitor-waiting-agent-panel-1440")
+        agent_page.click("#chat-waiting >> text=Take")
+        expect(agent_page.locator("#chat")).to_have_attribute("data-connected", "1")
+        expect(frame.locator("#chat-agent")).to_have_text("Alan Agent answers you.")
+        agent_page.locator("#chat-input").press_sequentially("Yes, how", delay=30)
+        expect(frame.locator("#chat-typing")).to_have_text("Alan Agent is typing…")
+        agent_page.locator("#chat-input").press_sequentially(" can I help?")
+        agent_page.locator("#chat-input").press("Enter")
+        expect(frame.locator("#chat-log")).to_contain_text("Yes, how can I help?")
+        frame.locator("#chat-input").fill("My website is down.")
+        frame.locator("#chat-compose button").click()
+        expect(agent_page.locator("#chat-log")).to_contain_text("My website is down.")
+        expect(frame.locator(".chat-msg-mine")).to_have_count(2)  # the visitor's own two
+        _shot(visitor, "visitor-chat-in-website-1024")
+        _shot(agent_page, "visitor-chat-agent-1440")
+
+        # Transfer to the colleague: their top bar pops a notice, their panel lists the chat.
+        agent_page.select_option("#id_agent", label="Lea Level")
+        agent_page.click("form[action$='/transfer/'] button")
+        toast = colleague.locator("#chat-toasts .toast")
+        expect(toast).to_contain_text("Alan Agent has transferred a chat with Victor Visitor")
+        expect(colleague.locator("#chat-mine")).to_contain_text("Hello, <b>is anyone</b> there?")
+        _shot(colleague, "transfer-toast-1440")
+        toast.locator(".chat-toast-open").click()
+        expect(colleague.locator("#chat")).to_have_attribute("data-connected", "1")
+        colleague.click("#chat-end")
+        ticket = Ticket.objects.get()
+        assert ticket.channel == Ticket.Channel.CHAT and ticket.requester is None
+        assert ticket.contact_email == "victor@elsewhere.test" and ticket.organization is None
+        expect(frame.locator("#chat-ended")).to_be_visible()
+        expect(frame.locator("#chat-compose")).to_be_hidden()
+        expect(frame.locator("#visitor-leave")).to_be_hidden()
+        _shot(visitor, "visitor-chat-ended-1024")
+    finally:
+        visitor_context.close()

@@ -71,9 +71,14 @@ def test_the_top_bar_links_the_chat_to_whoever_has_the_page(
     page = client.get(reverse("dashboard")).content.decode()
     assert (f'href="{reverse("chat:home")}"' in page) is shown
     assert 'id="chat-bar"' not in page  # the live count: agents who take chats
+    assert "chat-level-count" not in page
     if who == "agent":
         client.post(reverse("chat:availability"), {"available": "on"})
-        assert 'id="chat-bar"' in client.get(reverse("dashboard")).content.decode()
+        page = client.get(reverse("dashboard")).content.decode()
+        # The waiting count in all and per level (filled live by the queue socket), and the
+        # notice a transfer pops.
+        assert 'id="chat-bar"' in page and page.count("chat-level-count") == 3
+        assert 'data-level="2"' in page and 'id="chat-toast-template"' in page
         client.post(reverse("chat:availability"), {})
         assert 'id="chat-bar"' not in client.get(reverse("dashboard")).content.decode()
 
@@ -255,6 +260,22 @@ def test_a_client_leaves_a_waiting_chat(login, chat, client_a):
     assert chat.status == Chat.Status.ENDED and chat.ticket is None
 
 
+@pytest.mark.parametrize(
+    ("who", "status"), [("agent", 200), ("admin", 200), ("sales", 404), ("client_a", 404)]
+)
+def test_the_list_of_ones_own_chats_refreshes_for_agents_only(
+    request, login, chat, on_duty, agent_l2, who, status
+):
+    services.take_chat(actor=on_duty, chat=chat)
+    services.set_availability(actor=agent_l2, available=True)
+    services.transfer_chat(actor=on_duty, chat=chat, to_agent=agent_l2)
+    response = _as(request, login, who).get(reverse("chat:mine"))
+    assert response.status_code == status
+    assert (chat.subject in response.content.decode()) is False  # not theirs
+    mine = login(agent_l2).get(reverse("chat:mine")).content.decode()
+    assert chat.subject in mine and 'hx-trigger="chat:mine from:body"' in mine
+
+
 def test_an_agent_switches_availability(login, agent, always_open, client_a):
     client = login(agent)
     assert (
@@ -284,6 +305,8 @@ def test_pages_query_count_does_not_grow_with_chats(
             assert agent_client.get(reverse("chat:home")).status_code == 200
         with django_assert_max_num_queries(12):
             assert agent_client.get(reverse("chat:waiting")).status_code == 200
+        with django_assert_max_num_queries(12):
+            assert agent_client.get(reverse("chat:mine")).status_code == 200
         with django_assert_max_num_queries(22):
             assert agent_client.get(reverse("chat:detail", args=[chat.pk])).status_code == 200
         with django_assert_max_num_queries(20):

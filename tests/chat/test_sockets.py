@@ -7,9 +7,10 @@ import threading
 
 import pytest
 from channels.db import database_sync_to_async
-from django.db import close_old_connections, connection
+from django.core.exceptions import PermissionDenied
+from django.db import close_old_connections, connection, transaction
 
-from chat import services
+from chat import selectors, services
 from chat.errors import ChatClosed
 from chat.models import Chat, Message
 
@@ -43,7 +44,7 @@ def test_client_and_agent_talk_live_and_messages_are_stored_in_order(make_chat, 
         assert (await client_ws.connect())[0]
         assert (await agent_ws.connect())[0]
         for ws in (client_ws, agent_ws):
-            await ws.send_json_to({"type": "hello", "last_id": 0})
+            await ws.send_json_to({"type": "hello", "last_seq": 0})
             history = await _receive_until(ws, "state")
             assert _bodies(history)[0].startswith("Bonjour")
             assert history[-1]["status"] == "active"
@@ -68,10 +69,10 @@ def test_client_and_agent_talk_live_and_messages_are_stored_in_order(make_chat, 
         "<script>alert(1)</script>",  # plain text: the page inserts it with textContent
     ]
     assert got[0]["author_id"] == on_duty.pk and got[1]["author_id"] == client_a.pk
-    stored = list(Message.objects.filter(chat=chat, kind="message").values_list("body", "id"))
+    stored = list(Message.objects.filter(chat=chat).values_list("body", "seq"))
     assert [b for b, _ in stored][-3:] == [m["body"] for m in got]
-    assert [i for _, i in stored] == sorted(i for _, i in stored)
-    assert [m["id"] for m in got] == [i for _, i in stored][-3:]
+    assert [n for _, n in stored] == list(range(1, len(stored) + 1))  # numbered without gaps
+    assert [m["seq"] for m in got] == [n for _, n in stored][-3:]
 
 
 def test_a_dropped_client_reconnects_and_gets_what_it_missed(make_chat, client_a, on_duty):
@@ -82,10 +83,10 @@ def test_a_dropped_client_reconnects_and_gets_what_it_missed(make_chat, client_a
 
     async def first_visit():
         await ws.connect()
-        await ws.send_json_to({"type": "hello", "last_id": 0})
+        await ws.send_json_to({"type": "hello", "last_seq": 0})
         seen = await _receive_until(ws, "state")
         await ws.disconnect()  # the connection drops
-        return max(e["message"]["id"] for e in seen if e["type"] == "message")
+        return max(e["message"]["seq"] for e in seen if e["type"] == "message")
 
     last_seen = run_async(first_visit)
     # While the client is away, the agent answers twice.
@@ -96,7 +97,7 @@ def test_a_dropped_client_reconnects_and_gets_what_it_missed(make_chat, client_a
 
     async def back():
         await ws.connect()
-        await ws.send_json_to({"type": "hello", "last_id": last_seen})
+        await ws.send_json_to({"type": "hello", "last_seq": last_seen})
         seen = await _receive_until(ws, "state")
         await ws.disconnect()
         return seen
@@ -155,7 +156,7 @@ def test_a_client_cannot_join_another_clients_chat_socket(make_chat, client_a, c
         connected, code = await ws.connect()
         leaked = None
         if connected:
-            await ws.send_json_to({"type": "hello", "last_id": 0})
+            await ws.send_json_to({"type": "hello", "last_seq": 0})
             leaked = await ws.receive_json_from(timeout=2)
         elif not await ws.receive_nothing(timeout=0.2):
             leaked = "something"
@@ -239,7 +240,9 @@ def test_the_other_side_sees_typing_and_hostile_messages_are_refused(make_chat, 
     assert Message.objects.filter(chat=chat).count() == 2  # first message + "has joined"
 
 
-def test_agents_get_the_waiting_count_live_and_clients_are_refused(always_open, on_duty, client_a):
+def test_agents_get_the_waiting_count_per_level_live_and_clients_are_refused(
+    always_open, on_duty, client_a
+):
     refused = communicator("/ws/chat/queue/", client_a)
     ws = communicator("/ws/chat/queue/", on_duty)
 
@@ -247,14 +250,115 @@ def test_agents_get_the_waiting_count_live_and_clients_are_refused(always_open, 
         assert not (await refused.connect())[0]
         assert (await ws.connect())[0]
         first = await ws.receive_json_from(timeout=3)
-        await database_sync_to_async(services.start_chat)(
-            actor=client_a, subject="", body="Bonjour"
-        )
-        update = await ws.receive_json_from(timeout=3)
+        start = database_sync_to_async(services.start_chat)
+        await start(actor=client_a, subject="", body="Bonjour")
+        one = await ws.receive_json_from(timeout=3)
+        chat = await start(actor=client_a, subject="", body="Encore moi")
+        await ws.receive_json_from(timeout=3)
+        await database_sync_to_async(services.take_chat)(actor=on_duty, chat=chat)
+        await ws.receive_json_from(timeout=3)  # taken: one waiting again
+        await database_sync_to_async(services.transfer_chat)(actor=on_duty, chat=chat, level=2)
+        to_level_2 = await ws.receive_json_from(timeout=3)
         await ws.disconnect()
-        return first, update
+        return first, one, to_level_2
 
-    assert run_async(scenario) == (
-        {"type": "queue", "count": 0},
-        {"type": "queue", "count": 1},
-    )
+    first, one, to_level_2 = run_async(scenario)
+    assert first == {"type": "queue", "count": 0, "levels": {"1": 0, "2": 0, "3": 0}}
+    assert one == {"type": "queue", "count": 1, "levels": {"1": 1, "2": 0, "3": 0}}
+    assert to_level_2 == {"type": "queue", "count": 2, "levels": {"1": 1, "2": 1, "3": 0}}
+
+
+def test_the_agent_receiving_a_transfer_is_alerted_at_once_and_only_them(
+    make_chat, client_a, on_duty, agent_l2, admin
+):
+    chat = make_chat(client_a)
+    services.take_chat(actor=on_duty, chat=chat)
+    services.set_availability(actor=agent_l2, available=True)
+    receiver = communicator("/ws/chat/queue/", agent_l2)
+    bystander = communicator("/ws/chat/queue/", admin)
+
+    async def scenario():
+        for ws in (receiver, bystander):
+            assert (await ws.connect())[0]
+            await ws.receive_json_from(timeout=3)  # the counts
+        await database_sync_to_async(services.transfer_chat)(
+            actor=on_duty, chat=chat, to_agent=agent_l2
+        )
+        alert = await receiver.receive_json_from(timeout=3)
+        nothing = await bystander.receive_nothing(timeout=0.5)
+        for ws in (receiver, bystander):
+            await ws.disconnect()
+        return alert, nothing
+
+    alert, nothing = run_async(scenario)
+    assert alert == {
+        "type": "assigned",
+        "chat": chat.pk,
+        "subject": "Imprimante en panne",
+        "person": "Chloé Alpha",
+        "by": "Alan Agent",
+        "url": f"/chat/{chat.pk}/",
+    }
+    assert nothing
+
+
+def test_messages_written_at_the_same_moment_are_numbered_in_commit_order_so_a_reconnect_skips_none(
+    make_chat, client_a, on_duty
+):
+    """On PostgreSQL two writers used to take ids 10 and 11 and could commit 11 first: a browser
+    reconnecting in that gap asked for "after 11" and never got 10. The number (seq) is taken on
+    the chat's row, so the second writer waits for the first one's commit."""
+    chat = make_chat(client_a)
+    services.take_chat(actor=on_duty, chat=chat)
+    before = Chat.objects.get(pk=chat.pk).last_seq
+    if connection.vendor != "postgresql":
+        # SQLite takes one writer at a time: numbers follow the writes.
+        services.post_message(actor=client_a, chat=chat, body="A")
+        services.post_message(actor=on_duty, chat=chat, body="B")
+    else:
+        first_stored, release = threading.Event(), threading.Event()
+        second_done = threading.Event()
+
+        def first_writer():  # stored, not yet committed, while the second one writes
+            try:
+                with transaction.atomic():
+                    services.post_message(actor=client_a, chat=chat, body="A", push_after=False)
+                    first_stored.set()
+                    release.wait(5)
+            finally:
+                close_old_connections()
+
+        def second_writer():
+            try:
+                services.post_message(actor=on_duty, chat=chat, body="B", push_after=False)
+                second_done.set()
+            finally:
+                close_old_connections()
+
+        threads = [threading.Thread(target=first_writer), threading.Thread(target=second_writer)]
+        threads[0].start()
+        assert first_stored.wait(5)
+        threads[1].start()
+        # The second writer waits for the first one's commit: nothing is visible yet, so a
+        # browser reconnecting now asks again later for "after `before`" and misses nothing.
+        assert not second_done.wait(0.5)
+        assert selectors.messages_after(chat.pk, before) == []
+        release.set()
+        for thread in threads:
+            thread.join(10)
+        assert second_done.is_set()
+    caught_up = selectors.messages_after(chat.pk, before)
+    assert [(m.body, m.seq) for m in caught_up] == [("A", before + 1), ("B", before + 2)]
+    assert Chat.objects.get(pk=chat.pk).last_seq == before + 2
+
+
+def test_a_message_refused_takes_no_number(make_chat, client_a, client_b, on_duty):
+    chat = make_chat(client_a)
+    services.take_chat(actor=on_duty, chat=chat)
+    before = Chat.objects.get(pk=chat.pk).last_seq
+    with pytest.raises(PermissionDenied):
+        services.post_message(actor=client_b, chat=chat, body="intrus")
+    services.post_message(actor=client_a, chat=chat, body="suite")
+    assert list(Message.objects.filter(chat=chat, seq__gt=before).values_list("seq", "body")) == [
+        (before + 1, "suite")
+    ]

@@ -30,6 +30,7 @@ PUBLIC_PREFIXES = (
     "django-admin/",  # Django's own admin login
     "static/",
     "forms/",  # web forms shown by clients' websites (integrations.webforms)
+    "chat/visit/",  # their visitors' live chat: a signed link is the key (chat.access)
     "api/",  # the JSON API authenticates programs by token (401 without); schema and docs
 )
 ALLAUTH_PRIVATE = ("accounts/logout/", "accounts/password/change/", "accounts/email/")
