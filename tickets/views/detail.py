@@ -80,10 +80,13 @@ def detail_context(request, ticket, **forms):
     if can["reply"] or can["note"]:
         context["reply_form"] = forms.get("reply_form") or ReplyForm(user=user, ticket=ticket)
         if can["internal"]:
-            context["canned_replies"] = [
-                (c, services.fill_canned_reply(c, ticket=ticket, agent=user))
-                for c in reference.canned_replies
-            ]
+            # Filled in only when their cached picker is missing (the "canned" fragment).
+            context["canned_replies"] = SimpleLazyObject(
+                lambda: [
+                    (c, services.fill_canned_reply(c, ticket=ticket, agent=user))
+                    for c in reference.canned_replies
+                ]
+            )
     # The side forms are never posted back into the page: built only when their cached
     # fragment is missing (SimpleLazyObject), shown when show[name].
     show = context["show"] = {}
@@ -91,10 +94,11 @@ def detail_context(request, ticket, **forms):
         # Closed and cancelled tickets only move by reopening: no status to offer.
         show["status"] = _offers_status_change(ticket, reference)
         context["status_locked"] = not show["status"]
-        status = {**initial, "status": ticket.status_id}
-        context["status_form"] = SimpleLazyObject(
-            lambda: StatusForm(initial=status, current=ticket.status)
-        )
+        if show["status"]:
+            status = {**initial, "status": ticket.status_id}
+            context["status_form"] = SimpleLazyObject(
+                lambda: StatusForm(initial=status, current=ticket.status)
+            )
     if can["fields"]:
         show["priority"] = True
         context["priority_form"] = SimpleLazyObject(
@@ -112,6 +116,7 @@ def detail_context(request, ticket, **forms):
             )
         )
     if can["edit"]:
+        context["edit_posted"] = "edit_form" in forms
         context["edit_form"] = forms.get("edit_form") or SimpleLazyObject(
             lambda: EditForm(
                 initial={**initial, "title": ticket.title, "description": ticket.description}
@@ -125,6 +130,7 @@ def detail_context(request, ticket, **forms):
     if can["transfer"]:
         show["transfer"] = True
         context["transfer_form"] = SimpleLazyObject(TransferForm)
+    context["user_name"] = user.get_full_name() or user.email
     context["fragments"] = caching.PageFragments(
         "ticket", _fragment_parts(context, ticket, reference, assignees, forms)
     )
@@ -146,7 +152,8 @@ def _fragment_parts(context, ticket, reference, assignees, posted) -> dict[str, 
     back with its errors is never cached (None)."""
     language = get_language()
     reply = context.get("reply_form")
-    version = f"{language}|{ticket.version}|{reference.version}"
+    # The version fields are outside the fragments: a change elsewhere keeps them cached.
+    version = f"{language}|{reference.version}"
     parts = {
         "timeline": "|".join(
             map(
@@ -173,8 +180,25 @@ def _fragment_parts(context, ticket, reference, assignees, posted) -> dict[str, 
         "escalate": language,
         "transfer": f"{language}|{reference.version}",
     }
+    if context.get("canned_replies") is not None:
+        # What the placeholders are filled with (services.fill_canned_reply), and the rows.
+        requester = ticket.requester
+        parts["canned"] = "|".join(
+            map(
+                str,
+                (
+                    language,
+                    reference.version,
+                    ticket.number,
+                    requester and requester.get_full_name(),
+                    ticket.organization and ticket.organization.name,
+                    ticket.contact_email,
+                    context["user_name"],
+                ),
+            )
+        )
     if "edit_form" not in posted:
-        parts["edit"] = f"{language}|{ticket.version}|{ticket.title}|{ticket.description}"
+        parts["edit"] = f"{language}|{ticket.title}|{ticket.description}"
     return parts
 
 
