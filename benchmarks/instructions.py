@@ -16,6 +16,9 @@ changed a ticket does (counters and page counts recounted; on a ticket page, tha
 changed, so its timeline has a new event): before each load, a writer changes the priority of
 the ticket shown (or of ticket 1 for other pages); the writes alone are counted apart and taken
 off, so the figure is the page's own.
+--file-ticket: also count filing a ticket (POST /tickets/new/, then the redirect not followed),
+as the demo agent for client@demo.test's organization and as client@demo.test; each counted
+request files a new ticket (a few dozen tickets added to the database).
 """
 
 import argparse
@@ -51,6 +54,38 @@ def _writer(path: str):
     return change
 
 
+FILERS = ("agent@demo.test", "client@demo.test")
+
+
+def _filing(pages, email: str):
+    """A function filing one ticket through the web form as email (the demo agent for the
+    demo client's organization and contact, or the demo client for themselves)."""
+    from django.test import Client
+
+    from accounts.models import User
+    from tickets.models import TicketType
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    name, value = pages.session_cookie(email).split("=", 1)
+    client.cookies[name] = value
+    contact = User.objects.get(email="client@demo.test")
+    kind = TicketType.objects.filter(is_active=True, is_development=False).order_by("order").first()
+    data = {
+        "title": "Imprimante en panne",
+        "description": "Elle ne s'allume plus depuis ce matin.",
+        "type": kind.pk,
+        "criticality": "medium",
+    }
+    if email != contact.email:
+        data.update(organization=contact.organization_id, requester=contact.pk, channel="web")
+
+    def file():
+        response = client.post("/tickets/new/", data)
+        assert response.status_code == 302, (email, response.status_code)
+
+    return file
+
+
 def child(requests: int, paths: list[str], no_gc: bool = False, after_change=False) -> None:
     """Under valgrind: warm up, then load each page when the parent says so."""
     sys.path.insert(0, str(HERE))
@@ -62,22 +97,29 @@ def child(requests: int, paths: list[str], no_gc: bool = False, after_change=Fal
     name, value = pages.session_cookie("agent@demo.test").split("=", 1)
     client = Client(HTTP_HOST="127.0.0.1")
     client.cookies[name] = value
+    filings = {f"POST /tickets/new/ as {email}": _filing(pages, email) for email in FILERS}
     for path in paths:
         for _ in range(3):
-            assert client.get(path).status_code == 200, path
+            if path in filings:
+                filings[path]()
+            else:
+                assert client.get(path).status_code == 200, path
     if no_gc:
         # Count the requests' own work: a full garbage collection (some 50 M instructions)
         # otherwise lands in whichever page's requests happen to cross its threshold, and that
         # page reads 10-15 % higher in one list of pages than measured alone.
         gc.disable()
     for path in paths:
-        change = _writer(path) if after_change else None
+        change = _writer(path) if after_change and path not in filings else None
         print("ready", flush=True)
         sys.stdin.readline()
         for _ in range(requests):
             if change:
                 change()
-            client.get(path)
+            if path in filings:
+                filings[path]()
+            else:
+                client.get(path)
         if change:
             # The writes alone, counted apart (the parent takes them off).
             print("ready", flush=True)
@@ -98,8 +140,13 @@ def main() -> None:
     parser.add_argument(
         "--after-change", action="store_true", help="each load right after a ticket change"
     )
-    parser.add_argument("paths", nargs="+")
+    parser.add_argument(
+        "--file-ticket", action="store_true", help="also count filing a ticket (agent, client)"
+    )
+    parser.add_argument("paths", nargs="*")
     args = parser.parse_args()
+    if args.file_ticket:
+        args.paths += [f"POST /tickets/new/ as {email}" for email in FILERS]
     if args.child:
         child(args.requests, args.paths, args.no_gc, args.after_change)
         return
@@ -149,7 +196,7 @@ def main() -> None:
         control("-z")
         step()
         total = counted()
-        if args.after_change:
+        if args.after_change and not path.startswith("POST "):
             step()
             total -= counted()
         print(f"{path:50} {total / args.requests / 1e6:8.1f} M instructions per request")

@@ -191,9 +191,13 @@ def _empty_cache():
     """Rate-limit counters and cached fragments never leak from one test to the next."""
     from django.core.cache import cache
 
+    from tickets import caching
+
     cache.clear()
+    caching.forget_version_reads()
     yield
     cache.clear()
+    caching.forget_version_reads()
 
 
 @pytest.fixture(autouse=True)

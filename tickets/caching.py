@@ -105,14 +105,34 @@ def _load_reference() -> Reference:
 _reference_copy: tuple[int, float, Reference] | None = None
 
 
+# The shared version as this process last read it, and when: a request reads the reference rows
+# several times (the ticket fetch, the page, its forms), and asks the shared cache once
+# (VERSION_RECHECK_SECONDS). A change made here forgets it at once (_next_reference_version);
+# another process's change shows at its next request, as before.
+VERSION_RECHECK_SECONDS = 0.05
+_version_read: tuple[int, float] | None = None
+
+
+def forget_version_reads() -> None:
+    """Ask the shared cache for the versions at the next read (tests empty it between two
+    requests)."""
+    global _version_read, _generation_read
+    _version_read = _generation_read = None
+
+
 def reference() -> Reference:
     """The reference rows: this process's copy, reloaded when the shared version moved."""
-    global _reference_copy
-    version = cache.get(REFERENCE_VERSION_KEY)
-    if version is None:
-        # A new number (the cache was emptied): no process's copy can claim it.
-        cache.add(REFERENCE_VERSION_KEY, time.time_ns(), None)
+    global _reference_copy, _version_read
+    read = _version_read
+    if read is not None and time.monotonic() - read[1] < VERSION_RECHECK_SECONDS:
+        version = read[0]
+    else:
         version = cache.get(REFERENCE_VERSION_KEY)
+        if version is None:
+            # A new number (the cache was emptied): no process's copy can claim it.
+            cache.add(REFERENCE_VERSION_KEY, time.time_ns(), None)
+            version = cache.get(REFERENCE_VERSION_KEY)
+        _version_read = (version, time.monotonic())
     copy = _reference_copy
     if copy and copy[0] == version and time.monotonic() - copy[1] < REFERENCE_CACHE_SECONDS:
         return copy[2]
@@ -157,11 +177,7 @@ def default_criticality(data: Reference | None = None) -> str:
 
 def reference_version() -> int:
     """The shared version of the reference rows (in the URL of the badges' style sheet)."""
-    version = cache.get(REFERENCE_VERSION_KEY)
-    if version is None:
-        cache.add(REFERENCE_VERSION_KEY, time.time_ns(), None)
-        version = cache.get(REFERENCE_VERSION_KEY)
-    return version
+    return reference().version
 
 
 def reference_changed() -> None:
@@ -171,6 +187,7 @@ def reference_changed() -> None:
 
 
 def _next_reference_version() -> None:
+    forget_version_reads()
     try:
         cache.incr(REFERENCE_VERSION_KEY)
     except ValueError:
@@ -249,19 +266,62 @@ def timeline_generation() -> int:
     never edited by the ticket verbs, so their rendering is kept a day; a write that rewrites
     past events (an erasure scrubbing their text, a renamed person shown at once) calls
     timelines_changed() and every timeline renders again."""
-    return cache.get_or_set(TIMELINE_VERSION_KEY, 1, None)
+    global _generation_read
+    read = _generation_read
+    if read is not None and time.monotonic() - read[1] < VERSION_RECHECK_SECONDS:
+        return read[0]
+    generation = cache.get_or_set(TIMELINE_VERSION_KEY, 1, None)
+    _generation_read = (generation, time.monotonic())
+    return generation
+
+
+# As _version_read, for the timelines' generation.
+_generation_read: tuple[int, float] | None = None
 
 
 def timelines_changed() -> None:
     """Past events were rewritten: drop every cached timeline (now, and again on commit)."""
 
     def bump():
+        forget_version_reads()
         try:
             cache.incr(TIMELINE_VERSION_KEY)
         except ValueError:
             cache.set(TIMELINE_VERSION_KEY, 2, None)
 
     stale(bump)
+
+
+# --- the ticket page's fragments: read in one round trip ---------------------------------------
+
+FRAGMENT_SECONDS = 3600
+
+
+class PageFragments:
+    """The cached template fragments of one page ({% fragment name %} in its template, from
+    templatetags.tickets), read together in one round trip rather than one per {% cache %}.
+    parts: each fragment's name -> what its markup depends on (a string), or None when it is
+    not to be cached (a form posted back with its errors renders as typed). A fragment
+    missing from the cache is rendered and kept FRAGMENT_SECONDS."""
+
+    def __init__(self, page: str, parts: dict[str, str | None], seconds=FRAGMENT_SECONDS):
+        self.seconds = seconds
+        self.keys = {
+            name: f"tickets:fragment:{page}:{name}:"
+            + hashlib.md5(value.encode(), usedforsecurity=False).hexdigest()
+            for name, value in parts.items()
+            if value is not None
+        }
+        self.found = cache.get_many(list(self.keys.values())) if self.keys else {}
+
+    def get(self, name: str) -> str | None:
+        key = self.keys.get(name)
+        return None if key is None else self.found.get(key)
+
+    def keep(self, name: str, markup: str) -> None:
+        key = self.keys.get(name)
+        if key is not None:
+            cache.set(key, markup, self.seconds)
 
 
 # --- saved filter tabs: until their owner saves or deletes one -----------------------------------
@@ -284,3 +344,71 @@ def saved_filters(user, compute: Callable[[], list[tuple]]) -> list[tuple]:
 def saved_filters_changed(user) -> None:
     """The person saved or deleted a saved filter."""
     stale(lambda: cache.delete(_saved_filters_key(user.pk)))
+
+
+# --- statements compiled once per process --------------------------------------------------------
+
+
+class Prepared:
+    """A queryset whose SQL is compiled once per process and database, then run with new values.
+
+    Django compiles a queryset's SQL at every evaluation (joins, columns, quoting): on the
+    ticket page, which runs the same three reads for every ticket, compiling cost more than
+    running them. make(**names) builds the queryset from the placeholder integers given as
+    names (each must reach the SQL as a parameter of its own, unchanged: an exact lookup on
+    an integer column, an IN list); rows(**values) runs it with the real ones. The rows come
+    through Django's converters (JSON, SQLite's booleans and dates), so models(**values)
+    builds the same instances as the queryset would, select_related objects included.
+    """
+
+    def __init__(self, make: Callable[..., object], *names: str):
+        # Placeholders within every integer column's range, unlikely as real values.
+        self._placeholders = {name: 2_000_000_001 + i for i, name in enumerate(names)}
+        self._make = make
+        self._compiled: dict[str, tuple] = {}
+
+    def _compile(self, alias: str) -> tuple:
+        compiled = self._compiled.get(alias)
+        if compiled is None:
+            queryset = self._make(**self._placeholders)
+            compiler = queryset.query.get_compiler(using=alias)
+            sql, params = compiler.as_sql()
+            names = {value: name for name, value in self._placeholders.items()}
+            slots = [names.get(param) if isinstance(param, int) else None for param in params]
+            missing = set(self._placeholders) - set(slots)
+            if missing:
+                raise ValueError(f"placeholders not in the SQL as parameters: {missing}")
+            compiled = self._compiled[alias] = (compiler, sql, params, slots)
+        return compiled
+
+    def rows(self, alias: str = "default", **values) -> tuple[object, list]:
+        """(the compiler, the converted rows) for these values."""
+        from django.db import connections
+
+        compiler, sql, params, slots = self._compile(alias)
+        pairs = zip(params, slots, strict=True)
+        bound = [param if slot is None else values[slot] for param, slot in pairs]
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, bound)
+            fetched = cursor.fetchall()
+        return compiler, list(compiler.results_iter([fetched]))
+
+    def models(self, alias: str = "default", **values) -> list:
+        """The model instances (with their select_related objects) for these values."""
+        from django.db.models.query import get_related_populators
+
+        compiler, rows = self.rows(alias, **values)
+        info, select = compiler.klass_info, compiler.select
+        start, end = info["select_fields"][0], info["select_fields"][-1] + 1
+        names = [column[0].target.attname for column in select[start:end]]
+        populators = get_related_populators(info, select, alias)
+        annotations = compiler.annotation_col_map.items()
+        objects = []
+        for row in rows:
+            obj = info["model"].from_db(alias, names, row[start:end])
+            for populator in populators:
+                populator.populate(row, obj)
+            for name, position in annotations:
+                setattr(obj, name, row[position])
+            objects.append(obj)
+        return objects

@@ -73,6 +73,26 @@ class _PeopleChoice(forms.ModelMultipleChoiceField):
         return obj.get_full_name() or obj.email
 
 
+class _ReferenceChoice(forms.ModelChoiceField):
+    """A reference row (a type, a priority) chosen among rows given by the form (the cached
+    copy's active ones, as show_reference_rows offers them): a posted value is checked
+    against those rows, without a query."""
+
+    rows: dict | None = None
+
+    def to_python(self, value):
+        if value in self.empty_values or self.rows is None:
+            return super().to_python(value)
+        try:
+            return self.rows[int(value)]
+        except (KeyError, ValueError, TypeError):
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            ) from None
+
+
 def active(model):
     return model.objects.filter(is_active=True)
 
@@ -114,14 +134,14 @@ class TicketCreateForm(core_forms.Form):
     )
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 7}))
-    type = forms.ModelChoiceField(label=_("Type"), queryset=None, empty_label=_("Choose a type…"))
+    type = _ReferenceChoice(label=_("Type"), queryset=None, empty_label=_("Choose a type…"))
     criticality = forms.ChoiceField(
         label=_("Criticality"),
         choices=caching.criticality_choices,
         initial=caching.default_criticality,
         help_text=_("How much it hinders your work."),
     )
-    priority = forms.ModelChoiceField(
+    priority = _ReferenceChoice(
         label=_("Priority"),
         queryset=None,
         required=False,
@@ -166,6 +186,7 @@ class TicketCreateForm(core_forms.Form):
         self.fields["type"].queryset = active(TicketType).filter(is_development=False)
         types = [kind for kind in _active_reference("types") if not kind.is_development]
         show_reference_rows(self.fields["type"], types)
+        self.fields["type"].rows = {kind.pk: kind for kind in types}
         self.staff = access.can_file_for_client(user)
         if self.staff:
             orgs = roles.visible_organizations(user).filter(is_active=True).order_by("name")
@@ -177,7 +198,9 @@ class TicketCreateForm(core_forms.Form):
             # picker.js empties the contact when the organization changes).
             self.fields["requester"].widget.url = f"{reverse('accounts:pick-people')}?contact=1"
             self.fields["priority"].queryset = active(Priority)
-            show_reference_rows(self.fields["priority"], _active_reference("priorities"))
+            priorities = _active_reference("priorities")
+            show_reference_rows(self.fields["priority"], priorities)
+            self.fields["priority"].rows = {priority.pk: priority for priority in priorities}
             self.fields["canned_reply"].queryset = active(CannedReply)
         else:
             for name in ("organization", "requester", "priority", "canned_reply", "internal_note"):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
@@ -245,14 +246,17 @@ _FIELD_MODELS = {
 }
 
 
-def timeline(user, ticket: Ticket) -> list[Event]:
-    """The events user may see, oldest first, with attachments and readable old/new values.
+def timeline(user, ticket: Ticket, *, ids=None) -> list[Event]:
+    """The events user may see, oldest first, with attachments and readable old/new values;
+    ids: only those events (a window of the timeline, timeline_outline).
 
     A fixed number of queries whatever the number of events: events, attachments, and one query
     per reference table named in the changes (statuses, priorities, types, components)."""
+    events = access.visible_events(user, ticket)
+    if ids is not None:
+        events = events.filter(pk__in=ids)
     events = list(
-        access.visible_events(user, ticket)
-        .select_related("actor")
+        events.select_related("actor")
         .prefetch_related(
             Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "id"))
         )
@@ -274,34 +278,90 @@ def timeline(user, ticket: Ticket) -> list[Event]:
     return events
 
 
+# The ticket page shows this many of the newest events; earlier ones are loaded on demand, as
+# many at a time (tickets.views.detail.ticket_timeline_earlier).
+TIMELINE_SHOWN = 30
+
+
 @dataclass(frozen=True)
 class TimelineOutline:
     """What the ticket page needs to know of its timeline without reading the events."""
 
-    event_ids: str  # the visible events' ids, oldest first, comma-separated (the cache key)
+    ids: list[int]  # the shown events' ids, oldest first (the newest TIMELINE_SHOWN)
     filed_at: object  # the creation event's action time (a phone call's time), or None
     development_numbers: list[int]  # development tickets made from it, newest first
+    earlier: int | None  # the oldest shown event's id when earlier ones exist, else None
+
+    @property
+    def event_ids(self) -> str:
+        """The shown events' ids, comma-separated: the cache key of their rendering."""
+        return ",".join(map(str, self.ids))
+
+
+_OUTLINE_FIELDS = ("pk", "kind", "action_at", "data")
+
+
+def _outline_statement(with_internal: bool, window: bool) -> caching.Prepared:
+    """The visible events' ids, kinds, times and data, newest first: the shown window (one
+    more, to know whether earlier ones exist), or only the creation and the transfers."""
+
+    def make(ticket):
+        rows = access.events_shown(ticket, with_internal=with_internal)
+        if not window:
+            rows = rows.filter(kind__in=[Event.Kind.CREATED, Event.Kind.LINK])
+        rows = rows.order_by("-action_at", "-id").values_list(*_OUTLINE_FIELDS)
+        return rows[: TIMELINE_SHOWN + 1] if window else rows
+
+    return caching.Prepared(make, "ticket")
+
+
+_OUTLINES = {
+    (internal, window): _outline_statement(internal, window)
+    for internal in (True, False)
+    for window in (True, False)
+}
 
 
 def timeline_outline(user, ticket: Ticket) -> TimelineOutline:
-    """One query of the visible events' ids, kinds and times (no actors, attachments or
-    bodies): the page renders the timeline from its cache under these ids, and reads the
-    events (timeline()) only when that list of events is not cached yet."""
-    rows = list(
-        access.visible_events(user, ticket)
-        .order_by("action_at", "id")
-        .values_list("pk", "kind", "action_at", "data")
-    )
+    """One query of the newest visible events' ids, kinds and times (no actors, attachments
+    or bodies): the page renders the timeline from its cache under these ids, and reads the
+    events (timeline()) only when that list of events is not cached yet. A longer timeline
+    shows its newest TIMELINE_SHOWN events, and a second query finds its creation and
+    transfers."""
+    internal = access.sees_internal(user)
+    _, rows = _OUTLINES[internal, True].rows(ticket=ticket.pk)
+    shown = rows[:TIMELINE_SHOWN]
+    earlier = shown[-1][0] if len(rows) > TIMELINE_SHOWN else None
+    if earlier is not None:
+        _, rows = _OUTLINES[internal, False].rows(ticket=ticket.pk)
     filed_at = next((at for _, kind, at, _ in rows if kind == Event.Kind.CREATED), None)
     # A transfer's event names the ticket it made (tickets.services.filing).
     development = [
         data["number"]
-        for _, kind, _, data in reversed(rows)
+        for _, kind, _, data in rows
         if kind == Event.Kind.LINK
         and (data or {}).get("link") == "transferred_to"
         and data.get("number")
     ]
-    return TimelineOutline(",".join(str(row[0]) for row in rows), filed_at, development)
+    return TimelineOutline([row[0] for row in reversed(shown)], filed_at, development, earlier)
+
+
+def timeline_before(user, ticket: Ticket, before) -> tuple[list[Event], int | None]:
+    """The TIMELINE_SHOWN visible events just before the visible event before (an id), oldest
+    first, and the oldest one's id when there are earlier ones still (else None); Http404 for
+    an event the person does not see."""
+    events = access.visible_events(user, ticket)
+    try:
+        anchor = events.filter(pk=int(before)).values_list("action_at", "id").get()
+    except (Event.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    at, pk = anchor
+    older = events.filter(Q(action_at__lt=at) | Q(action_at=at, id__lt=pk))
+    newest_first = older.order_by("-action_at", "-id").values_list("pk", flat=True)
+    ids = list(newest_first[: TIMELINE_SHOWN + 1])
+    shown = ids[:TIMELINE_SHOWN]
+    rows = timeline(user, ticket, ids=shown) if shown else []
+    return rows, (shown[-1] if len(ids) > TIMELINE_SHOWN else None)
 
 
 def _names(model, ids: set[int]) -> dict[int, object]:

@@ -22,6 +22,7 @@ urlpatterns = [
     path("<int:number>/priority/", actions.ticket_priority, name="priority"),
     path("<int:number>/fields/", actions.ticket_fields, name="fields"),
     path("<int:number>/classification/", detail.ticket_classification, name="classification"),
+    path("<int:number>/timeline/", detail.ticket_timeline_earlier, name="timeline-earlier"),
     path("<int:number>/edit/", actions.ticket_edit, name="edit"),
     path("<int:number>/assign/", actions.ticket_assign, name="assign"),
     path("<int:number>/claim/", actions.ticket_claim, name="claim"),

@@ -24,6 +24,36 @@ from tickets.selectors import COUNTER_CAP
 register = template.Library()
 
 
+class FragmentNode(template.Node):
+    def __init__(self, name: template.Variable, nodelist):
+        self.name, self.nodelist = name, nodelist
+
+    def render(self, context):
+        fragments = context.get("fragments")
+        if fragments is None:
+            return self.nodelist.render(context)
+        name = str(self.name.resolve(context))
+        markup = fragments.get(name)
+        if markup is None:
+            markup = self.nodelist.render(context)
+            fragments.keep(name, markup)
+        return markup
+
+
+@register.tag
+def fragment(parser, token):
+    """{% fragment name %}...{% endfragment %}: the markup cached under the page's key of that
+    name (a quoted name, or a variable's value; context["fragments"], a
+    tickets.caching.PageFragments: all of a page's are read in one round trip), rendered when
+    missing or not to be cached."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError("{% fragment %} takes one name")
+    nodelist = parser.parse(("endfragment",))
+    parser.delete_first_token()
+    return FragmentNode(template.Variable(bits[1]), nodelist)
+
+
 @register.simple_tag
 def status_colours_url():
     """The badges' style sheet at the current reference version (a new URL after each change)."""
@@ -148,23 +178,27 @@ def queue_filter_bar(context):
 
 
 @register.simple_tag
-def timeline_events(events, ticket, staff=False, ids=None):
+def timeline_events(events, ticket, staff=False):
     """The <li> of each event of the ticket page's timeline (templates/tickets/detail.html);
-    staff: the viewer sees internal matters (the original of an email, for one); ids: the
-    events' ids when known (tickets.selectors.timeline_outline), so that events, a lazy list,
-    is read only when the timeline is not cached."""
+    staff: the viewer sees internal matters (the original of an email, for one)."""
+    # Each event's markup is cached on its own (the ticket page caches the whole list too):
+    # after a new event only that one is rendered; the others are read in one round trip.
+    shown = (get_language(), get_current_timezone_name(), bool(staff))
+    shared = "|".join(map(str, (*shown, caching.timeline_generation())))
     context = {
         "events": events,
-        # The whole list is cached too, under the events it holds: a page seen again reads one
-        # entry instead of one per event; after a new event, only that one is rendered.
-        "event_ids": ids if ids is not None else ",".join(str(event.pk) for event in events),
-        "generation": caching.timeline_generation(),
+        "fragments": caching.PageFragments(
+            "event", {str(event.pk): shared for event in events}, seconds=EVENT_SECONDS
+        ),
         "ticket": ticket,
         "staff": bool(staff),
-        "language": get_language(),
-        "time_zone": get_current_timezone_name(),
     }
     return get_template("tickets/_timeline.html").render(context)
+
+
+# Events do not change once written: their markup is kept a day (a renamed person or status shows
+# in past items when it expires; tickets.caching.timelines_changed() drops them at once).
+EVENT_SECONDS = 86400
 
 
 # get_FOO_display() translates every label of the field's choices to find one.

@@ -20,7 +20,12 @@ from .actions import (
     ticket_transfer,
 )
 from .bulk import bulk_changes, ticket_bulk
-from .detail import attachment_download, ticket_classification, ticket_detail
+from .detail import (
+    attachment_download,
+    ticket_classification,
+    ticket_detail,
+    ticket_timeline_earlier,
+)
 from .filing import ticket_create
 from .queue import more_filters, ticket_list
 from .related import contact_detail, related_tickets
@@ -48,5 +53,6 @@ __all__ = [
     "ticket_reopen",
     "ticket_reply",
     "ticket_status",
+    "ticket_timeline_earlier",
     "ticket_transfer",
 ]

@@ -7,12 +7,13 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.functional import SimpleLazyObject
+from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
 
 from core.access import require
 from core.files import file_response
 
-from .. import access, caching, selectors, services, sla
+from .. import access, caching, selectors, services, sla, workflow
 from ..forms import (
     AssignForm,
     EditForm,
@@ -58,8 +59,10 @@ def detail_context(request, ticket, **forms):
         "ticket": ticket,
         # Newest first, under the reply box at the top of the page: the last message, the one
         # to answer, is next to where the answer is written.
-        "events": SimpleLazyObject(lambda: selectors.timeline(user, ticket)[::-1]),
+        "events": SimpleLazyObject(lambda: selectors.timeline(user, ticket, ids=outline.ids)[::-1]),
         "event_ids": outline.event_ids,
+        # A long timeline shows its newest events; the earlier ones come on demand.
+        "timeline_earlier": outline.earlier,
         # When the ticket was filed: for a phone call, the call time the timeline shows too.
         "filed_at": outline.filed_at or ticket.created_at,
         "replies_as_customer": access.replies_as_customer(user),
@@ -77,70 +80,126 @@ def detail_context(request, ticket, **forms):
     if can["reply"] or can["note"]:
         context["reply_form"] = forms.get("reply_form") or ReplyForm(user=user, ticket=ticket)
         if can["internal"]:
-            context["canned_replies"] = [
-                (c, services.fill_canned_reply(c, ticket=ticket, agent=user))
-                for c in reference.canned_replies
-            ]
+            # Filled in only when their cached picker is missing (the "canned" fragment).
+            context["canned_replies"] = SimpleLazyObject(
+                lambda: [
+                    (c, services.fill_canned_reply(c, ticket=ticket, agent=user))
+                    for c in reference.canned_replies
+                ]
+            )
+    # The side forms are never posted back into the page: built only when their cached
+    # fragment is missing (SimpleLazyObject), shown when show[name].
+    show = context["show"] = {}
     if can["status"]:
-        status_form = StatusForm(
-            initial={**initial, "status": ticket.status_id}, current=ticket.status
-        )
         # Closed and cancelled tickets only move by reopening: no status to offer.
-        if status_form.offers_a_change:
-            context["status_form"] = status_form
-        else:
-            context["status_locked"] = True
+        show["status"] = _offers_status_change(ticket, reference)
+        context["status_locked"] = not show["status"]
+        if show["status"]:
+            status = {**initial, "status": ticket.status_id}
+            context["status_form"] = SimpleLazyObject(
+                lambda: StatusForm(initial=status, current=ticket.status)
+            )
     if can["fields"]:
-        context["priority_form"] = PriorityForm(initial={**initial, "priority": ticket.priority_id})
+        show["priority"] = True
+        context["priority_form"] = SimpleLazyObject(
+            lambda: PriorityForm(initial={**initial, "priority": ticket.priority_id})
+        )
         # The classification form comes with the page only when it was posted with errors;
         # otherwise it is loaded when opened (ticket_classification): its six pickers cost
         # more than the rest of the side panel.
         context["fields_form"] = forms.get("fields_form")
     if can["assign"]:
-        context["assign_form"] = AssignForm(
-            initial={**initial, "assignees": [a.pk for a in assignees]}, current=assignees
+        show["assign"] = True
+        context["assign_form"] = SimpleLazyObject(
+            lambda: AssignForm(
+                initial={**initial, "assignees": [a.pk for a in assignees]}, current=assignees
+            )
         )
     if can["edit"]:
-        context["edit_form"] = forms.get("edit_form") or EditForm(
-            initial={**initial, "title": ticket.title, "description": ticket.description}
+        context["edit_posted"] = "edit_form" in forms
+        context["edit_form"] = forms.get("edit_form") or SimpleLazyObject(
+            lambda: EditForm(
+                initial={**initial, "title": ticket.title, "description": ticket.description}
+            )
         )
     if can["escalate"]:
-        context["escalate_form"] = EscalateForm()
+        show["escalate"] = True
+        context["escalate_form"] = SimpleLazyObject(EscalateForm)
     if can["reopen"]:
         context["reopen_form"] = ReopenForm()
     if can["transfer"]:
-        context["transfer_form"] = TransferForm()
-    context["fragments"] = _fragment_keys(context, ticket, reference, assignees)
+        show["transfer"] = True
+        context["transfer_form"] = SimpleLazyObject(TransferForm)
+    context["user_name"] = user.get_full_name() or user.email
+    context["fragments"] = caching.PageFragments(
+        "ticket", _fragment_parts(context, ticket, reference, assignees, forms)
+    )
     return context
 
 
-def _shown(form, *parts) -> str | None:
-    """The cache key of a form's fields as shown unposted (the same markup for everyone of a
-    language given the same parts): None for a form posted back with its errors, or absent."""
-    if form is None or form.is_bound:
-        return None
-    return "|".join(str(part) for part in (get_language(), *parts))
+def _offers_status_change(ticket, reference) -> bool:
+    """Whether the status picker has a status to offer besides the ticket's own (as
+    StatusForm lists them: the active statuses tickets.workflow lets it move to)."""
+    rows = reference.active(reference.statuses)
+    return any(s.pk != ticket.status_id for s in workflow.settable_statuses(ticket.status, rows))
 
 
-def _fragment_keys(context, ticket, reference, assignees) -> dict[str, str | None]:
-    """Keys of the side forms' and the reply box's fields, cached as template fragments
-    (templates/tickets/detail.html): the pickers change with the ticket's status, priority or
-    assignees and the reference rows; the edit form with the title and the description."""
+def _fragment_parts(context, ticket, reference, assignees, posted) -> dict[str, str | None]:
+    """What each cached fragment of the page shows (tickets.caching.PageFragments): the same
+    markup for everyone of a language given the same parts. The reply box's fields; the side
+    forms' fields, which change with the ticket's version, status, priority or assignees and
+    the reference rows; the timeline under its shown events; the description. A form posted
+    back with its errors is never cached (None)."""
+    language = get_language()
     reply = context.get("reply_form")
-    return {
-        "reply": _shown(
-            reply, *(reply.fields if reply else ()), reply and reply.fields["attachments"].help_text
+    # The version fields are outside the fragments: a change elsewhere keeps them cached.
+    version = f"{language}|{reference.version}"
+    parts = {
+        "timeline": "|".join(
+            map(
+                str,
+                (
+                    ticket.pk,
+                    context["event_ids"],
+                    context["timeline_earlier"],
+                    language,
+                    get_current_timezone_name(),
+                    context["can"]["internal"],
+                    caching.timeline_generation(),
+                ),
+            )
         ),
-        "status": _shown(context.get("status_form"), ticket.status_id, reference.version),
-        "priority": _shown(context.get("priority_form"), ticket.priority_id, reference.version),
-        "assign": _shown(
-            context.get("assign_form"),
-            *(f"{person.pk}={person.get_full_name() or person.email}" for person in assignees),
-        ),
-        "escalate": _shown(context.get("escalate_form")),
-        "transfer": _shown(context.get("transfer_form"), reference.version),
-        "edit": _shown(context.get("edit_form"), ticket.title, ticket.description),
+        "description": f"{language}|{ticket.pk}|{ticket.channel}|{ticket.description}",
+        "reply": None
+        if reply is None or reply.is_bound
+        else "|".join((language, *reply.fields, str(reply.fields["attachments"].help_text))),
+        "status": f"{version}|{ticket.status_id}",
+        "priority": f"{version}|{ticket.priority_id}",
+        "assign": f"{version}|"
+        + ",".join(f"{person.pk}={person.get_full_name() or person.email}" for person in assignees),
+        "escalate": language,
+        "transfer": f"{language}|{reference.version}",
     }
+    if context.get("canned_replies") is not None:
+        # What the placeholders are filled with (services.fill_canned_reply), and the rows.
+        requester = ticket.requester
+        parts["canned"] = "|".join(
+            map(
+                str,
+                (
+                    language,
+                    reference.version,
+                    ticket.number,
+                    requester and requester.get_full_name(),
+                    ticket.organization and ticket.organization.name,
+                    ticket.contact_email,
+                    context["user_name"],
+                ),
+            )
+        )
+    if "edit_form" not in posted:
+        parts["edit"] = f"{language}|{ticket.title}|{ticket.description}"
+    return parts
 
 
 def fields_form(ticket) -> FieldsForm:
@@ -165,6 +224,20 @@ def ticket_classification(request, number):
     require(access.can_change_fields(request.user, ticket))
     context = {"ticket": ticket, "fields_form": fields_form(ticket)}
     return render(request, "tickets/_classification.html", context)
+
+
+def ticket_timeline_earlier(request, number):
+    """The timeline's events before ?before= (an event id), newest first, with the button for
+    the ones before them: loaded by htmx from the ticket page's "Show earlier events"."""
+    ticket = access.get_visible_ticket_or_404(request.user, number)
+    events, earlier = selectors.timeline_before(request.user, ticket, request.GET.get("before"))
+    context = {
+        "ticket": ticket,
+        "events": events[::-1],
+        "can": {"internal": access.sees_internal(request.user)},
+        "timeline_earlier": earlier,
+    }
+    return render(request, "tickets/_timeline_page.html", context)
 
 
 def attachment_download(request, number, pk, thumbnail=False):
