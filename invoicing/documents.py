@@ -33,16 +33,20 @@ from .models import Intervention, Invoice, Statement
 logger = logging.getLogger(__name__)
 
 
-class ExternalResourceRefused(ValueError):
-    pass
+def _fetcher():
+    """A url fetcher that reads data: URIs only."""
+    try:
+        from weasyprint.urls import URLFetcher
+    except ImportError:  # WeasyPrint before the URLFetcher class: a function
+        from weasyprint.urls import default_url_fetcher
 
+        def fetch(url, *args, **kwargs):
+            if not url.startswith("data:"):
+                raise ValueError("only data: URIs")
+            return default_url_fetcher(url, *args, **kwargs)
 
-def _fetch(url: str, *args, **kwargs):
-    from weasyprint.urls import default_url_fetcher
-
-    if not url.startswith("data:"):
-        raise ExternalResourceRefused(url[:80])
-    return default_url_fetcher(url, *args, **kwargs)
+        return fetch
+    return URLFetcher(allowed_protocols={"data"})
 
 
 def render_pdf(template: str, context: dict, language: str | None = None) -> bytes:
@@ -50,7 +54,7 @@ def render_pdf(template: str, context: dict, language: str | None = None) -> byt
 
     with translation.override(language or settings.LANGUAGE_CODE):
         html = render_to_string(template, {"company": company(), **context})
-    return HTML(string=html, url_fetcher=_fetch, base_url="data:,").write_pdf()
+    return HTML(string=html, url_fetcher=_fetcher()).write_pdf()
 
 
 def company() -> dict:

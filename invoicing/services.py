@@ -164,7 +164,12 @@ def _clean_signer(name: str) -> str:
 
 @transaction.atomic
 def sign_intervention(
-    *, actor: User | None, intervention: Intervention, signer_name: str, png: bytes | None
+    *,
+    actor: User | None,
+    intervention: Intervention,
+    signer_name: str,
+    png: bytes | None,
+    via_link: bool = False,
 ) -> Intervention:
     """The client signs: a drawn signature (a PNG from the canvas) and their name; or, from
     the emailed link (actor None), a validation without drawing. Signed once; the report PDF
@@ -180,7 +185,7 @@ def sign_intervention(
             raise InvoicingError(_("The signature could not be read: sign again."))
         _verify_png(png)
         intervention.signature.save("signature.png", ContentFile(png), save=False)
-    elif actor is not None:
+    elif not via_link:
         raise InvoicingError(_("Draw the signature in the box, then confirm."))
     intervention.signer_name = signer
     intervention.signed_at = timezone.now()

@@ -299,7 +299,7 @@ def test_the_validation_link_names_its_intervention_and_refuses_forgeries(
     with pytest.raises(InvoicingError):
         services.intervention_from_token(token[:-2] + "xx")
     validated = services.sign_intervention(
-        actor=None, intervention=intervention, signer_name="Bea Boss", png=None
+        actor=None, intervention=intervention, signer_name="Bea Boss", png=None, via_link=True
     )
     assert validated.validated_via_link and validated.is_signed
 
