@@ -416,7 +416,7 @@ def _time_lines(contract: Contract, rows, draft: Draft) -> None:
             draft.lines.append(
                 _line(
                     InvoiceLine.Kind.OVERAGE,
-                    _("Hours beyond the prepaid block \u201c%(contract)s\u201d")
+                    _("Hours beyond the prepaid block “%(contract)s”")
                     % {"contract": contract.name},
                     pricing.hours(over),
                     contract.default_rate,
