@@ -426,23 +426,35 @@ def _time_lines(contract: Contract, rows, draft: Draft) -> None:
             )
 
 
+_UNKNOWN = object()
+
+
 def build_draft(
-    organization_id: int, start: dt.date, end: dt.date, *, entries=None, estimates=None
+    organization_id: int,
+    start: dt.date,
+    end: dt.date,
+    *,
+    entries=None,
+    estimates=None,
+    contract=_UNKNOWN,
+    interventions: bool = True,
 ) -> Draft:
     """What is billable for an organization up to end (unbilled things of earlier periods are
-    caught up): time per contract, accepted estimates, signed interventions."""
+    caught up): time per contract, accepted estimates, signed interventions. A run passes what
+    it read for every organization at once."""
     draft = Draft(organization_id=organization_id)
     if entries is None:
         entries = _unbilled_entries(end, [organization_id]).get(organization_id, [])
     if estimates is None:
         estimates = list(_open_estimates(end, [organization_id]))
-    contract = billing_services.contract_for(organization_id, end)
+    if contract is _UNKNOWN:
+        contract = billing_services.contract_for(organization_id, end)
     estimate_tickets = {e.ticket_id for e in estimates}
     on_time, covered = [], defaultdict(list)
     for row in entries:
         if row[2] in estimate_tickets:
             covered[row[2]].append(row[0])
-        elif row[5] not in ESTIMATE_TYPES and not _has_accepted_estimate(row[2], estimates):
+        elif row[5] not in ESTIMATE_TYPES:
             on_time.append(row)
     for estimate in estimates:
         rate = contract.default_rate if contract else Decimal("0.00")
@@ -461,13 +473,10 @@ def build_draft(
         draft.entry_ids.extend(covered.get(estimate.ticket_id, []))
     if on_time and contract is not None and contract.kind != Contract.Kind.FIXED_PRICE:
         _time_lines(contract, on_time, draft)
-    for intervention in _open_interventions(end, organization_id):
-        _intervention_lines(intervention, draft)
+    if interventions:
+        for intervention in _open_interventions(end, organization_id):
+            _intervention_lines(intervention, draft)
     return draft
-
-
-def _has_accepted_estimate(ticket_id, estimates) -> bool:
-    return any(e.ticket_id == ticket_id for e in estimates)
 
 
 def _open_estimates(end: dt.date, organization_ids):
@@ -533,31 +542,63 @@ def _intervention_lines(intervention: Intervention, draft: Draft) -> None:
 
 
 @transaction.atomic
-def _write_draft(actor: User | None, draft: Draft, start: dt.date, end: dt.date) -> Invoice | None:
-    """Replace the organization's draft by this one (the organization row locked meanwhile,
-    so that two runs at once leave one draft)."""
-    Organization.objects.select_for_update(no_key=True).filter(pk=draft.organization_id).first()
-    Invoice.objects.filter(
-        organization_id=draft.organization_id, state=Invoice.State.DRAFT
-    ).delete()
-    if not draft.lines:
-        return None
-    invoice = Invoice.objects.create(
-        organization_id=draft.organization_id,
-        period_start=start,
-        period_end=end,
-        created_by=actor,
+def _write_drafts(actor: User | None, drafts: list[Draft], start: dt.date, end: dt.date):
+    """Replace the drafts of these organizations by the new ones, in one transaction with the
+    organizations' rows locked (in id order), so that two runs at once leave one draft each."""
+    org_ids = sorted(d.organization_id for d in drafts)
+    list(
+        Organization.objects.select_for_update(no_key=True)
+        .filter(pk__in=org_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    for position, line in enumerate(draft.lines, start=1):
-        line.invoice = invoice
-        line.position = position
-    InvoiceLine.objects.bulk_create(draft.lines)
-    InvoiceEntry.objects.bulk_create(
-        (InvoiceEntry(invoice=invoice, entry_id=pk) for pk in sorted(set(draft.entry_ids))),
-        batch_size=5000,
+    Invoice.objects.filter(organization_id__in=org_ids, state=Invoice.State.DRAFT).delete()
+    drafts = [d for d in drafts if d.lines]
+    invoices = []
+    for draft in drafts:
+        net, vat, gross = money.totals(draft.lines)
+        invoices.append(
+            Invoice(
+                organization_id=draft.organization_id,
+                period_start=start,
+                period_end=end,
+                created_by=actor,
+                total_net=net,
+                total_vat=vat,
+                total_gross=gross,
+            )
+        )
+    invoices = Invoice.objects.bulk_create(invoices)
+    lines, links = [], []
+    for invoice, draft in zip(invoices, drafts, strict=True):
+        for position, line in enumerate(draft.lines, start=1):
+            line.invoice, line.position = invoice, position
+            lines.append(line)
+        links.extend(
+            InvoiceEntry(invoice=invoice, entry_id=pk) for pk in sorted(set(draft.entry_ids))
+        )
+    InvoiceLine.objects.bulk_create(lines, batch_size=2000)
+    InvoiceEntry.objects.bulk_create(links, batch_size=5000)
+    return invoices
+
+
+def _contracts_for(org_ids, day: dt.date) -> dict:
+    """The active contract of each organization on day (as billing.services.contract_for: the
+    latest started), with its rates, in two queries."""
+    contracts = (
+        Contract.objects.filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=day),
+            organization_id__in=org_ids,
+            is_active=True,
+            starts_on__lte=day,
+        )
+        .order_by("organization_id", "-starts_on", "-pk")
+        .prefetch_related("rates")
     )
-    _set_totals(invoice, draft.lines)
-    return invoice
+    found = {}
+    for contract in contracts:
+        found.setdefault(contract.organization_id, contract)
+    return found
 
 
 def _set_totals(invoice: Invoice, lines) -> None:
@@ -570,8 +611,8 @@ def run_billing(
 ) -> RunResult:
     """A draft invoice for every organization with something billable up to end (time
     entries, accepted estimates, signed interventions), replacing its previous draft. actor
-    None: a job. Reads everything in a few queries, then writes one transaction per
-    organization."""
+    None: a job. Reads everything in a few queries, then writes every draft in one
+    transaction."""
     if actor is not None and not access.can_run_billing(actor):
         raise PermissionDenied
     if start > end:
@@ -592,17 +633,28 @@ def run_billing(
             starts_at__date__lte=end,
         ).values_list("organization_id", flat=True)
     )
+    contracts = _contracts_for(org_ids, end)
     result = RunResult()
+    drafts = []
     for org_id in org_ids:
         rows, org_estimates = entries.get(org_id, []), estimates.get(org_id, [])
         if not (rows or org_estimates or org_id in with_interventions):
             continue
-        draft = build_draft(org_id, start, end, entries=rows, estimates=org_estimates)
-        if rows and billing_services.contract_for(org_id, end) is None:
+        contract = contracts.get(org_id)
+        drafts.append(
+            build_draft(
+                org_id,
+                start,
+                end,
+                entries=rows,
+                estimates=org_estimates,
+                contract=contract,
+                interventions=org_id in with_interventions,
+            )
+        )
+        if rows and contract is None:
             result.without_contract.append(org_id)
-        invoice = _write_draft(actor, draft, start, end)
-        if invoice is not None:
-            result.invoices.append(invoice)
+    result.invoices = _write_drafts(actor, drafts, start, end)
     if result.without_contract:
         result.without_contract = list(Organization.objects.filter(pk__in=result.without_contract))
     return result
