@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -574,12 +574,25 @@ def _write_drafts(actor: User | None, drafts: list[Draft], start: dt.date, end: 
         for position, line in enumerate(draft.lines, start=1):
             line.invoice, line.position = invoice, position
             lines.append(line)
-        links.extend(
-            InvoiceEntry(invoice=invoice, entry_id=pk) for pk in sorted(set(draft.entry_ids))
-        )
+        links.extend((invoice.pk, pk) for pk in sorted(set(draft.entry_ids)))
     InvoiceLine.objects.bulk_create(lines, batch_size=2000)
-    InvoiceEntry.objects.bulk_create(links, batch_size=5000)
+    _insert_links(links)
     return invoices
+
+
+def _insert_links(pairs: list[tuple[int, int]]) -> None:
+    """(invoice id, entry id) rows: PostgreSQL's COPY (a run links up to every entry of the
+    period: 100,000 rows in a second), bulk inserts elsewhere."""
+    if connection.vendor != "postgresql":
+        InvoiceEntry.objects.bulk_create(
+            (InvoiceEntry(invoice_id=i, entry_id=e) for i, e in pairs), batch_size=5000
+        )
+        return
+    table = connection.ops.quote_name(InvoiceEntry._meta.db_table)
+    sql = f"COPY {table} (invoice_id, entry_id) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for pair in pairs:
+            copy.write_row(pair)
 
 
 def _contracts_for(org_ids, day: dt.date) -> dict:
