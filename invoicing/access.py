@@ -129,6 +129,7 @@ def get_visible_statement_or_404(user, pk) -> Statement:
         raise Http404 from None
 
 
-def statement_recipients_q():
-    """Client admins receive the monthly statement."""
-    return roles.users_with_role(roles.Code.CLIENT_ADMIN)
+def client_admins(organization_id: int):
+    """Who receives an organization's intervention reports (with the ticket's requester) and
+    monthly statements: its client admins."""
+    return roles.users_with_role(roles.Code.CLIENT_ADMIN).filter(organization_id=organization_id)

@@ -20,14 +20,13 @@ from django.db.models import Count, F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from accounts import roles
 from accounts.models import Organization
 from billing import selectors as billing_selectors
 from billing import services as billing_services
 from notifications import mail
 from tickets.models import Ticket
 
-from . import money
+from . import access, money
 from .models import Intervention, Invoice, Statement
 
 logger = logging.getLogger(__name__)
@@ -134,22 +133,23 @@ def render_intervention(pk: int, *, email: bool = True) -> None:
         _email_report(intervention, pdf)
 
 
-def report_recipients(intervention: Intervention) -> list[str]:
-    people = set()
+def report_recipients(intervention: Intervention) -> dict[str, str]:
+    """Address -> language: the ticket's requester and the organization's client admins."""
+    people = {}
+    admins = access.client_admins(intervention.organization_id)
+    for email, language in admins.values_list("email", "language"):
+        if email:
+            people[email] = language
     requester = intervention.ticket.requester
     if requester is not None and requester.email and requester.is_active:
-        people.add(requester.email)
-    admins = roles.users_with_role(roles.Code.CLIENT_ADMIN).filter(
-        organization_id=intervention.organization_id
-    )
-    people.update(a for a in admins.values_list("email", flat=True) if a)
-    return sorted(people)
+        people[requester.email] = requester.language
+    return people
 
 
 def _email_report(intervention: Intervention, pdf: bytes) -> None:
     ticket = intervention.ticket
     filename = f"intervention-{ticket.number}-{intervention.pk}.pdf"
-    for address in report_recipients(intervention):
+    for address, language in sorted(report_recipients(intervention).items()):
         mail.send(
             "invoicing_intervention_report",
             to=address,
@@ -158,6 +158,7 @@ def _email_report(intervention: Intervention, pdf: bytes) -> None:
                 "ticket": ticket,
                 "url": mail.absolute_url(intervention.get_absolute_url()),
             },
+            language=language or settings.LANGUAGE_CODE,
             attachments=[(filename, pdf, "application/pdf")],
             kind="invoicing_intervention",
             ticket_number=ticket.number,
@@ -236,9 +237,10 @@ def render_statement(organization: Organization, month: dt.date) -> Statement:
     return statement
 
 
-def statement_recipients(organization: Organization) -> list[str]:
-    admins = roles.users_with_role(roles.Code.CLIENT_ADMIN).filter(organization=organization)
-    return sorted({a for a in admins.values_list("email", flat=True) if a})
+def statement_recipients(organization: Organization) -> dict[str, str]:
+    """Address -> language of the organization's client admins."""
+    admins = access.client_admins(organization.pk)
+    return {email: language for email, language in admins.values_list("email", "language") if email}
 
 
 def email_statement(statement: Statement) -> int:
@@ -246,7 +248,7 @@ def email_statement(statement: Statement) -> int:
     with statement.pdf.open("rb") as handle:
         pdf = handle.read()
     sent = 0
-    for address in statement_recipients(statement.organization):
+    for address, language in sorted(statement_recipients(statement.organization).items()):
         sent += mail.send(
             "invoicing_statement",
             to=address,
@@ -255,6 +257,7 @@ def email_statement(statement: Statement) -> int:
                 "organization": statement.organization,
                 "url": mail.absolute_url("/invoicing/portal/"),
             },
+            language=language or settings.LANGUAGE_CODE,
             attachments=[(f"releve-{statement.month:%Y-%m}.pdf", pdf, "application/pdf")],
             kind="invoicing_statement",
             key=f"statement-{statement.pk}-{address}",
