@@ -320,3 +320,38 @@ def test_the_monthly_job_emails_statements_to_client_admins_once(
     sent = [m for m in django_mail.outbox if client_admin_a.email in m.to]
     assert len(sent) == 1 and sent[0].attachments[0][0] == "releve-2026-12.pdf"
     assert documents.monthly_statements(today=dt.date(2027, 1, 1)) == 0
+
+
+def test_edit_send_link_discard_and_credit_from_the_pages(
+    login, admin, agent, world, ticket_a, make_intervention, django_capture_on_commit_callbacks
+):
+    draft_int = make_intervention(ticket_a, sign=False)
+    web = login(agent)
+    edit = reverse("invoicing:intervention-edit", args=[draft_int.pk])
+    assert "Remplacement du disque" in web.get(edit).content.decode()
+    data = {"version": 99, "starts_at": "2026-12-03T14:00", "duration": "1h", "place": "remote",
+            "technicians": [agent.pk], "work_done": "Gardé", "supplies-TOTAL_FORMS": "0",
+            "supplies-INITIAL_FORMS": "0"}  # fmt: skip
+    stale = web.post(edit, data)
+    assert stale.status_code == 422 and "Gardé" in stale.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = web.post(reverse("invoicing:intervention-send-link", args=[draft_int.pk]))
+    assert response.status_code == 302
+    assert any("/invoicing/interventions/validate/" in m.body for m in mail.outbox)
+    # A signed intervention can no longer be edited.
+    assert (
+        web.get(
+            urls(world)["intervention"].replace("/interventions/", "/interventions/") + "edit/"
+        ).status_code
+        == 403
+    )
+    office = login(admin)
+    draft = world["draft"]
+    discard = reverse("invoicing:invoice-discard", args=[draft.pk])
+    assert office.post(discard, {"version": draft.version}).status_code == 302
+    assert not Invoice.objects.filter(pk=draft.pk).exists()
+    credit = reverse("invoicing:invoice-credit", args=[world["issued"].pk])
+    assert office.post(credit, {"reason": ""}).status_code == 302  # refused: no reason
+    assert not Invoice.objects.filter(kind="credit").exists()
+    assert office.post(credit, {"reason": "Erreur de taux"}).status_code == 302
+    assert Invoice.objects.get(kind="credit").credited == world["issued"]
