@@ -54,6 +54,11 @@ app.conf.beat_schedule = {
         "task": "reports.tasks.send_weekly_reports",
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
+    # Invoicing: last month's statement of every client, emailed to its client admins.
+    "invoicing-monthly-statements": {
+        "task": "invoicing.tasks.monthly_statements",
+        "schedule": crontab(minute=30, hour=6, day_of_month=1),
+    },
     # Email in: originals (.eml) past INTAKE_RAW_RETENTION_DAYS.
     "intake-purge-originals": {
         "task": "intake.tasks.purge_old_originals",

@@ -12,6 +12,7 @@ from cdc import access as cdc_access
 from chat import access as chat_access
 from chat import views as chat_views
 from intake import access as intake_access
+from invoicing import access as invoicing_access
 from reports import access as reports_access
 from tickets import access as tickets_access
 from tickets import selectors as ticket_selectors
@@ -76,6 +77,13 @@ def navigation(request):
         url = reverse("billing:balance")
         label = _("Hours and contract")
         items.append({"url": url, "label": label, "key": "balance", "group": "time"})
+    if invoicing_access.can_run_billing(user):
+        url = reverse("invoicing:invoices")
+        items.append({"url": url, "label": _("Invoices"), "key": "invoices", "group": "manage"})
+    elif invoicing_access.can_view_invoices(user):
+        url = reverse("invoicing:portal")
+        label = _("Interventions and invoices")
+        items.append({"url": url, "label": label, "key": "invoices", "group": "time"})
     if accounts_access.can_view_organization_list(user):
         url = reverse("accounts:organization-list")
         label = _("Organizations")

@@ -18,6 +18,7 @@ from accounts.models import User
 from billing.demo import seed_showcase_billing
 from cdc.demo import seed_showcase_change_requests
 from cdc.models import ChangeRequest
+from invoicing.demo import seed_showcase_invoicing
 from notifications.models import NotificationJob
 from tickets import caching as tickets_caching
 from tickets import services as ticket_services
@@ -70,6 +71,7 @@ def seed_showcase(
         requests = seed_showcase_change_requests(users=users, ticket_numbers=list(numbers))
         seed_showcase_pages(users=users)  # a few knowledge base pages per space
         seed_showcase_billing(users=users, seed=seed)
+        seed_showcase_invoicing(users=users)
         ticket_services.flag_overdue_tickets()
     tickets_caching.tickets_changed()
     return Showcase(tickets=written, change_requests=requests)

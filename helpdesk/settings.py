@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "notifications",
     "cdc",
     "billing",
+    "invoicing",
     "reports",
     "wiki",
     "administration",
@@ -320,6 +321,20 @@ HOTLINE_EMAILS = env.list("HOTLINE_EMAILS", default=[])
 # Billing: the currency of contracts and estimates; how long an emailed estimate link works.
 BILLING_CURRENCY = env.str("BILLING_CURRENCY", default="EUR")
 BILLING_ESTIMATE_LINK_DAYS = env.int("BILLING_ESTIMATE_LINK_DAYS", default=14)
+# Invoicing: the default VAT rate of a line (%), payment terms, the signed intervention link's
+# lifetime, and the company printed on invoices, reports and statements.
+INVOICING_VAT_RATE = env.str("INVOICING_VAT_RATE", default="20.00")
+INVOICING_PAYMENT_DAYS = env.int("INVOICING_PAYMENT_DAYS", default=30)
+INVOICING_LINK_DAYS = env.int("INVOICING_LINK_DAYS", default=14)
+INVOICING_COMPANY = {
+    "name": env.str("INVOICING_COMPANY_NAME", default="Helpdesk Services SAS"),
+    "address": env.str("INVOICING_COMPANY_ADDRESS", default="1 rue de la Paix\n75002 Paris"),
+    "siret": env.str("INVOICING_COMPANY_SIRET", default=""),
+    "vat_number": env.str("INVOICING_COMPANY_VAT", default=""),
+    "email": env.str("INVOICING_COMPANY_EMAIL", default=""),
+    "phone": env.str("INVOICING_COMPANY_PHONE", default=""),
+    "iban": env.str("INVOICING_COMPANY_IBAN", default=""),
+}
 # Sender of staff notifications; answers to it must reach nobody (default: noreply@ the domain
 # of DEFAULT_FROM_EMAIL).
 NOTIFICATIONS_NOREPLY_EMAIL = env.str("NOTIFICATIONS_NOREPLY_EMAIL", default="")

@@ -19,6 +19,7 @@ urlpatterns = [
     path("cdc/", include("cdc.urls")),
     path("wiki/", include("wiki.urls")),
     path("billing/", include("billing.urls")),
+    path("invoicing/", include("invoicing.urls")),
     path("reports/", include("reports.urls")),
     path("mail/", include("intake.urls")),
     path("chat/", include("chat.urls")),
