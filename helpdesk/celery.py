@@ -54,6 +54,12 @@ app.conf.beat_schedule = {
         "task": "reports.tasks.send_weekly_reports",
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
+    # Customer base: each ERP source whose interval elapsed is fetched and applied (a summary
+    # is mailed to the admins); a run whose worker died is resumed.
+    "integrations-run-due-syncs": {
+        "task": "integrations.tasks.run_due_syncs",
+        "schedule": crontab(minute=11),
+    },
     # Email in: originals (.eml) past INTAKE_RAW_RETENTION_DAYS.
     "intake-purge-originals": {
         "task": "intake.tasks.purge_old_originals",

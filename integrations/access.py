@@ -15,7 +15,7 @@ from accounts import roles
 from accounts.models import User
 from notifications.models import ChatWebhook
 
-from .models import ApiToken, WebForm
+from .models import ApiToken, SyncRun, SyncSource, WebForm
 
 
 def own_tokens(user):
@@ -85,3 +85,31 @@ def can_sync_customers(user) -> bool:
     """The customer-base sync from the ERP creates and changes organizations: admins only
     (as accounts.access.can_manage_organizations)."""
     return accounts_access.can_manage_organizations(user)
+
+
+def sync_runs(user):
+    """The history of the customer-base sync: admins who may sync, every run."""
+    if not can_sync_customers(user):
+        return SyncRun.objects.none()
+    return SyncRun.objects.all()
+
+
+def get_sync_run_or_404(user, pk) -> SyncRun:
+    try:
+        return sync_runs(user).select_related("sync_source", "started_by").get(pk=int(pk))
+    except (SyncRun.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def sync_sources(user):
+    """The configured sources of the unattended sync: admins who may sync."""
+    if not can_sync_customers(user):
+        return SyncSource.objects.none()
+    return SyncSource.objects.all()
+
+
+def get_sync_source_or_404(user, pk) -> SyncSource:
+    try:
+        return sync_sources(user).get(pk=int(pk))
+    except (SyncSource.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

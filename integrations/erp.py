@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
 
 import tablib
 from django.core.exceptions import ValidationError
@@ -101,9 +100,11 @@ class OrganizationResource(resources.ModelResource):
         store_instance = True
         skip_html_diff = True
 
-    def __init__(self):
+    def __init__(self, seen: set[str] | None = None):
         super().__init__()
-        self.seen: set[str] = set()
+        # The references met earlier in the file (a resumed run passes those of the rows
+        # it already read): a repeated reference is refused.
+        self.seen: set[str] = seen if seen is not None else set()
 
     def before_import_row(self, row, **kwargs):
         reference = (row.get("external_id") or "").strip()
@@ -116,32 +117,32 @@ class OrganizationResource(resources.ModelResource):
         self.seen.add(reference)
 
 
-@dataclass
-class Line:
-    number: int  # the row's line in the file (the header is line 1)
-    kind: str  # new, update, skip (unchanged), invalid, error
-    name: str = ""
-    reference: str = ""
-    changes: list[tuple[str, str, str]] = field(default_factory=list)  # (field, old, new)
-    errors: list[str] = field(default_factory=list)
+def references_before(data: tablib.Dataset, stop: int) -> set[str]:
+    """The references the first `stop` rows of data claim (as before_import_row counts them):
+    what a run resumed at row `stop` must already know."""
+    seen: set[str] = set()
+    headers = list(data.headers)
+    for row in data[:stop]:
+        values = dict(zip(headers, row, strict=False))
+        reference = (values.get("external_id") or "").strip()
+        if reference and (values.get("name") or "").strip():
+            seen.add(reference)
+    return seen
 
 
-@dataclass
-class Outcome:
-    counts: dict[str, int]
-    lines: list[Line]
-    applied: bool
+KINDS = ("new", "update", "skip", "invalid", "error")
 
 
-def _changes(row_result) -> list[tuple[str, str, str]]:
+def _changes(row_result) -> list[list[str]]:
+    """[field, old, new] for each of our fields the row changes."""
     before, after = getattr(row_result, "original", None), row_result.instance
     if before is None or after is None:
         return []
     changed = []
-    for name, label in FIELDS.items():
+    for name in FIELDS:
         old, new = _text(getattr(before, name, "")), _text(getattr(after, name, ""))
         if old != new:
-            changed.append((str(label), old, new))
+            changed.append([name, old, new])
     return changed
 
 
@@ -155,34 +156,75 @@ def _errors(row_result) -> list[str]:
     return messages
 
 
-def run(table: tablib.Dataset, mapping: dict[str, str], source: str, *, apply: bool) -> Outcome:
-    """The dry run (apply False) or the application of a file."""
-    data = mapped(table, mapping, source)
-    resource = OrganizationResource()
+def _import(resource, data, *, apply: bool):
     with transaction.atomic():
-        result = resource.import_data(
+        return resource.import_data(
             data, dry_run=not apply, raise_errors=False, use_transactions=True
         )
-    counts = dict.fromkeys(("new", "update", "skip", "invalid", "error"), 0)
+
+
+def import_batch(
+    data: tablib.Dataset, start: int, stop: int, *, seen: set[str], apply: bool
+) -> tuple[dict[str, int], list[dict]]:
+    """Rows start..stop of data (mapped), dry run or applied in one transaction: their counts
+    and the lines that change or fail. A row that raises (not a validation error) makes
+    django-import-export roll the whole batch back: the batch is then applied again without
+    it, so one broken row never holds the others back (it stays counted in error)."""
+    batch = tablib.Dataset(*data[start:stop], headers=data.headers)
+    before = set(seen)
+    resource = OrganizationResource(seen)
+    result = _import(resource, batch, apply=apply)
+    outcomes = list(result.rows)
+    if apply and result.has_errors():
+        broken = {i for i, row in enumerate(outcomes) if row.import_type == "error"}
+        kept = [i for i in range(len(batch)) if i not in broken]
+        seen.clear()
+        seen.update(before)
+        retry = _import(
+            OrganizationResource(seen),
+            tablib.Dataset(*(batch[i] for i in kept), headers=data.headers),
+            apply=True,
+        )
+        for i, row in zip(kept, retry.rows, strict=True):
+            outcomes[i] = row
+    counts = dict.fromkeys(KINDS, 0)
     lines = []
-    for number, row_result in enumerate(result.rows, start=2):
+    for offset, row_result in enumerate(outcomes):
         kind = row_result.import_type
         counts[kind] = counts.get(kind, 0) + 1
-        if kind == RowResult.IMPORT_TYPE_SKIP or len(lines) >= SHOWN_ROWS:
+        if kind == RowResult.IMPORT_TYPE_SKIP:
             continue
-        row = data[number - 2]
-        values = dict(zip(data.headers, row, strict=False))
+        values = dict(zip(data.headers, batch[offset], strict=False))
         lines.append(
-            Line(
-                number=number,
-                kind=kind,
-                name=values.get("name", ""),
-                reference=values.get("external_id", ""),
-                changes=_changes(row_result),
-                errors=_errors(row_result),
-            )
+            {
+                "number": start + offset + 2,  # the header is line 1
+                "kind": kind,
+                "name": values.get("name", ""),
+                "reference": values.get("external_id", ""),
+                "changes": _changes(row_result),
+                "errors": _errors(row_result),
+            }
         )
-    return Outcome(counts=counts, lines=lines, applied=apply and not result.has_errors())
+    return counts, lines
+
+
+def labelled(lines: list[dict]) -> list[dict]:
+    """lines as the page shows them: each change with our field's label."""
+    return [
+        {
+            **line,
+            "changes": [
+                (str(FIELDS.get(name, name)), old, new) for name, old, new in line["changes"]
+            ],
+        }
+        for line in lines
+    ]
+
+
+def labelled_mapping(source: str) -> list[tuple[str, str]]:
+    """(our field's label, their column) of the mapping remembered for source."""
+    mapping = remembered_mapping(source)
+    return [(str(label), mapping[name]) for name, label in FIELDS.items() if mapping.get(name)]
 
 
 def remembered_mapping(source: str) -> dict[str, str]:

@@ -26,5 +26,14 @@ urlpatterns += [
     # Admins: the customer-base sync from the ERP (upload, mapping and dry run, apply).
     path("organizations/sync/", views.sync_upload, name="sync"),
     path("organizations/sync/preview/", views.sync_preview, name="sync-preview"),
-    path("organizations/sync/apply/", views.sync_apply, name="sync-apply"),
+    # Each reading of a file (dry run or applied): progress, outcome, history.
+    path("organizations/sync/runs/", views.sync_run_list, name="sync-runs"),
+    path("organizations/sync/runs/<int:pk>/", views.sync_run, name="sync-run"),
+    path("organizations/sync/runs/<int:pk>/apply/", views.sync_run_apply, name="sync-run-apply"),
+    path("organizations/sync/runs/<int:pk>/resume/", views.sync_run_resume, name="sync-run-resume"),
+    # Where the ERP publishes its export for the unattended sync.
+    path("organizations/sync/sources/", views.sync_source_list, name="sync-sources"),
+    path("organizations/sync/sources/new/", views.sync_source_edit, name="sync-source-new"),
+    path("organizations/sync/sources/<int:pk>/", views.sync_source_edit, name="sync-source-edit"),
+    path("organizations/sync/sources/<int:pk>/run/", views.sync_source_run, name="sync-source-run"),
 ]
