@@ -230,6 +230,10 @@ class SyncRun(models.Model):
         return self.status in (self.Status.DONE, self.Status.FAILED)
 
     @property
+    def in_error(self) -> int:
+        return self.counts.get("invalid", 0) + self.counts.get("error", 0)
+
+    @property
     def percent(self) -> int:
         if not self.total_rows:
             return 100 if self.is_finished else 0

@@ -194,8 +194,9 @@ def folder_path(folder: str) -> Path:
     """The source's folder, which must lie under the drop root (no "..", no absolute path
     elsewhere, no link leading out)."""
     root = drop_root()
-    path = (root / (folder or "").strip().lstrip("/")).resolve()
-    if path != root and root not in path.parents:
+    relative = Path((folder or "").strip())
+    path = (root / relative).resolve()
+    if relative.is_absolute() or ".." in relative.parts or root not in (path, *path.parents):
         raise SourceUnavailable(_("The folder must be inside the drop folder of the server."))
     return path
 
@@ -223,9 +224,10 @@ def _newest_file(folder: str) -> tuple[bytes, str]:
 
 def _download(url: str) -> tuple[bytes, str]:
     parts = urlsplit(url or "")
-    if parts.scheme.lower() != "https" and not net.is_allowed_internal(parts.hostname or ""):
-        raise SourceUnavailable(_("Give an https address."))
     try:
+        net.check_url(url)  # internal addresses first: the sentence the admin needs
+        if parts.scheme.lower() != "https" and not net.is_allowed_internal(parts.hostname or ""):
+            raise SourceUnavailable(_("Give an https address."))
         data = net.get_bytes(url, max_bytes=erp.MAX_BYTES)
     except net.OutgoingError as error:
         raise SourceUnavailable(str(error)) from None
