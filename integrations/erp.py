@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export import resources
+from import_export import instance_loaders, resources
 from import_export.results import RowResult
 
 from accounts.models import Organization
@@ -89,6 +89,22 @@ def mapped(table: tablib.Dataset, mapping: dict[str, str], source: str) -> tabli
     return out
 
 
+class BatchLoader(instance_loaders.ModelInstanceLoader):
+    """The organizations a batch names, found in one query by (source, reference) instead of
+    one query a row."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rows = self.dataset.dict if self.dataset is not None else []
+        sources = {row.get("external_source", "") for row in rows}
+        references = {row.get("external_id", "") for row in rows} - {""}
+        known = Organization.objects.filter(external_source__in=sources, external_id__in=references)
+        self.known = {(row.external_source, row.external_id): row for row in known}
+
+    def get_instance(self, row):
+        return self.known.get((row.get("external_source", ""), row.get("external_id", "")))
+
+
 class OrganizationResource(resources.ModelResource):
     class Meta:
         model = Organization
@@ -99,6 +115,7 @@ class OrganizationResource(resources.ModelResource):
         clean_model_instances = True
         store_instance = True
         skip_html_diff = True
+        instance_loader_class = BatchLoader
 
     def __init__(self, seen: set[str] | None = None):
         super().__init__()
@@ -115,6 +132,20 @@ class OrganizationResource(resources.ModelResource):
         if reference in self.seen:
             raise ValidationError({"external_id": _("This reference is already in the file.")})
         self.seen.add(reference)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """The fields' own checks only: a reference's uniqueness is the loader's (one query a
+        batch, repeats refused by before_import_row) and the database constraint's, not a
+        query a row."""
+        errors = dict(import_validation_errors or {})
+        try:
+            instance.full_clean(
+                exclude=errors.keys(), validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
 
 def references_before(data: tablib.Dataset, stop: int) -> set[str]:
