@@ -238,3 +238,35 @@ class SyncRun(models.Model):
         if not self.total_rows:
             return 100 if self.is_finished else 0
         return min(100, self.processed_rows * 100 // self.total_rows)
+
+
+class WebFormSubmission(models.Model):
+    """A web-form request typed in the name of a known contact, held until that person
+    confirms it through the link emailed to their address: a form's email field is written
+    by whoever fills it, so it proves nothing (as a From: header, intake.trust). Only a digest
+    of the link's token is kept."""
+
+    form = models.ForeignKey(WebForm, on_delete=models.CASCADE, related_name="submissions")
+    email = models.EmailField(_("email"))
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    title = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    type = models.ForeignKey(
+        "tickets.TicketType", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    criticality = models.CharField(_("criticality"), max_length=20, blank=True)
+    token_digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    ticket_number = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("web form request awaiting confirmation")
+        verbose_name_plural = _("web form requests awaiting confirmation")
+        indexes = [
+            # The daily purge: filter(created_at__lt=...).
+            models.Index(fields=["created_at"], name="webformsub_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.email}: {self.title}"

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import sync
+from . import sync, webforms
 
 
 @shared_task(acks_late=True)
@@ -20,3 +20,9 @@ def process_sync_run(run_id: int) -> str:
 def run_due_syncs() -> int:
     """The ERP sources whose interval elapsed are fetched and applied."""
     return len(sync.run_due_sources())
+
+
+@shared_task
+def purge_web_form_submissions() -> int:
+    """Web-form requests never confirmed, and used links, past their keeping time."""
+    return webforms.purge_submissions()

@@ -16,6 +16,8 @@ urlpatterns += [
     # Anyone: the form as a website frames it, and its thank-you page.
     path("forms/<uuid:public_id>/", views.web_form_public, name="web-form"),
     path("forms/<uuid:public_id>/sent/", views.web_form_sent, name="web-form-sent"),
+    # The link emailed to a known contact, who confirms a request typed in their name.
+    path("forms/confirm/<str:token>/", views.web_form_confirm, name="web-form-confirm"),
 ]
 urlpatterns += [
     # A person's own chat notifications (a card of their profile, seed 001).

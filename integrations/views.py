@@ -151,6 +151,25 @@ def web_form_sent(request, public_id):
     return _framable(response, web_form)
 
 
+@login_not_required
+def web_form_confirm(request, token):
+    """The link emailed to a known contact: GET shows the request and a button (a mail
+    client's link preview must not file it), POST files it in their name."""
+    held = webforms.held_submission(token)
+    if held is None:
+        raise Http404
+    context = {"submission": held, "web_form": held.form, "number": held.ticket_number}
+    if request.method == "POST":
+        try:
+            context["number"] = webforms.confirm_submission(token=token)
+        except IntegrationError as error:
+            context["error"] = str(error)
+    response = render(request, "integrations/web_form_confirm.html", context)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"  # the token is in the address
+    return response
+
+
 # --- personal chat notifications ----------------------------------------------------------
 
 
