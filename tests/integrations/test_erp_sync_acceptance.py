@@ -144,9 +144,10 @@ def test_ten_thousand_rows_dry_run_killed_apply_resumed_and_second_run(
     assert written.count() == len(existing) + dry.counts["new"]
     references = list(written.values_list("external_id", flat=True))
     assert len(references) == len(set(references))  # nothing duplicated
-    row = Organization.objects.get(external_id="R00001")
-    assert row.city == "Nîmes" and row.postal_code == "00001"
-    assert row.name == "Société d'Électricité « Nîmes » n°1"
+    row = Organization.objects.get(external_id="R00005")
+    assert row.city == "Cœuvres" and row.postal_code == "00005"
+    assert row.name == "Société d'Électricité « Cœuvres » n°5"
+    assert Organization.objects.get(external_id="R00001").city == ""  # under a merged cell
     assert Organization.objects.get(external_id="R00000").city == "Besançon"  # updated
 
     # A second run of the same file changes nothing.
