@@ -14,6 +14,7 @@ from accounts import access as accounts_access
 from accounts import roles
 from accounts.models import User
 from notifications.models import ChatWebhook
+from tickets import access as tickets_access
 
 from .models import ApiToken, SyncRun, SyncSource, WebForm
 
@@ -113,3 +114,16 @@ def get_sync_source_or_404(user, pk) -> SyncSource:
         return sync_sources(user).get(pk=int(pk))
     except (SyncSource.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def web_form_may_speak_as(person) -> bool:
+    """Whether a web-form request confirmed from a link emailed to person may be filed in
+    their name: client people of an organization who file tickets. Staff identities are never
+    taken from a mailbox link (a link proves someone reads the mailbox, not who they are:
+    intake.trust)."""
+    return (
+        person is not None
+        and not roles.is_staff_member(person)
+        and bool(person.organization_id)
+        and tickets_access.can_create_ticket(person)
+    )

@@ -30,14 +30,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import roles
 from accounts.models import User
 from core import ratelimit
 from notifications import mail
-from tickets import access as tickets_access
 from tickets import services as ticket_services
 from tickets.models import Ticket
 
+from . import access
 from .errors import IntegrationError
 from .models import WebForm, WebFormSubmission
 
@@ -82,17 +81,6 @@ def find_contact(email: str) -> User | None:
     return User.objects.filter(email__iexact=email, is_active=True).order_by("pk").first()
 
 
-def _speaks_as(person: User | None) -> bool:
-    """Whether a confirmed link may file in person's name: clients of an organization who
-    file tickets. Staff identities are never taken from a mailbox link (intake.trust)."""
-    return (
-        person is not None
-        and not roles.is_staff_member(person)
-        and bool(person.organization_id)
-        and tickets_access.can_create_ticket(person)
-    )
-
-
 def _file(*, form: WebForm, sender, email, name, title, description, type, criticality, data):
     text = description or ""
     if name and sender is None:
@@ -127,7 +115,7 @@ def submit(
     """File the ticket of a submission (channel web), or hold it for the confirmation of the
     known contact whose address was typed (None: held, or dropped past the hourly limit)."""
     contact = find_contact(email)
-    if not _speaks_as(contact):
+    if not access.web_form_may_speak_as(contact):
         return _file(
             form=form, sender=None, email=email, name=name, title=title,
             description=description, type=type, criticality=criticality, data={},
@@ -188,7 +176,7 @@ def confirm_submission(*, token: str) -> int:
     if timezone.now() - held.created_at > dt.timedelta(days=CONFIRM_DAYS):
         raise IntegrationError(_("This link has expired: send your request again."))
     contact = find_contact(held.email)
-    speaks = _speaks_as(contact)
+    speaks = access.web_form_may_speak_as(contact)
     ticket = _file(
         form=held.form, sender=contact if speaks else None, email=held.email, name=held.name,
         title=held.title, description=held.description, type=held.type,

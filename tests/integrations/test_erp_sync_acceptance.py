@@ -148,7 +148,8 @@ def test_ten_thousand_rows_dry_run_killed_apply_resumed_and_second_run(
     assert row.city == "Cœuvres" and row.postal_code == "00005"
     assert row.name == "Société d'Électricité « Cœuvres » n°5"
     assert Organization.objects.get(external_id="R00001").city == ""  # under a merged cell
-    assert Organization.objects.get(external_id="R00000").city == "Besançon"  # updated
+    assert Organization.objects.get(external_id="R00002").city == "Saint-Étienne"  # updated
+    assert Organization.objects.get(external_id="R00000").city == "Paris"  # bad email: kept
 
     # A second run of the same file changes nothing.
     after = snapshot()
