@@ -43,6 +43,8 @@ WATCHED: dict[str, dict] = {
     },
     "notifications.ChatWebhook": {"mask_fields": ["url"], "mask_callable": MASK},
     "accounts.SiteSettings": {},
+    # What the periodic sync writes is not an admin's change.
+    "integrations.SyncSource": {"exclude_fields": ["last_run_at", "last_digest", "updated_at"]},
 }
 
 

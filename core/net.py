@@ -269,3 +269,31 @@ def post_json(
     if not 200 <= status < 300:
         raise HTTPStatus(status)
     return status
+
+
+class TooLarge(OutgoingError):
+    message = _("the answer is larger than allowed")
+    permanent = True
+
+
+def get_bytes(url: str, *, max_bytes: int, read_timeout: float = 60.0) -> bytes:
+    """GET an http(s) URL through the guard (a file an ERP publishes): its body, at most
+    max_bytes (TooLarge beyond). Follows no redirect; an error status raises HTTPStatus."""
+    scheme, host, port, path = _split(url)
+    conn = _CheckedConnection(host, port, tls=scheme == "https", read_timeout=read_timeout)
+    try:
+        conn.request("GET", path, headers={"Accept": "*/*"})
+        response = conn.getresponse()
+        status = response.status
+        body = response.read(max_bytes + 1) if 200 <= status < 300 else b""
+    except Exception as exc:
+        raise failure(exc) from exc
+    finally:
+        conn.close()
+    if 300 <= status < 400:
+        raise Redirected
+    if not 200 <= status < 300:
+        raise HTTPStatus(status)
+    if len(body) > max_bytes:
+        raise TooLarge
+    return body

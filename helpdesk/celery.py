@@ -59,6 +59,17 @@ app.conf.beat_schedule = {
         "task": "invoicing.tasks.monthly_statements",
         "schedule": crontab(minute=30, hour=6, day_of_month=1),
     },
+    # Customer base: each ERP source whose interval elapsed is fetched and applied (a summary
+    # is mailed to the admins); a run whose worker died is resumed.
+    "integrations-run-due-syncs": {
+        "task": "integrations.tasks.run_due_syncs",
+        "schedule": crontab(minute=11),
+    },
+    # Web forms: requests in a known contact's name never confirmed, past a week.
+    "integrations-purge-web-form-submissions": {
+        "task": "integrations.tasks.purge_web_form_submissions",
+        "schedule": crontab(minute=31, hour=4),
+    },
     # Email in: originals (.eml) past INTAKE_RAW_RETENTION_DAYS.
     "intake-purge-originals": {
         "task": "intake.tasks.purge_old_originals",

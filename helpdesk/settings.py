@@ -347,6 +347,9 @@ WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
 # addresses (core/net.py), except to these host names, exactly as typed in the URL or mailbox
 # (e.g. an intranet mail server): comma-separated.
 HELPDESK_ALLOWED_INTERNAL_HOSTS = env.list("HELPDESK_ALLOWED_INTERNAL_HOSTS", default=[])
+# Customer-base sync: the folder under which the ERP drops its exports (a sync source names a
+# subfolder of it; nothing outside it is ever read).
+HELPDESK_SYNC_DROP_ROOT = env.path("HELPDESK_SYNC_DROP_ROOT", default=str(VAR_DIR / "erp-drop"))
 # Inbound email: automatic replies per sender per hour (beyond it, no confirmation is sent),
 # failed polls in a row before the admins get an email, largest message kept whole.
 INTAKE_AUTO_REPLY_LIMIT = env.int("INTAKE_AUTO_REPLY_LIMIT", default=5)

@@ -14,8 +14,9 @@ from accounts import access as accounts_access
 from accounts import roles
 from accounts.models import User
 from notifications.models import ChatWebhook
+from tickets import access as tickets_access
 
-from .models import ApiToken, WebForm
+from .models import ApiToken, SyncRun, SyncSource, WebForm
 
 
 def own_tokens(user):
@@ -85,3 +86,44 @@ def can_sync_customers(user) -> bool:
     """The customer-base sync from the ERP creates and changes organizations: admins only
     (as accounts.access.can_manage_organizations)."""
     return accounts_access.can_manage_organizations(user)
+
+
+def sync_runs(user):
+    """The history of the customer-base sync: admins who may sync, every run."""
+    if not can_sync_customers(user):
+        return SyncRun.objects.none()
+    return SyncRun.objects.all()
+
+
+def get_sync_run_or_404(user, pk) -> SyncRun:
+    try:
+        return sync_runs(user).select_related("sync_source", "started_by").get(pk=int(pk))
+    except (SyncRun.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def sync_sources(user):
+    """The configured sources of the unattended sync: admins who may sync."""
+    if not can_sync_customers(user):
+        return SyncSource.objects.none()
+    return SyncSource.objects.all()
+
+
+def get_sync_source_or_404(user, pk) -> SyncSource:
+    try:
+        return sync_sources(user).get(pk=int(pk))
+    except (SyncSource.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def web_form_may_speak_as(person) -> bool:
+    """Whether a web-form request confirmed from a link emailed to person may be filed in
+    their name: client people of an organization who file tickets. Staff identities are never
+    taken from a mailbox link (a link proves someone reads the mailbox, not who they are:
+    intake.trust)."""
+    return (
+        person is not None
+        and not roles.is_staff_member(person)
+        and bool(person.organization_id)
+        and tickets_access.can_create_ticket(person)
+    )

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
 
 import tablib
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from import_export import resources
+from import_export import instance_loaders, resources
 from import_export.results import RowResult
 
 from accounts.models import Organization
@@ -90,6 +89,22 @@ def mapped(table: tablib.Dataset, mapping: dict[str, str], source: str) -> tabli
     return out
 
 
+class BatchLoader(instance_loaders.ModelInstanceLoader):
+    """The organizations a batch names, found in one query by (source, reference) instead of
+    one query a row."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rows = self.dataset.dict if self.dataset is not None else []
+        sources = {row.get("external_source", "") for row in rows}
+        references = {row.get("external_id", "") for row in rows} - {""}
+        known = Organization.objects.filter(external_source__in=sources, external_id__in=references)
+        self.known = {(row.external_source, row.external_id): row for row in known}
+
+    def get_instance(self, row):
+        return self.known.get((row.get("external_source", ""), row.get("external_id", "")))
+
+
 class OrganizationResource(resources.ModelResource):
     class Meta:
         model = Organization
@@ -100,10 +115,13 @@ class OrganizationResource(resources.ModelResource):
         clean_model_instances = True
         store_instance = True
         skip_html_diff = True
+        instance_loader_class = BatchLoader
 
-    def __init__(self):
+    def __init__(self, seen: set[str] | None = None):
         super().__init__()
-        self.seen: set[str] = set()
+        # The references met earlier in the file (a resumed run passes those of the rows
+        # it already read): a repeated reference is refused.
+        self.seen: set[str] = seen if seen is not None else set()
 
     def before_import_row(self, row, **kwargs):
         reference = (row.get("external_id") or "").strip()
@@ -115,33 +133,47 @@ class OrganizationResource(resources.ModelResource):
             raise ValidationError({"external_id": _("This reference is already in the file.")})
         self.seen.add(reference)
 
-
-@dataclass
-class Line:
-    number: int  # the row's line in the file (the header is line 1)
-    kind: str  # new, update, skip (unchanged), invalid, error
-    name: str = ""
-    reference: str = ""
-    changes: list[tuple[str, str, str]] = field(default_factory=list)  # (field, old, new)
-    errors: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Outcome:
-    counts: dict[str, int]
-    lines: list[Line]
-    applied: bool
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """The fields' own checks only: a reference's uniqueness is the loader's (one query a
+        batch, repeats refused by before_import_row) and the database constraint's, not a
+        query a row."""
+        errors = dict(import_validation_errors or {})
+        try:
+            instance.full_clean(
+                exclude=errors.keys(), validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
 
-def _changes(row_result) -> list[tuple[str, str, str]]:
+def references_before(data: tablib.Dataset, stop: int) -> set[str]:
+    """The references the first `stop` rows of data claim (as before_import_row counts them):
+    what a run resumed at row `stop` must already know."""
+    seen: set[str] = set()
+    headers = list(data.headers)
+    for row in data[:stop]:
+        values = dict(zip(headers, row, strict=False))
+        reference = (values.get("external_id") or "").strip()
+        if reference and (values.get("name") or "").strip():
+            seen.add(reference)
+    return seen
+
+
+KINDS = ("new", "update", "skip", "invalid", "error")
+
+
+def _changes(row_result) -> list[list[str]]:
+    """[field, old, new] for each of our fields the row changes."""
     before, after = getattr(row_result, "original", None), row_result.instance
     if before is None or after is None:
         return []
     changed = []
-    for name, label in FIELDS.items():
+    for name in FIELDS:
         old, new = _text(getattr(before, name, "")), _text(getattr(after, name, ""))
         if old != new:
-            changed.append((str(label), old, new))
+            changed.append([name, old, new])
     return changed
 
 
@@ -155,34 +187,75 @@ def _errors(row_result) -> list[str]:
     return messages
 
 
-def run(table: tablib.Dataset, mapping: dict[str, str], source: str, *, apply: bool) -> Outcome:
-    """The dry run (apply False) or the application of a file."""
-    data = mapped(table, mapping, source)
-    resource = OrganizationResource()
+def _import(resource, data, *, apply: bool):
     with transaction.atomic():
-        result = resource.import_data(
+        return resource.import_data(
             data, dry_run=not apply, raise_errors=False, use_transactions=True
         )
-    counts = dict.fromkeys(("new", "update", "skip", "invalid", "error"), 0)
+
+
+def import_batch(
+    data: tablib.Dataset, start: int, stop: int, *, seen: set[str], apply: bool
+) -> tuple[dict[str, int], list[dict]]:
+    """Rows start..stop of data (mapped), dry run or applied in one transaction: their counts
+    and the lines that change or fail. A row that raises (not a validation error) makes
+    django-import-export roll the whole batch back: the batch is then applied again without
+    it, so one broken row never holds the others back (it stays counted in error)."""
+    batch = tablib.Dataset(*data[start:stop], headers=data.headers)
+    before = set(seen)
+    resource = OrganizationResource(seen)
+    result = _import(resource, batch, apply=apply)
+    outcomes = list(result.rows)
+    if apply and result.has_errors():
+        broken = {i for i, row in enumerate(outcomes) if row.import_type == "error"}
+        kept = [i for i in range(len(batch)) if i not in broken]
+        seen.clear()
+        seen.update(before)
+        retry = _import(
+            OrganizationResource(seen),
+            tablib.Dataset(*(batch[i] for i in kept), headers=data.headers),
+            apply=True,
+        )
+        for i, row in zip(kept, retry.rows, strict=True):
+            outcomes[i] = row
+    counts = dict.fromkeys(KINDS, 0)
     lines = []
-    for number, row_result in enumerate(result.rows, start=2):
+    for offset, row_result in enumerate(outcomes):
         kind = row_result.import_type
         counts[kind] = counts.get(kind, 0) + 1
-        if kind == RowResult.IMPORT_TYPE_SKIP or len(lines) >= SHOWN_ROWS:
+        if kind == RowResult.IMPORT_TYPE_SKIP:
             continue
-        row = data[number - 2]
-        values = dict(zip(data.headers, row, strict=False))
+        values = dict(zip(data.headers, batch[offset], strict=False))
         lines.append(
-            Line(
-                number=number,
-                kind=kind,
-                name=values.get("name", ""),
-                reference=values.get("external_id", ""),
-                changes=_changes(row_result),
-                errors=_errors(row_result),
-            )
+            {
+                "number": start + offset + 2,  # the header is line 1
+                "kind": kind,
+                "name": values.get("name", ""),
+                "reference": values.get("external_id", ""),
+                "changes": _changes(row_result),
+                "errors": _errors(row_result),
+            }
         )
-    return Outcome(counts=counts, lines=lines, applied=apply and not result.has_errors())
+    return counts, lines
+
+
+def labelled(lines: list[dict]) -> list[dict]:
+    """lines as the page shows them: each change with our field's label."""
+    return [
+        {
+            **line,
+            "changes": [
+                (str(FIELDS.get(name, name)), old, new) for name, old, new in line["changes"]
+            ],
+        }
+        for line in lines
+    ]
+
+
+def labelled_mapping(source: str) -> list[tuple[str, str]]:
+    """(our field's label, their column) of the mapping remembered for source."""
+    mapping = remembered_mapping(source)
+    return [(str(label), mapping[name]) for name, label in FIELDS.items() if mapping.get(name)]
 
 
 def remembered_mapping(source: str) -> dict[str, str]:

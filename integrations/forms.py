@@ -8,8 +8,8 @@ from notifications.models import ChatWebhook
 from tickets import caching as tickets_caching
 from tickets.models import TicketType
 
-from . import erp, webforms
-from .models import ApiToken, WebForm
+from . import erp, sync, webforms
+from .models import ApiToken, SyncSource, WebForm
 
 
 class TokenForm(Form):
@@ -209,3 +209,57 @@ class SyncMappingForm(Form):
 
     def mapping(self) -> dict[str, str]:
         return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+class SyncSourceForm(ModelForm):
+    """Where the ERP publishes its export, and how often it is read."""
+
+    class Meta:
+        model = SyncSource
+        fields = ["name", "source", "kind", "folder", "url", "every_hours", "is_active"]
+        widgets = {"kind": forms.RadioSelect}
+        help_texts = {
+            "folder": _("A folder inside the drop folder of the server, e.g. “filemaker”."),
+            "url": _("An https address where the ERP publishes its export (.csv or .xlsx)."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["url"].assume_scheme = "https"
+        self.fields["every_hours"].min_value = 1
+        self.fields["every_hours"].max_value = 720
+        self.fields["every_hours"].widget.attrs.update(min=1, max=720)
+
+    def clean_folder(self):
+        folder = self.cleaned_data["folder"].strip().replace("\x00", "")
+        if folder:
+            try:
+                sync.folder_path(folder)
+            except sync.SourceUnavailable as error:
+                raise forms.ValidationError(str(error)) from None
+        return folder
+
+    def clean_url(self):
+        url = self.cleaned_data["url"].strip()
+        if not url:
+            return url
+        if not url.lower().startswith("https://"):
+            raise forms.ValidationError(_("Give an https address."))
+        try:
+            net.check_url(url)
+        except net.RefusedAddress:
+            raise forms.ValidationError(
+                _("This address is on an internal network: it is refused.")
+            ) from None
+        except net.CouldNotResolve:
+            pass  # checked again at each run
+        return url
+
+    def clean(self):
+        data = super().clean()
+        kind, errors = data.get("kind"), self.errors
+        if kind == SyncSource.Kind.FOLDER and not data.get("folder") and "folder" not in errors:
+            self.add_error("folder", _("Give the folder where the ERP drops its export."))
+        if kind == SyncSource.Kind.URL and not data.get("url") and "url" not in errors:
+            self.add_error("url", _("Give the address where the ERP publishes its export."))
+        return data

@@ -16,6 +16,8 @@ urlpatterns += [
     # Anyone: the form as a website frames it, and its thank-you page.
     path("forms/<uuid:public_id>/", views.web_form_public, name="web-form"),
     path("forms/<uuid:public_id>/sent/", views.web_form_sent, name="web-form-sent"),
+    # The link emailed to a known contact, who confirms a request typed in their name.
+    path("forms/confirm/<str:token>/", views.web_form_confirm, name="web-form-confirm"),
 ]
 urlpatterns += [
     # A person's own chat notifications (a card of their profile, seed 001).
@@ -26,5 +28,14 @@ urlpatterns += [
     # Admins: the customer-base sync from the ERP (upload, mapping and dry run, apply).
     path("organizations/sync/", views.sync_upload, name="sync"),
     path("organizations/sync/preview/", views.sync_preview, name="sync-preview"),
-    path("organizations/sync/apply/", views.sync_apply, name="sync-apply"),
+    # Each reading of a file (dry run or applied): progress, outcome, history.
+    path("organizations/sync/runs/", views.sync_run_list, name="sync-runs"),
+    path("organizations/sync/runs/<int:pk>/", views.sync_run, name="sync-run"),
+    path("organizations/sync/runs/<int:pk>/apply/", views.sync_run_apply, name="sync-run-apply"),
+    path("organizations/sync/runs/<int:pk>/resume/", views.sync_run_resume, name="sync-run-resume"),
+    # Where the ERP publishes its export for the unattended sync.
+    path("organizations/sync/sources/", views.sync_source_list, name="sync-sources"),
+    path("organizations/sync/sources/new/", views.sync_source_edit, name="sync-source-new"),
+    path("organizations/sync/sources/<int:pk>/", views.sync_source_edit, name="sync-source-edit"),
+    path("organizations/sync/sources/<int:pk>/run/", views.sync_source_run, name="sync-source-run"),
 ]

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,15 +22,18 @@ from django.views.decorators.vary import vary_on_headers
 
 from core import visitor_links
 
-from . import access, erp, services, webforms
+from . import access, erp, services, sync, webforms
+from .errors import IntegrationError
 from .forms import (
     PersonalWebhookForm,
     SubmissionForm,
     SyncMappingForm,
+    SyncSourceForm,
     SyncUploadForm,
     TokenForm,
     WebFormForm,
 )
+from .models import SyncRun
 
 
 def _tokens_page(request, *, form=None, new_key=None, status=200):
@@ -164,6 +168,25 @@ def web_form_sent(request, public_id):
     return _framable(response, web_form)
 
 
+@login_not_required
+def web_form_confirm(request, token):
+    """The link emailed to a known contact: GET shows the request and a button (a mail
+    client's link preview must not file it), POST files it in their name."""
+    held = webforms.held_submission(token)
+    if held is None:
+        raise Http404
+    context = {"submission": held, "web_form": held.form, "number": held.ticket_number}
+    if request.method == "POST":
+        try:
+            context["number"] = webforms.confirm_submission(token=token)
+        except IntegrationError as error:
+            context["error"] = str(error)
+    response = render(request, "integrations/web_form_confirm.html", context)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"  # the token is in the address
+    return response
+
+
 # --- personal chat notifications ----------------------------------------------------------
 
 
@@ -204,18 +227,18 @@ SYNC_SESSION_KEY = "integrations:sync"
 
 def _sync_page(request, context, status=200):
     context.setdefault("nav_active", "organizations")
+    context.setdefault("tab", "file")
     return render(request, "integrations/sync.html", context, status=status)
 
 
-def _stored_table(request):
-    """(table, source, stored name) of the file uploaded in this session, or Http404."""
+def _stored_upload(request):
+    """(content, file name, source) of the file uploaded in this session, or Http404."""
     stored = request.session.get(SYNC_SESSION_KEY) or {}
     name = stored.get("name", "")
     if not name or not default_storage.exists(name):
         raise Http404
     with default_storage.open(name, "rb") as handle:
-        table = erp.read_table(handle.read(), name)
-    return table, stored["source"], name
+        return handle.read(), stored.get("file_name") or name, stored["source"]
 
 
 def sync_upload(request):
@@ -235,7 +258,11 @@ def sync_upload(request):
             name = default_storage.save(
                 f"erp-sync/{uuid.uuid4().hex}{extension}", ContentFile(data)
             )
-            request.session[SYNC_SESSION_KEY] = {"name": name, "source": source}
+            request.session[SYNC_SESSION_KEY] = {
+                "name": name,
+                "source": source,
+                "file_name": upload.name[:200],
+            }
             mapping_form = SyncMappingForm(
                 columns=erp.columns(table), initial_mapping=erp.remembered_mapping(source)
             )
@@ -247,25 +274,106 @@ def sync_upload(request):
 
 @require_POST
 def sync_preview(request):
-    """The dry run of the uploaded file with the mapping chosen (remembered for the source)."""
+    """The mapping chosen (remembered for the source) and the dry run queued: its page shows
+    the progress, then what applying it would do."""
     if not access.can_sync_customers(request.user):
         raise Http404
-    table, source, _name = _stored_table(request)
+    data, file_name, source = _stored_upload(request)
+    table = erp.read_table(data, file_name)
     form = SyncMappingForm(request.POST, columns=erp.columns(table), initial_mapping={})
     if not form.is_valid():
         context = {"step": "mapping", "mapping_form": form, "source": source, "rows": len(table)}
         return _sync_page(request, context)
     erp.remember_mapping(source, form.mapping())
-    outcome = erp.run(table, form.mapping(), source, apply=False)
-    return _sync_page(request, {"step": "preview", "outcome": outcome, "source": source})
+    run = sync.start_run(
+        actor=request.user,
+        data=data,
+        file_name=file_name,
+        source=source,
+        mapping=form.mapping(),
+        dry_run=True,
+    )
+    default_storage.delete(request.session.pop(SYNC_SESSION_KEY)["name"])
+    return redirect("integrations:sync-run", run.pk)
+
+
+@vary_on_headers("HX-Request")
+def sync_run(request, pk):
+    """A run: its progress while it reads (the fragment polls itself), then its outcome."""
+    run = access.get_sync_run_or_404(request.user, pk)
+    context = {"run": run, "lines": erp.labelled(run.lines), "tab": "history"}
+    if request.htmx:
+        return render(request, "integrations/_sync_run.html", context)
+    context["nav_active"] = "organizations"
+    return render(request, "integrations/sync_run.html", context)
 
 
 @require_POST
-def sync_apply(request):
+def sync_run_apply(request, pk):
+    run = access.get_sync_run_or_404(request.user, pk)
+    try:
+        applied = sync.apply_dry_run(actor=request.user, dry_run=run)
+    except IntegrationError as error:
+        messages.error(request, str(error))
+        return redirect("integrations:sync-run", run.pk)
+    return redirect("integrations:sync-run", applied.pk)
+
+
+@require_POST
+def sync_run_resume(request, pk):
+    run = access.get_sync_run_or_404(request.user, pk)
+    if not sync.resume_run(run=run):
+        messages.error(request, _("This run is not stopped: it cannot be resumed."))
+    return redirect("integrations:sync-run", run.pk)
+
+
+@require_GET
+def sync_run_list(request):
     if not access.can_sync_customers(request.user):
         raise Http404
-    table, source, name = _stored_table(request)
-    outcome = erp.run(table, erp.remembered_mapping(source), source, apply=True)
-    default_storage.delete(name)
-    request.session.pop(SYNC_SESSION_KEY, None)
-    return _sync_page(request, {"step": "done", "outcome": outcome, "source": source})
+    runs = access.sync_runs(request.user).select_related("sync_source", "started_by")
+    page = Paginator(runs, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "tab": "history", "nav_active": "organizations"}
+    return render(request, "integrations/sync_runs.html", context)
+
+
+@require_GET
+def sync_source_list(request):
+    if not access.can_sync_customers(request.user):
+        raise Http404
+    sources = list(access.sync_sources(request.user))
+    context = {
+        "sources": sources,
+        "drop_root": sync.drop_root(),
+        "tab": "sources",
+        "nav_active": "organizations",
+    }
+    return render(request, "integrations/sync_sources.html", context)
+
+
+def sync_source_edit(request, pk=None):
+    if not access.can_sync_customers(request.user):
+        raise Http404
+    source = access.get_sync_source_or_404(request.user, pk) if pk else None
+    form = SyncSourceForm(request.POST or None, instance=source)
+    if request.method == "POST" and form.is_valid():
+        saved = sync.save_source(form=form)
+        messages.success(request, _("The sync source is saved."))
+        return redirect("integrations:sync-source-edit", saved.pk)
+    context = {
+        "form": form,
+        "sync_source": source,
+        "mapping": erp.labelled_mapping(source.source) if source else [],
+        "drop_root": sync.drop_root(),
+        "tab": "sources",
+        "nav_active": "organizations",
+    }
+    return render(request, "integrations/sync_source_edit.html", context)
+
+
+@require_POST
+def sync_source_run(request, pk):
+    """Run now: fetch the source's export and apply it (a summary is mailed, as scheduled)."""
+    source = access.get_sync_source_or_404(request.user, pk)
+    run = sync.run_source(source=source, trigger=SyncRun.Trigger.MANUAL, actor=request.user)
+    return redirect("integrations:sync-run", run.pk)

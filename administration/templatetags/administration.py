@@ -14,6 +14,7 @@ KIND_LABELS = {
     "account": _("Account"),
     "cdc_step": _("Change request"),
     "mailbox_failing": _("Mailbox alert"),
+    "erp_sync_summary": _("Customer-base sync"),
     "ticket_created": _("Ticket received"),
     "ticket_reply": _("Reply"),
     "ticket_note": _("Internal note"),

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import Organization, User
+from billing.models import Activity
 from core.forms import validate_storable
 from tickets.models import Event
 
@@ -146,6 +147,72 @@ class ContactSerializer(serializers.ModelSerializer):
             "organization",
             "is_active",
         ]
+
+
+class TicketRef(serializers.Serializer):
+    number = serializers.IntegerField()
+    title = serializers.CharField()
+
+
+STAFF_ONLY = _("Staff only: absent from what a client's key reads")
+
+
+class TimeEntrySerializer(serializers.Serializer):
+    """A time entry as its reader may see it: clients get billable entries with their minutes
+    rounded as the contract says, never the consultant, the activity or the comment."""
+
+    id = serializers.IntegerField()
+    ticket = TicketRef()
+    date = serializers.DateField(source="work_date")
+    minutes = serializers.IntegerField(
+        source="shown_minutes", help_text=_("Rounded as the contract says for a client's key")
+    )
+    task_title = serializers.CharField()
+    consultant = PersonRef(source="user", required=False, help_text=STAFF_ONLY)
+    activity = serializers.ChoiceField(
+        choices=Activity.choices, required=False, help_text=STAFF_ONLY
+    )
+    level = serializers.IntegerField(allow_null=True, required=False, help_text=STAFF_ONLY)
+    billable = serializers.BooleanField(required=False, help_text=STAFF_ONLY)
+    off_hours = serializers.BooleanField(required=False, help_text=STAFF_ONLY)
+    comment = serializers.CharField(required=False, help_text=STAFF_ONLY)
+    corrects = serializers.IntegerField(
+        source="corrects_id", allow_null=True, required=False, help_text=STAFF_ONLY
+    )
+    recorded_at = serializers.DateTimeField(
+        source="created_at", required=False, help_text=STAFF_ONLY
+    )
+
+    CLIENT_FIELDS = ("id", "ticket", "date", "minutes", "task_title")
+
+    def __init__(self, *args, staff: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not staff:
+            for name in set(self.fields) - set(self.CLIENT_FIELDS):
+                self.fields.pop(name)
+
+
+class TimeEntryFilterSerializer(serializers.Serializer):
+    ticket = serializers.IntegerField(required=False, min_value=1, max_value=999_999_999)
+    consultant = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**62, help_text=STAFF_ONLY
+    )
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+    billable = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class TimeEntryCreateSerializer(serializers.Serializer):
+    ticket = serializers.IntegerField(min_value=1, max_value=999_999_999)
+    duration = serializers.CharField(
+        max_length=20, help_text=_("As typed on the page: 1h30, 1,5 (hours), 45min, 90")
+    )
+    date = serializers.DateField(required=False, help_text=_("Today when left out"))
+    activity = serializers.ChoiceField(choices=Activity.choices, default=Activity.WORK)
+    billable = serializers.BooleanField(default=True)
+    comment = serializers.CharField(
+        max_length=500, allow_blank=True, default="", validators=STORABLE
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

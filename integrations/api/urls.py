@@ -12,6 +12,7 @@ router.include_format_suffixes = False  # JSON only
 router.register("tickets", views.TicketViewSet, basename="ticket")
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 router.register("contacts", views.ContactViewSet, basename="contact")
+router.register("time-entries", views.TimeEntryViewSet, basename="time-entry")
 
 app_name = "api"
 urlpatterns = [

@@ -1,11 +1,13 @@
-"""The JSON API: tickets, organizations, contacts. Every object comes through the apps'
-access.py (hidden == 404) and every change through their services, as the pages do; a token
-acts as its owner, read-only tokens only read (permissions.TokenScope)."""
+"""The JSON API: tickets, organizations, contacts, time entries. Every object comes through
+the apps' access.py (hidden == 404) and every change through their services, as the pages
+do; a token acts as its owner, read-only tokens only read (permissions.TokenScope)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -20,6 +22,11 @@ from rest_framework.response import Response
 
 from accounts import access as accounts_access
 from accounts.models import Organization, User
+from billing import access as billing_access
+from billing import durations, pricing
+from billing import services as billing_services
+from billing.errors import BillingError, InvalidDuration
+from billing.models import Contract, TimeEntry
 from tickets import access as tickets_access
 from tickets import caching as tickets_caching
 from tickets import selectors, services
@@ -322,3 +329,117 @@ class ContactViewSet(viewsets.ReadOnlyModelViewSet):
                 raise exceptions.ValidationError({"organization": _("Give an organization id.")})
             people = people.filter(organization_id=int(organization))
         return people.select_related("organization").order_by("last_name", "first_name", "id")
+
+
+TIME_REFUSALS = {
+    **REFUSALS,
+    404: _error("No such entry or ticket, or one this person does not see"),
+    409: _error("The week of this date is submitted: its entries are locked"),
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Time entries the token's owner sees",
+        description=(
+            "Staff who see a ticket's internal side get every entry with its consultant, "
+            "activity and comment; a client's key gets the billable entries of the tickets "
+            "the client sees, their minutes rounded as the contract says, and no comment."
+        ),
+        parameters=[s.TimeEntryFilterSerializer],
+        responses={200: s.TimeEntrySerializer(many=True), **LIST_REFUSALS},
+    ),
+    retrieve=extend_schema(
+        summary="A time entry",
+        responses={200: s.TimeEntrySerializer, 401: REFUSALS[401], 404: TIME_REFUSALS[404]},
+    ),
+)
+class TimeEntryViewSet(viewsets.GenericViewSet):
+    """billing.access.visible_entries: what the ticket's time box shows to the same person."""
+
+    serializer_class = s.TimeEntrySerializer
+    pagination_class = Pages
+    lookup_value_regex = r"[0-9]{1,18}"
+    queryset = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular reading the types
+            return TimeEntry.objects.none()
+        entries = billing_access.visible_entries(self.request.user)
+        return entries.select_related("ticket", "user").order_by("-work_date", "-id")
+
+    def _render(self, entries):
+        """Entries serialized for the reader: clients get rounded minutes and fewer fields."""
+        user = self.request.user
+        staff = billing_access.sees_time_details(user)
+        units: dict[int | None, int] = {}
+        today = timezone.localdate()
+        for entry in entries:
+            entry.shown_minutes = entry.minutes
+            if staff:
+                continue
+            organization = entry.ticket.organization_id
+            if organization not in units:
+                contract = billing_services.contract_for(organization, today)
+                per_entry = contract and contract.rounding_scope == Contract.RoundingScope.ENTRY
+                units[organization] = contract.rounding_minutes if per_entry else 0
+            entry.shown_minutes = pricing.round_up(entry.minutes, units[organization])
+        return s.TimeEntrySerializer(entries, many=True, staff=staff).data
+
+    def list(self, request):
+        query = s.TimeEntryFilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        wanted = query.validated_data
+        entries = self.get_queryset()
+        if "ticket" in wanted:
+            entries = entries.filter(ticket__number=wanted["ticket"])
+        if wanted.get("date_from"):
+            entries = entries.filter(work_date__gte=wanted["date_from"])
+        if wanted.get("date_to"):
+            entries = entries.filter(work_date__lte=wanted["date_to"])
+        if billing_access.sees_time_details(request.user):  # filters on what clients never see
+            if "consultant" in wanted:
+                entries = entries.filter(user_id=wanted["consultant"])
+            if wanted.get("billable") is not None:
+                entries = entries.filter(billable=wanted["billable"])
+        page = self.paginate_queryset(entries)
+        return self.get_paginated_response(self._render(page))
+
+    def retrieve(self, request, pk=None):
+        entry = self.get_queryset().filter(pk=int(pk)).first()
+        if entry is None:
+            raise Http404
+        return Response(self._render([entry])[0])
+
+    @extend_schema(
+        request=s.TimeEntryCreateSerializer,
+        responses={201: s.TimeEntrySerializer, **TIME_REFUSALS},
+        summary="Log time on a ticket (admins and agents)",
+    )
+    def create(self, request):
+        user = request.user
+        if not billing_access.logs_time(user):
+            raise exceptions.PermissionDenied
+        form = s.TimeEntryCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        ticket = tickets_access.get_visible_ticket_or_404(user, data["ticket"])
+        try:
+            minutes = durations.parse_duration(data["duration"])
+            entry = billing_services.log_time(
+                actor=user,
+                ticket=ticket,
+                minutes=minutes,
+                activity=data["activity"],
+                billable=data["billable"],
+                comment=data["comment"],
+                day=data.get("date"),
+            )
+        except InvalidDuration as error:
+            raise exceptions.ValidationError({"duration": [str(error)]}) from None
+        except PermissionDenied:
+            raise exceptions.PermissionDenied from None
+        except BillingError as error:
+            raise Conflict(str(error)) from None
+        entry = self.get_queryset().get(pk=entry.pk)
+        return Response(self._render([entry])[0], status=status.HTTP_201_CREATED)

@@ -344,7 +344,7 @@ def test_the_documentation_page_loads_swagger_ui_from_our_own_files(client):
 
 def test_the_api_root_lists_the_endpoints(api, client_a):
     data = api(client_a, "read").get("/api/").json()
-    assert set(data) == {"tickets", "organizations", "contacts"}
+    assert set(data) == {"tickets", "organizations", "contacts", "time-entries"}
 
 
 ENDPOINTS = [
@@ -359,6 +359,9 @@ ENDPOINTS = [
     ("get", "/api/organizations/1/"),
     ("get", "/api/contacts/"),
     ("get", "/api/contacts/1/"),
+    ("get", "/api/time-entries/"),
+    ("post", "/api/time-entries/"),
+    ("get", "/api/time-entries/1/"),
 ]
 
 

@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.urls import reverse
 from openpyxl import Workbook
 
@@ -41,16 +42,39 @@ def xlsx_file(rows, name="clients.xlsx"):
     return SimpleUploadedFile(name, out.getvalue())
 
 
+def committed(post):
+    """post(...) with the jobs it queues after its commit run (eagerly, as in tests)."""
+
+    def _post(*args, **kwargs):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            response = post(*args, **kwargs)
+        return response
+
+    return _post
+
+
 def sync(client, upload, mapping=MAPPING, source="erp"):
-    """Upload, map, dry run: (upload page, preview page)."""
+    """Upload, map, dry run (read in the background): (upload page, the dry run's page)."""
     first = client.post(reverse("integrations:sync"), {"file": upload, "source": source})
-    preview = client.post(reverse("integrations:sync-preview"), mapping)
+    preview = preview_with(client, mapping)
     return first, preview
 
 
+def preview_with(client, mapping):
+    response = committed(client.post)(reverse("integrations:sync-preview"), mapping)
+    return client.get(response.url) if response.status_code == 302 else response
+
+
+def apply(client, preview):
+    """Apply the dry run shown on preview: the applied run's page."""
+    run = preview.context["run"]
+    response = committed(client.post)(reverse("integrations:sync-run-apply", args=[run.pk]))
+    return client.get(response.url)
+
+
 def counts(response):
-    outcome = response.context["outcome"]
-    return {k: v for k, v in outcome.counts.items() if v}
+    run = response.context["run"]
+    return {k: v for k, v in run.counts.items() if v}
 
 
 ROWS = [
@@ -74,7 +98,6 @@ def test_only_admins_sync_the_customer_base(who, request, login):
     )
     if who != "admin":
         assert client.post(reverse("integrations:sync-preview"), MAPPING).status_code == 404
-        assert client.post(reverse("integrations:sync-apply")).status_code == 404
         assert not Organization.objects.filter(external_id="C001").exists()
 
 
@@ -93,11 +116,11 @@ def test_the_dry_run_shows_what_the_apply_does_and_a_second_run_changes_nothing(
     page = preview.content.decode()
     assert "Lyon" in page and "Paris" in page  # the field-by-field diff
     assert "déjà dans le fichier" in page and "La référence est vide" in page
-    [bad_email] = [line for line in preview.context["outcome"].lines if line.reference == "C002"]
-    assert bad_email.kind == "invalid" and "mail" in bad_email.errors[0]
+    [bad_email] = [line for line in preview.context["lines"] if line["reference"] == "C002"]
+    assert bad_email["kind"] == "invalid" and "mail" in bad_email["errors"][0]
     assert "Garage Müller &amp; Fils" in page
     assert not Organization.objects.filter(external_id="C001").exists()  # nothing written yet
-    applied = client.post(reverse("integrations:sync-apply"))
+    applied = apply(client, preview)
     assert counts(applied) == counts(preview)
     existing.refresh_from_db()
     assert existing.city == "Paris"
@@ -109,9 +132,9 @@ def test_the_dry_run_shows_what_the_apply_does_and_a_second_run_changes_nothing(
     upload = client.post(reverse("integrations:sync"), {"file": csv_file(ROWS), "source": "erp"})
     form = upload.context["mapping_form"]
     assert {name: form[name].initial for name in MAPPING} == MAPPING
-    again = client.post(reverse("integrations:sync-preview"), MAPPING)
+    again = preview_with(client, MAPPING)
     assert counts(again) == {"skip": 2, "invalid": 3}
-    client.post(reverse("integrations:sync-apply"))
+    apply(client, again)
     assert Organization.objects.filter(external_source="erp").count() == 2
 
 
@@ -123,7 +146,7 @@ def test_an_xlsx_export_with_accents_numbers_and_merged_cells_is_read(login, adm
     ]
     _first, preview = sync(client, xlsx_file(rows))
     assert counts(preview) == {"new": 2}
-    client.post(reverse("integrations:sync-apply"))
+    apply(client, preview)
     assert set(Organization.objects.values_list("external_id", flat=True)) == {"1001", "1002"}
 
 
@@ -144,8 +167,8 @@ def test_unreadable_or_wrong_files_are_refused_with_a_message(login, admin):
         response = client.post(reverse("integrations:sync"), {"file": upload, "source": "erp"})
         assert response.status_code == 200 and response.context["step"] == "upload"
         assert response.context["form"].errors
-    # No file uploaded in this session: nothing to preview or apply.
-    assert client.post(reverse("integrations:sync-apply")).status_code == 404
+    # No file uploaded in this session: nothing to preview.
+    assert client.post(reverse("integrations:sync-preview"), MAPPING).status_code == 404
 
 
 def test_the_mapping_needs_the_reference_and_the_name(login, admin):

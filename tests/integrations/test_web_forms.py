@@ -1,14 +1,18 @@
 """Web forms for clients' websites: admins make them; anyone submits; the email identifies the
 contact; honeypot and rate limit; framing only from the listed origins."""
 
+import datetime as dt
+import re
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from integrations import webforms
-from integrations.models import WebForm
+from integrations.models import WebForm, WebFormSubmission
 from tickets.models import Ticket
 
 from .conftest import PERSONAS
@@ -93,21 +97,83 @@ def test_bad_origins_are_refused_and_the_form_keeps_what_was_typed(login, admin)
     assert not WebForm.objects.exists()
 
 
-def test_a_known_address_files_for_its_contact_and_gets_the_confirmation(
+def confirm_link(message) -> str:
+    [link] = re.findall(r"https?://\S+/forms/confirm/[\w-]+/", message.body)
+    return urlsplit(link).path
+
+
+def test_a_known_address_is_held_until_its_contact_confirms_from_the_email(
     client, client_a, web_form, django_capture_on_commit_callbacks
 ):
+    """Anyone may type a client's address: the request waits for that person's confirmation,
+    and becomes a ticket in their name only then (as mail from an unverified sender)."""
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(form_url(web_form), submission(email="CLIENT@alpha.test"))
     assert response.status_code == 302
     assert response["Location"] == reverse("integrations:web-form-sent", args=[web_form.public_id])
+    assert not Ticket.objects.exists()  # held
+    [message] = mail.outbox
+    assert message.to == [client_a.email] and "Le site ne répond plus" in message.subject
+    link = confirm_link(message)
+    # Opening the link (or a mail client's preview of it) files nothing.
+    page = client.get(link)
+    assert page.status_code == 200 and "Le site ne répond plus" in page.content.decode()
+    assert not Ticket.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = client.post(link)
     ticket = Ticket.objects.get()
+    assert confirmed.context["number"] == ticket.number
     assert ticket.requester == client_a and ticket.organization == client_a.organization
     assert ticket.channel == Ticket.Channel.WEB and ticket.criticality_id == "high"
     assert ticket.type.code == "incident"
-    assert [message.to for message in mail.outbox] == [[client_a.email]]
-    assert f"/tickets/{ticket.number}/" in mail.outbox[0].body
+    assert f"/tickets/{ticket.number}/" in mail.outbox[-1].body  # the usual confirmation
+    # Single use: a second confirmation files nothing more.
+    client.post(link)
+    assert Ticket.objects.count() == 1
     thanks = client.get(response["Location"])
     assert thanks.status_code == 200
+
+
+def test_the_thank_you_page_does_not_tell_whether_an_address_is_known(client, client_a, web_form):
+    known = client.post(form_url(web_form), submission(email=client_a.email), follow=True)
+    unknown = client.post(form_url(web_form), submission(email="x@prospect.test"), follow=True)
+    assert known.content == unknown.content
+
+
+def test_an_expired_or_forged_link_files_nothing(
+    client, client_a, web_form, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(form_url(web_form), submission(email=client_a.email))
+    link = confirm_link(mail.outbox[0])
+    forged = reverse("integrations:web-form-confirm", args=["forged-token"])
+    assert client.get(forged).status_code == 404
+    assert client.get(link[:-5] + "xxxx/").status_code == 404
+    assert client.post(link[:-5] + "xxxx/").status_code == 404
+    WebFormSubmission.objects.update(created_at=timezone.now() - dt.timedelta(days=4))
+    expired = client.post(link)
+    assert "expir" in expired.content.decode() and not Ticket.objects.exists()
+    assert webforms.purge_submissions(now=timezone.now() + dt.timedelta(days=4)) == 1
+
+
+def test_a_staff_address_gives_an_unidentified_ticket(
+    client, agent, web_form, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(form_url(web_form), submission(email=agent.email))
+    ticket = Ticket.objects.get()
+    assert ticket.requester is None and ticket.organization is None
+    assert ticket.contact_email == agent.email
+
+
+def test_a_strangers_flood_sends_a_contact_three_links_an_hour(
+    client, client_a, web_form, django_capture_on_commit_callbacks
+):
+    for n in range(6):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(form_url(web_form), submission(email=client_a.email, title=f"Spam {n}"))
+    assert len(mail.outbox) == webforms.CONFIRMATIONS_PER_HOUR
+    assert not Ticket.objects.exists()
 
 
 def test_an_unknown_address_gives_an_unidentified_ticket(
