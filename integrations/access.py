@@ -15,7 +15,7 @@ from accounts import roles
 from accounts.models import User
 from notifications.models import ChatWebhook
 
-from .models import ApiToken, WebForm
+from .models import ApiToken, LegacyImport, WebForm
 
 
 def own_tokens(user):
@@ -85,3 +85,22 @@ def can_sync_customers(user) -> bool:
     """The customer-base sync from the ERP creates and changes organizations: admins only
     (as accounts.access.can_manage_organizations)."""
     return accounts_access.can_manage_organizations(user)
+
+
+def can_import_helpdesk(user) -> bool:
+    """Importing an old helpdesk writes tickets, people and organizations in bulk: admins only."""
+    return roles.is_admin(user)
+
+
+def helpdesk_imports(user):
+    """The imports started from the administration pages: every admin sees them all."""
+    if not can_import_helpdesk(user):
+        return LegacyImport.objects.none()
+    return LegacyImport.objects.select_related("requested_by")
+
+
+def get_helpdesk_import_or_404(user, pk) -> LegacyImport:
+    try:
+        return helpdesk_imports(user).get(pk=int(pk))
+    except (LegacyImport.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .legacy import urls as legacy_urls
 
 app_name = "integrations"
 urlpatterns = [
@@ -28,3 +29,5 @@ urlpatterns += [
     path("organizations/sync/preview/", views.sync_preview, name="sync-preview"),
     path("organizations/sync/apply/", views.sync_apply, name="sync-apply"),
 ]
+# Admins: the import of an old helpdesk (integrations.legacy).
+urlpatterns += legacy_urls.urlpatterns
