@@ -92,12 +92,12 @@ def before_row(kind: str, line: Line) -> None:
 def import_export(
     source: ExportSource,
     *,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
     progress: Callable[[Report], None] | None = None,
 ) -> Report:
     """Import every file of source in order; progress(report) is called after each committed
     batch. Raises only what a crash would (the database gone, the process stopped)."""
-    return _Run(source, batch_size, progress).run()
+    return _Run(source, batch_size or BATCH_SIZE, progress).run()
 
 
 class _Run:

@@ -35,7 +35,7 @@ class Command(BaseCommand):
             metavar="DIR",
             help="django-helpdesk: write the converted export into DIR and stop",
         )
-        parser.add_argument("--batch-size", type=int, default=importer.BATCH_SIZE)
+        parser.add_argument("--batch-size", type=int, help="rows per transaction (100)")
 
     def handle(self, *args, path, origin, media, convert_only, batch_size, **options):
         started = time.monotonic()
