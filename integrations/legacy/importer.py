@@ -111,6 +111,7 @@ class _Run:
         self.users: dict[str, int | None] = {}
         self.pending_users: dict[str, int | None] = {}
         self.tickets: dict[int, dict] = {}
+        self.records: list[ImportedRecord] = []
         self.file_limit = max_upload_bytes()
         self.handlers = {
             Kind.ORGANIZATION: self.organization,
@@ -134,9 +135,12 @@ class _Run:
             while batch := list(islice(lines, self.batch_size)):
                 created_before = self.report.created
                 with transaction.atomic():
+                    self.records = []
                     for line in batch:
                         before_row(kind, line)
                         self.row(kind, line)
+                    # The batch's mappings, committed with the rows they map.
+                    ImportedRecord.objects.bulk_create(self.records)
                 if self.report.created != created_before:
                     ticket_caching.tickets_changed()
                 if self.progress is not None:
@@ -164,18 +168,20 @@ class _Run:
             with transaction.atomic():
                 object_id = self.handlers[kind](line.data)
                 self.remember(kind, source_id[:254], object_id)
-                ImportedRecord.objects.create(
-                    source=self.source.source,
-                    kind=kind,
-                    source_id=source_id[:254],
-                    object_id=object_id,
-                )
         except RowError as exc:
             reason = str(exc)
         except (ValidationError, DatabaseError, ValueError, TypeError) as exc:
             logger.info("legacy import: %s line %s refused: %r", line.file, line.number, exc)
             reason = " ".join(getattr(exc, "messages", [])) or str(exc) or exc.__class__.__name__
         else:
+            self.records.append(
+                ImportedRecord(
+                    source=self.source.source,
+                    kind=kind,
+                    source_id=source_id[:254],
+                    object_id=object_id,
+                )
+            )
             self.mapped.update(self.pending)
             self.users.update(self.pending_users)
             self.report.count(kind, "created")
