@@ -12,9 +12,12 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.models import Organization, Role
 from integrations.legacy import importer
+from integrations.legacy.format import ExportSource
 from integrations.models import LegacyImport
 from notifications.models import OutgoingEmail
+from tests.factories import make_user
 from tests.tickets.conftest import _english, ensure_reference_data  # noqa: F401
 from tickets.models import Ticket
 
@@ -167,3 +170,16 @@ def test_the_import_list_reads_a_bounded_number_of_queries(
     with django_assert_max_num_queries(12):
         response = client.get(LIST)
     assert response.content.decode().count("list-group-item-action") == runs
+
+
+def test_a_client_sees_imported_replies_but_never_the_notes(login, tmp_path, client_b):
+    org = Organization.objects.create(name="Société Ardèche n°2")
+    client = make_user(Role.Code.CLIENT_USER, email="client1@c2.example", organization=org)
+    write_export(tmp_path / "export", tickets=3)
+    with ExportSource(tmp_path / "export") as source:
+        importer.import_export(source)
+    ticket = Ticket.objects.get(title__startswith="Imprimante du bureau 1 ")
+    assert ticket.requester == client
+    page = login(client).get(ticket.get_absolute_url()).content.decode()
+    assert "Réponse 0 au ticket 1" in page and "Note interne" not in page
+    assert login(client_b).get(ticket.get_absolute_url()).status_code == 404
