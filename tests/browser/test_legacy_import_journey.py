@@ -25,7 +25,7 @@ def test_admin_imports_an_old_helpdesk_and_finds_its_tickets(login_page, admin, 
     write_export(tmp_path / "export", tickets=6, hostile=True)
     archive = zip_export(tmp_path / "export", tmp_path / "ancien-helpdesk.zip")
     page = login_page(admin, width=width)
-    page.goto("/admin/helpdesk-import/")
+    page.goto("/administration/import/helpdesk/")
     shoot(page, f"upload-{width}")
     page.locator("#id_archive").set_input_files(str(archive))
     page.locator("#legacy-import-form button[type='submit']").click()
@@ -54,7 +54,7 @@ def test_a_running_import_shows_its_progress(login_page, admin):
         counts={"organization": {"created": 40, "unchanged": 0, "skipped": 0}},
     )
     page = login_page(admin)
-    page.goto(f"/admin/helpdesk-import/{run.pk}/")
+    page.goto(f"/administration/import/helpdesk/{run.pk}/")
     expect(page.locator("progress.legacy-progress")).to_have_attribute("value", "41")
     shoot(page, "running-1280")
     # The block polls itself: the finished run replaces the progress bar.

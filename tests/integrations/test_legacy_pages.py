@@ -156,8 +156,8 @@ def test_only_admins_reach_the_import(request, login, admin, persona):
 
 def test_forged_or_missing_run_ids_answer_404(login, admin):
     client = login(admin)
-    assert client.get("/admin/helpdesk-import/99999/").status_code == 404
-    assert client.post("/admin/helpdesk-import/99999/resume/").status_code == 404
+    assert client.get("/administration/import/helpdesk/99999/").status_code == 404
+    assert client.post("/administration/import/helpdesk/99999/resume/").status_code == 404
 
 
 @pytest.mark.parametrize("runs", [2, 12])
