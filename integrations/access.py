@@ -16,7 +16,7 @@ from accounts.models import User
 from notifications.models import ChatWebhook
 from tickets import access as tickets_access
 
-from .models import ApiToken, SyncRun, SyncSource, WebForm
+from .models import ApiToken, LegacyImport, SyncRun, SyncSource, WebForm
 
 
 def own_tokens(user):
@@ -127,3 +127,22 @@ def web_form_may_speak_as(person) -> bool:
         and bool(person.organization_id)
         and tickets_access.can_create_ticket(person)
     )
+
+
+def can_import_helpdesk(user) -> bool:
+    """Importing an old helpdesk writes tickets, people and organizations in bulk: admins only."""
+    return roles.is_admin(user)
+
+
+def helpdesk_imports(user):
+    """The imports started from the administration pages: every admin sees them all."""
+    if not can_import_helpdesk(user):
+        return LegacyImport.objects.none()
+    return LegacyImport.objects.select_related("requested_by")
+
+
+def get_helpdesk_import_or_404(user, pk) -> LegacyImport:
+    try:
+        return helpdesk_imports(user).get(pk=int(pk))
+    except (LegacyImport.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

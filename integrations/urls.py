@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .legacy import urls as legacy_urls
 
 app_name = "integrations"
 urlpatterns = [
@@ -39,3 +40,5 @@ urlpatterns += [
     path("organizations/sync/sources/<int:pk>/", views.sync_source_edit, name="sync-source-edit"),
     path("organizations/sync/sources/<int:pk>/run/", views.sync_source_run, name="sync-source-run"),
 ]
+# Admins: the import of an old helpdesk (integrations.legacy).
+urlpatterns += legacy_urls.urlpatterns
