@@ -1,11 +1,12 @@
 """Template context shared by every page: the role-dependent navigation and the to-do count."""
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from accounts import access as accounts_access
+from accounts import roles as accounts_roles
 from administration import access as administration_access
 from billing import access as billing_access
 from cdc import access as cdc_access
@@ -43,14 +44,38 @@ def _grouped(items: list[dict]) -> list[dict]:
     return top
 
 
-def navigation(request):
-    """Top-bar links for the person logged in; each app's access module decides."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+# The top-bar links of each kind of person, built once per process: what the access rules read
+# to decide them is the key (_links_key). A few dozen combinations at most.
+_LINKS: dict[tuple, list[dict]] = {}
+_LINKS_MAX = 256
+
+
+def _links_key(user) -> tuple:
+    """What decides the top bar's links: the person's roles (every rule the links follow reads
+    them), whether they belong to an organization (a client without one has no chat), and the
+    language and URL prefix they are written in."""
+    return (
+        accounts_roles.role_codes(user),
+        user.organization_id is None,
+        get_language(),
+        get_script_prefix(),
+    )
+
+
+def _links(user, key: tuple) -> list[dict]:
+    """The top-bar links of user, key their _links_key (shared between requests: read, never
+    changed)."""
+    items = _LINKS.get(key)
+    if items is None:
+        if len(_LINKS) >= _LINKS_MAX:
+            _LINKS.clear()
+        items = _LINKS[key] = _build_links(user)
+    return items
+
+
+def _build_links(user) -> list[dict]:
     items = [{"url": reverse("dashboard"), "label": _("Dashboard"), "key": "dashboard"}]
-    works_tickets = tickets_access.works_tickets(user)
-    if works_tickets:
+    if tickets_access.works_tickets(user):
         items.append({"url": reverse("tickets:list"), "label": _("Tickets"), "key": "tickets"})
     if tickets_access.can_create_ticket(user):
         url = reverse("tickets:new")
@@ -98,7 +123,17 @@ def navigation(request):
         url = reverse("administration:home")
         label = _("Administration")
         items.append({"url": url, "label": label, "key": "administration", "group": "manage"})
-    items = _grouped(items)
+    return _grouped(items)
+
+
+def navigation(request):
+    """Top-bar links for the person logged in; each app's access module decides."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    key = _links_key(user)
+    items = _links(user, key)
+    works_tickets = tickets_access.works_tickets(user)
     # Agents taking chats (switched on in this session): the live count of waiting chats
     # (chat/_topbar.html, filled by its socket).
     chat_bar = None
@@ -113,4 +148,5 @@ def navigation(request):
             + ("?view=mine" if staff else "?category=waiting_client"),
             "label": _("My open tickets") if staff else _("Waiting for your answer"),
         }
-    return {"nav_items": items, "todo": todo, "chat_bar": chat_bar}
+    # nav_key: the links' rendering is kept per kind of person (helpdesk.templatetags.topbar).
+    return {"nav_items": items, "nav_key": key, "todo": todo, "chat_bar": chat_bar}

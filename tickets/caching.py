@@ -2,10 +2,12 @@
 a change, and nothing else clears these caches (no signals, nothing wired at import):
 
 - tickets_changed(): any ticket write (a verb, a periodic job, the demo seed). The counters, the
-  queue's page counts and its ranked search blocks are cached under one generation number,
-  which this moves on; each value is also kept at most HELPDESK_COUNTERS_CACHE_SECONDS.
+  queue's page counts, its ranked search blocks and its rendered rows are cached under one
+  generation number, which this moves on; each value is also kept at most
+  HELPDESK_COUNTERS_CACHE_SECONDS (rows: and not past the moment one turns overdue).
 - reference_changed(): a status, priority, criticality, ticket type, component, the calendar, a
   holiday or a canned reply was saved or deleted (edited in the Administration area).
+  It also moves the tickets generation: the queue's cached rows show statuses and priorities.
 - saved_filters_changed(user): the person saved or deleted one of their saved queue filters
   (the tabs read on every queue page).
 
@@ -182,8 +184,10 @@ def reference_version() -> int:
 
 def reference_changed() -> None:
     """Reference rows changed: every process reloads its copy at its next read (now, and
-    again on commit: a page rendered in between cannot keep the old rows)."""
+    again on commit: a page rendered in between cannot keep the old rows). The queue's cached
+    rows show statuses, priorities and types: they go too, as after a ticket change."""
     stale(_next_reference_version)
+    stale(_next_tickets_version)
 
 
 def _next_reference_version() -> None:
@@ -212,22 +216,42 @@ def _next_tickets_version() -> None:
         cache.set(TICKETS_VERSION_KEY, 1, None)
 
 
-def _until_tickets_change(scope: str, compute: Callable[[], T]) -> T:
+def _until_tickets_change(
+    scope: str, compute: Callable[[], T], lifetime: Callable[[T], float] | None = None
+) -> T:
     """compute() cached under the current tickets version: any ticket write moves the version,
     so a value is never older than the last change this cache saw (at most
-    HELPDESK_COUNTERS_CACHE_SECONDS when several processes keep their own memory cache)."""
+    HELPDESK_COUNTERS_CACHE_SECONDS when several processes keep their own memory cache, and at
+    most lifetime(value) seconds when given)."""
     version = cache.get_or_set(TICKETS_VERSION_KEY, 1, None)
     key = f"tickets:counters:{version}:{scope}"
     value = cache.get(key)
     if value is None:
         value = compute()
-        cache.set(key, value, settings.HELPDESK_COUNTERS_CACHE_SECONDS)
+        timeout = settings.HELPDESK_COUNTERS_CACHE_SECONDS
+        if lifetime is not None:
+            timeout = max(0, int(min(timeout, lifetime(value))))
+        cache.set(key, value, timeout)
     return value
 
 
 def dashboard_counts(scope: str, day, compute: Callable[[], dict[str, int]]) -> dict[str, int]:
     """The dashboard counters of scope ("all", or one person's) for that day."""
     return _until_tickets_change(f"dashboard:{scope}:{day:%Y%m%d}", compute)
+
+
+def _seconds_until(moment: float | None) -> float:
+    """Seconds until moment (a timestamp; None: never)."""
+    return float("inf") if moment is None else moment - time.time()
+
+
+def overdue_count(scope: str, compute: Callable[[], tuple[int, float | None]]) -> int:
+    """The dashboard's overdue counter of scope: compute() gives (count, when the next open
+    ticket turns overdue); kept until the next ticket change and no later than that moment."""
+    count, _turns = _until_tickets_change(
+        f"overdue:{scope}", compute, lambda value: _seconds_until(value[1])
+    )
+    return count
 
 
 def todo_count(user, compute: Callable[[], int]) -> int:
@@ -247,6 +271,33 @@ def queue_count(user, params, compute: Callable[[], int]) -> int:
     """The capped count behind "Page 1 of 400+", for this person and these filters: read on
     every load and every refresh of the queue."""
     return _until_tickets_change(f"queue:user{user.pk}:{_filters_digest(params)}", compute)
+
+
+@dataclass(frozen=True)
+class QueueRows:
+    """A queue page's rows as rendered (templates/tickets/_queue_table_rows.jinja): html, how
+    many rows, and the first moment one of them may turn overdue (a timestamp, or None)."""
+
+    html: str
+    count: int
+    turns_at: float | None = None
+
+
+def queue_rows(user, params, shown: str, compute: Callable[[], QueueRows]) -> QueueRows:
+    """The rendered rows of one page of the queue, for this person, these filters and shown
+    (the page, the sort, the language, the time zone and whatever else the caller's rows
+    depend on): kept until the next ticket change (a reference change counts as one), and no
+    later than the moment a row turns overdue, which time alone does. A renamed person or
+    organization shows within HELPDESK_COUNTERS_CACHE_SECONDS."""
+
+    scope = f"rows:user{user.pk}:{_filters_digest(params)}:{shown}"
+    return _until_tickets_change(scope, compute, lambda rows: _seconds_until(rows.turns_at))
+
+
+def dashboard_rows(user, shown: str, compute: Callable[[], QueueRows]) -> QueueRows:
+    """The rendered list of the person's open tickets on the dashboard (shown: the language, the
+    time zone), kept until the next ticket change."""
+    return _until_tickets_change(f"dashboard-rows:user{user.pk}:{shown}", compute)
 
 
 def ranked_search(user, params, compute: Callable[[], T]) -> T:

@@ -129,6 +129,43 @@ class AssigneeFilter(django_filters.Filter):
     field_class = AssigneeField
 
 
+class ReferenceChoiceField(django_filters.fields.ModelMultipleChoiceField):
+    """Statuses, priorities or types chosen in the queue, checked against the reference copy
+    (tickets.caching, given as reference_rows by the form) rather than by a query a page; the
+    same answers as the table's: the rows, or the field's error for an unknown or malformed id."""
+
+    reference_rows: dict | None = None
+
+    def _check_values(self, value):
+        rows = self.reference_rows
+        if rows is None:
+            return super()._check_values(value)
+        chosen = []
+        for raw in dict.fromkeys(value):
+            self.validate_no_null_characters(raw)
+            try:
+                pk = int(str(raw).strip())
+            except ValueError:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": raw},
+                ) from None
+            row = rows.get(pk)
+            if row is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": raw},
+                )
+            chosen.append(row)
+        return chosen
+
+
+class ReferenceFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = ReferenceChoiceField
+
+
 class TicketFilter(django_filters.FilterSet):
     ASSIGNEE_CHOICES = [("me", _("Me")), ("none", _("Unassigned")), ("any", _("Anyone"))]
     ASSIGNEE_WORDS = {value for value, label in ASSIGNEE_CHOICES}
@@ -137,7 +174,7 @@ class TicketFilter(django_filters.FilterSet):
         label=_("Tickets"), choices=list(STATES.items()), method="filter_state"
     )
 
-    status = django_filters.ModelMultipleChoiceFilter(
+    status = ReferenceFilter(
         distinct=False, label=_("Status"), queryset=Status.objects.order_by("order")
     )
     category = django_filters.MultipleChoiceFilter(
@@ -147,10 +184,10 @@ class TicketFilter(django_filters.FilterSet):
         method="filter_category",
     )
     open = django_filters.BooleanFilter(label=_("Open only"), method="filter_open", widget=yes_no())
-    type = django_filters.ModelMultipleChoiceFilter(
+    type = ReferenceFilter(
         distinct=False, label=_("Type"), queryset=TicketType.objects.order_by("order")
     )
-    priority = django_filters.ModelMultipleChoiceFilter(
+    priority = ReferenceFilter(
         distinct=False, label=_("Priority"), queryset=Priority.objects.order_by("order")
     )
     criticality = django_filters.MultipleChoiceFilter(
@@ -234,12 +271,13 @@ class TicketFilter(django_filters.FilterSet):
     def form(self):
         if not hasattr(self, "_form"):
             form = super().form
-            # The options shown come from the cached reference data rather than a query a
-            # page; a chosen value is still checked against the table (the field's queryset).
+            # The options shown, and the chosen values checked, against the cached reference
+            # data rather than a query a page (ReferenceChoiceField).
             data = caching.reference()
             for name, table in REFERENCE_FILTERS.items():
                 if name in form.fields:
                     show_reference_rows(form.fields[name], getattr(data, table).values())
+                    form.fields[name].reference_rows = getattr(data, table)
             if "assignee" in form.fields:
                 form.fields["assignee"].choices = self.ASSIGNEE_CHOICES
         return self._form

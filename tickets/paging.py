@@ -9,7 +9,7 @@
   reads its ids itself.
 """
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -50,6 +50,16 @@ class CappedPaginator(Paginator):
     def capped(self) -> bool:
         """More rows than the cap: the page count reads "400+"."""
         return self._found > self.cap
+
+    def number_of(self, number) -> int:
+        """The page get_page() would show for number (the first when it is not a number, the
+        last when past the end), without reading the page."""
+        try:
+            return self.validate_number(number)
+        except PageNotAnInteger:
+            return 1
+        except EmptyPage:
+            return self.num_pages
 
     def page(self, number):
         number = self.validate_number(number)

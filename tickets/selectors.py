@@ -206,11 +206,30 @@ def dashboard_counts(user) -> dict[str, int]:
 
 
 def overdue_count(user) -> int:
-    """Open tickets past their due date now (tickets.sla.overdue_q), counted at each read rather
-    than cached until the next ticket change: time alone makes a ticket overdue. An index scan
-    of the overdue open tickets (ticket_due_idx)."""
-    tickets = access.visible_tickets(user).filter(sla.overdue_q())
-    return tickets.exclude(status_id__in=_final_ids()).count()
+    """Open tickets past their due date now (tickets.sla.overdue_q): an index scan of the
+    overdue open tickets (ticket_due_idx). Time alone makes a ticket overdue, so the count is
+    kept until the next ticket change and no later than the next due date among the open
+    tickets (tickets.caching.overdue_count)."""
+
+    def compute() -> tuple[int, float | None]:
+        now = timezone.now()
+        open_tickets = access.visible_tickets(user).exclude(status_id__in=_final_ids())
+        late = open_tickets.filter(sla.overdue_q(now)).count()
+        # The next one to turn overdue (overdue_q's conditions, due from now on): the same index.
+        following = (
+            open_tickets.filter(
+                resolved_at__isnull=True,
+                closed_at__isnull=True,
+                sla_paused_at__isnull=True,
+                resolution_due_at__gte=now,
+            )
+            .order_by("resolution_due_at")
+            .values_list("resolution_due_at", flat=True)
+            .first()
+        )
+        return late, following.timestamp() if following else None
+
+    return caching.overdue_count(_scope(user), compute)
 
 
 def todo_count(user) -> int:

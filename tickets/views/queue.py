@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Page
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timezone import get_current_timezone_name
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -16,7 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 from accounts import services as account_services
 from accounts.errors import AccountError
 
-from .. import access, selectors
+from .. import access, caching, selectors
 from ..filters import (
     SAVED_VIEWS,
     STATES,
@@ -28,6 +32,7 @@ from ..filters import (
     with_default_state,
 )
 from ..paging import CappedPaginator
+from ..templatetags.tickets import queue_rows
 
 PAGE_SIZE = 25
 
@@ -63,15 +68,40 @@ def _queue(request, *, every_filter=False):
     return params, view, filterset, rows, sort, default_state
 
 
+def _turns_overdue_at(tickets) -> float | None:
+    """The first moment one of these rows may turn overdue (the earliest due date still ahead):
+    their rendering is kept no later (tickets.caching.queue_rows)."""
+    now = timezone.now()
+    ahead = [t.resolution_due_at for t in tickets if t.resolution_due_at]
+    ahead = [due for due in ahead if due > now]
+    return min(ahead).timestamp() if ahead else None
+
+
 @vary_on_headers("HX-Request")
 def ticket_list(request):
     params, view, filterset, rows, sort, default_state = _queue(request)
     found = selectors.queue_found(request.user, params, rows)
-    page = CappedPaginator(rows, PAGE_SIZE, found=found).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(rows, PAGE_SIZE, found=found)
+    number = paginator.number_of(request.GET.get("page"))
+    can_bulk = access.can_bulk_edit(request.user)
+    tickets = None
+
+    def render_rows() -> caching.QueueRows:
+        nonlocal tickets
+        tickets = selectors.with_assignee_names(list(paginator.page(number).object_list))
+        html = queue_rows(tickets, can_bulk)
+        return caching.QueueRows(html, len(tickets), _turns_overdue_at(tickets))
+
+    # The rows are rendered once per ticket change (tickets.caching.queue_rows): what they
+    # depend on besides the filters is in the key.
+    shown = f"{number}:{sort}:{int(can_bulk)}:{get_language()}:{get_current_timezone_name()}"
+    rows_shown = caching.queue_rows(request.user, params, shown, render_rows)
     refresh = bool(request.htmx and request.htmx.target == "queue-rows")
     context = {
-        "page": page,
-        "tickets": selectors.with_assignee_names(list(page.object_list)),
+        "page": Page(tickets or [], number, paginator),
+        # The page's tickets when rendered by this request (None when the rows were cached).
+        "tickets": tickets,
+        "rows": rows_shown,
         "filter": filterset,
         "sort": sort,
         "view": view,
@@ -81,7 +111,7 @@ def ticket_list(request):
         "can_create": access.can_create_ticket(request.user),
         # The bulk bar's list of changes (people, statuses, priorities) is loaded when a first
         # row is ticked (bulk_changes): most views of the queue tick none.
-        "can_bulk": access.can_bulk_edit(request.user),
+        "can_bulk": can_bulk,
         "density": request.user.queue_density,
         "refresh_seconds": settings.HELPDESK_REFRESH_SECONDS,
         "nav_active": "tickets",
