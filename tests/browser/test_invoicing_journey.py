@@ -113,6 +113,13 @@ def test_from_ticket_to_invoice(
     documents.render_statement(org_a, today.replace(day=1))
     phone.goto("/invoicing/portal/")
     _shot(phone, "6-portal-375")
+    # On a phone the page keeps to the screen: wide tables scroll inside their card.
+    wide = phone.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+            .slice(0, 5).map(e => e.tagName + '.' + e.className)"""
+    )
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375, wide
     with phone.expect_download() as download:
         phone.locator(".portal-invoices a", has_text="PDF").click()
     assert download.value.suggested_filename == f"{invoice.number}.pdf"

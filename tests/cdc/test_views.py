@@ -334,10 +334,10 @@ def test_list_query_count_is_bounded(n, build, login, agent, django_assert_max_n
     for _ in range(n):
         build.draft()
     client = login(agent)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):  # with the top bar's timers read on a cold cache
         response = client.get(reverse("cdc:list"))
     assert response.status_code == 200
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         assert client.get(reverse("cdc:calendar")).status_code == 200
 
 

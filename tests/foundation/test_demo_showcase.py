@@ -70,7 +70,10 @@ def test_the_demo_has_tickets_in_every_state_written_by_the_services(ref):
     for ticket in tickets.filter(number__in=[1, 150, 300]):
         moments = list(ticket.events.order_by("pk").values_list("action_at", flat=True))
         assert moments == sorted(moments)
-        assert moments[0] == ticket.created_at and moments[-1] == ticket.last_activity_at
+        assert moments[0] == ticket.created_at
+        # The billing demo acts on open tickets at the real now after the stories; the
+        # service stamps the ticket and its event from two clock reads a moment apart.
+        assert abs(moments[-1] - ticket.last_activity_at) < timezone.timedelta(seconds=1)
     closed = tickets.filter(status__category=Status.Category.CLOSED).first()
     assert closed.closed_at and closed.closed_at <= closed.last_activity_at
 

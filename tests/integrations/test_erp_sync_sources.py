@@ -137,7 +137,7 @@ def test_without_a_remembered_mapping_the_run_fails_with_a_sentence(
     SyncSource.objects.create(name="FileMaker", source="filemaker", folder="filemaker")
     [run] = run_due(django_capture_on_commit_callbacks)
     assert run.status == SyncRun.Status.FAILED
-    assert "upload one export by hand first" in run.error
+    assert "importez d'abord un export à la main" in run.error
     assert not Organization.objects.filter(external_source="filemaker").exists()
 
 
