@@ -256,6 +256,8 @@ def test_a_web_form_visitor_chats_from_a_website_and_a_transfer_alerts_the_new_a
         visitor.goto(f"{base}/contact.html")
         frame = visitor.frame_locator("iframe")
         frame.locator("#web-form-chat a").click()
+        # The web form has name and email fields too: wait for the chat's own form.
+        expect(frame.locator("#visitor-start #id_body")).to_be_visible()
         frame.locator("#id_name").fill("Victor Visitor")
         frame.locator("#id_email").fill("victor@elsewhere.test")
         frame.locator("#id_body").fill("Hello, <b>is anyone</b> there?")
