@@ -185,11 +185,23 @@ def test_the_row_density_is_remembered(login_page, screenshot, agent, desk):
 
 @pytest.mark.django_db(transaction=True)
 def test_on_a_phone_tickets_are_cards_and_filters_a_panel(login_page, screenshot, agent, desk):
+    # The longest status name (demo: "En attente validation chiffrage") on one ticket.
+    longest = max(Status.objects.filter(is_active=True), key=lambda status: len(status.name))
+    Ticket.objects.filter(pk=desk["vpn"].pk).update(status=longest)
     page = login_page(agent, width=375, height=812)
     page.goto("/tickets/?sort=number")
     # No horizontal scroll; each ticket a card with its number, title, client, status,
     # priority and last update; the assignees and creation date are left out.
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    # Nothing sticks out of a card, the long status included (it wraps).
+    sticking_out = page.evaluate(
+        """() => [...document.querySelectorAll('#queue-rows tr.q-row')].flatMap(row => {
+            const edge = row.getBoundingClientRect().right + 1;
+            return [...row.querySelectorAll('td')].filter(cell => cell.offsetParent !== null
+                && cell.getBoundingClientRect().right > edge).map(cell => cell.className);
+        })"""
+    )
+    assert sticking_out == []
     card = page.locator("#queue-rows tr.q-row").first
     box = card.bounding_box()
     assert box["width"] <= 375 and box["height"] < 140
