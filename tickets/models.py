@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TranslatedName(models.Model):
@@ -59,7 +60,8 @@ class Status(TranslatedName):
         WAITING_THIRD_PARTY = "waiting_third_party", _("Waiting on third party")
         RESOLVED = "resolved", _("Resolved")
         CLOSED = "closed", _("Closed")
-        CANCELLED = "cancelled", _("Cancelled")
+        # "ticket": French agrees with le ticket ("Annulé"), not la demande (CDC: "Annulée").
+        CANCELLED = "cancelled", pgettext_lazy("ticket", "Cancelled")
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     category = models.CharField(_("category"), max_length=24, choices=Category.choices)

@@ -48,6 +48,15 @@ def test_closed_reads_ferme_for_tickets():
         assert str(Status.Category.CLOSED.label) == "Fermé"
 
 
+def test_a_cancelled_ticket_reads_annule_and_a_cancelled_change_request_annulee():
+    """The queue's status-category filter agrees with le ticket; a CDC is la demande."""
+    from cdc.models import ChangeRequest
+
+    with translation.override("fr"):
+        assert str(Status.Category.CANCELLED.label) == "Annulé"
+        assert str(ChangeRequest.Decision.CANCELLED.label) == "Annulée"
+
+
 def test_a_file_too_large_gives_its_size_as_french_writes_it(settings):
     settings.HELPDESK_MAX_UPLOAD_MB = 1
     upload = SimpleUploadedFile("gros.pdf", b"%PDF" + b"0" * (1024 * 1024 + 600 * 1024))
