@@ -112,30 +112,19 @@ def render_invoice(pk: int, *, email: bool = True) -> None:
         row.save(update_fields=fields)
 
 
-def invoice_recipients(invoice: Invoice) -> dict[str, str]:
-    """Address -> language of the invoice organization's client admins."""
-    admins = access.client_admins(invoice.organization_id)
-    return {email: language for email, language in admins.values_list("email", "language") if email}
-
-
 def _email_invoice(invoice: Invoice, pdf: bytes) -> int:
-    sent = 0
-    for address, language in sorted(invoice_recipients(invoice).items()):
-        sent += mail.send(
-            "invoicing_invoice",
-            to=address,
-            context={
-                "invoice": invoice,
-                "organization": invoice.organization,
-                "url": mail.absolute_url(invoice.get_absolute_url()),
-                "portal_url": mail.absolute_url(reverse("invoicing:portal")),
-            },
-            language=language or settings.LANGUAGE_CODE,
-            attachments=[(f"{invoice.number}.pdf", pdf, "application/pdf")],
-            kind="invoicing_invoice",
-            key=f"invoice-{invoice.pk}-{address}",
-        )
-    return sent
+    return email_client_admins(
+        invoice.organization_id,
+        "invoicing_invoice",
+        context={
+            "invoice": invoice,
+            "organization": invoice.organization,
+            "url": mail.absolute_url(invoice.get_absolute_url()),
+            "portal_url": mail.absolute_url(reverse("invoicing:portal")),
+        },
+        attachment=(f"{invoice.number}.pdf", pdf, "application/pdf"),
+        key=f"invoice-{invoice.pk}",
+    )
 
 
 # --- intervention reports -------------------------------------------------------------------
@@ -321,31 +310,47 @@ def render_statement(organization: Organization, month: dt.date) -> Statement:
     return statement
 
 
-def statement_recipients(organization: Organization) -> dict[str, str]:
-    """Address -> language of the organization's client admins."""
-    admins = access.client_admins(organization.pk)
+def client_admin_addresses(organization_id: int) -> dict[str, str]:
+    """Address -> language of the organization's client admins (who get its invoices, credit
+    notes and statements)."""
+    admins = access.client_admins(organization_id)
     return {email: language for email, language in admins.values_list("email", "language") if email}
+
+
+def email_client_admins(
+    organization_id: int, name: str, *, context: dict, attachment: tuple, key: str
+) -> int:
+    """Queue the email `name` to each client admin of the organization, in their language,
+    with the PDF attached; key makes it once per address. Returns the emails queued."""
+    sent = 0
+    for address, language in sorted(client_admin_addresses(organization_id).items()):
+        sent += mail.send(
+            name,
+            to=address,
+            context=context,
+            language=language or settings.LANGUAGE_CODE,
+            attachments=[attachment],
+            kind=name,
+            key=f"{key}-{address}",
+        )
+    return sent
 
 
 def email_statement(statement: Statement) -> int:
     """Email the statement to the organization's client admins, once."""
     with statement.pdf.open("rb") as handle:
         pdf = handle.read()
-    sent = 0
-    for address, language in sorted(statement_recipients(statement.organization).items()):
-        sent += mail.send(
-            "invoicing_statement",
-            to=address,
-            context={
-                "statement": statement,
-                "organization": statement.organization,
-                "url": mail.absolute_url("/invoicing/portal/"),
-            },
-            language=language or settings.LANGUAGE_CODE,
-            attachments=[(f"releve-{statement.month:%Y-%m}.pdf", pdf, "application/pdf")],
-            kind="invoicing_statement",
-            key=f"statement-{statement.pk}-{address}",
-        )
+    sent = email_client_admins(
+        statement.organization_id,
+        "invoicing_statement",
+        context={
+            "statement": statement,
+            "organization": statement.organization,
+            "url": mail.absolute_url(reverse("invoicing:portal")),
+        },
+        attachment=(f"releve-{statement.month:%Y-%m}.pdf", pdf, "application/pdf"),
+        key=f"statement-{statement.pk}",
+    )
     Statement.objects.filter(pk=statement.pk).update(emailed_at=timezone.now())
     return sent
 

@@ -13,20 +13,19 @@ def mark_issued_as_sent(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('invoicing', '0001_interventions_invoices_statements'),
+        ("invoicing", "0001_interventions_invoices_statements"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='invoice',
-            name='emailed_at',
+            model_name="invoice",
+            name="emailed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='invoiceline',
-            name='detail',
+            model_name="invoiceline",
+            name="detail",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.RunPython(mark_issued_as_sent, migrations.RunPython.noop),

@@ -22,13 +22,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def second_admin(org_a):
     """Another client admin of organization A, who reads French."""
-    return make_user(
-        Role.Code.CLIENT_USER,
-        Role.Code.CLIENT_ADMIN,
-        organization=org_a,
-        email="daf@alpha.test",
-        language="fr",
-    )
+    codes = (Role.Code.CLIENT_USER, Role.Code.CLIENT_ADMIN)
+    return make_user(*codes, organization=org_a, email="daf@alpha.test", language="fr")
 
 
 def _issue(admin, django_capture_on_commit_callbacks) -> Invoice:
