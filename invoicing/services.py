@@ -539,7 +539,8 @@ def _intervention_lines(intervention: Intervention, draft: Draft) -> None:
         draft.lines.append(
             _line(
                 InvoiceLine.Kind.SUPPLY,
-                f"{label}: {supply.description}",
+                _("%(intervention)s: %(supply)s")
+                % {"intervention": label, "supply": supply.description},
                 supply.quantity,
                 supply.unit_price,
                 vat_rate=supply.vat_rate,
