@@ -154,6 +154,6 @@ def get_visible_statement_or_404(user, pk) -> Statement:
 
 
 def client_admins(organization_id: int):
-    """Who receives an organization's intervention reports (with the ticket's requester) and
-    monthly statements: its client admins."""
+    """Who receives an organization's intervention reports (with the ticket's requester),
+    invoices, credit notes and monthly statements: its client admins."""
     return roles.users_with_role(roles.Code.CLIENT_ADMIN).filter(organization_id=organization_id)
