@@ -30,7 +30,7 @@ from billing.models import Contract, TimeEntry
 from notifications import mail
 from tickets.models import Ticket
 
-from . import access, money
+from . import access, money, services
 from .models import Intervention, Invoice, Statement
 
 logger = logging.getLogger(__name__)
@@ -224,9 +224,10 @@ class MonthTime:
 
 
 def month_time(organization: Organization, first: dt.date, last: dt.date) -> MonthTime:
-    """The month's time as the contract active at its end counts it: what it counted up to the
-    month's end less what it counted up to the month before (so months add up to the block's
-    use); without a contract, the billable minutes worked in the month."""
+    """The month's time billed on time (a block draws it; time billed on an estimate is not),
+    as the contract active at its end rounds it: what it counted up to the month's end less
+    what it counted up to the month before (so months add up to the block's use); without a
+    contract, the billable minutes worked in the month."""
     contract = billing_services.contract_for(organization.pk, last)
     if contract is None:
         minutes = TimeEntry.objects.filter(
@@ -236,14 +237,15 @@ def month_time(organization: Organization, first: dt.date, last: dt.date) -> Mon
             work_date__lte=last,
         ).aggregate(total=Sum("minutes"))["total"]
         return MonthTime(minutes=minutes or 0)
+    only = services.on_time_entries()
     used = billing_services.used_minutes(
-        contract, billing_services.contract_lines(contract, until=last)
+        contract, billing_services.contract_lines(contract, until=last, only=only)
     )
     before = 0
     if contract.starts_on < first:
         previous = first - dt.timedelta(days=1)
         before = billing_services.used_minutes(
-            contract, billing_services.contract_lines(contract, until=previous)
+            contract, billing_services.contract_lines(contract, until=previous, only=only)
         )
     return MonthTime(minutes=used - before, contract=contract, used_minutes=used)
 

@@ -104,9 +104,10 @@ def _statement_text(statement) -> str:
 
 
 def test_the_statement_counts_the_time_of_its_month_and_what_is_left_at_its_end(
-    org_a, ticket_a, make_contract, log
+    org_a, ticket_a, evolution_a, make_contract, log
 ):
     make_contract(org_a, kind="prepaid", block_hours=Decimal("10"))
+    log(evolution_a, 240, day=dt.date(2026, 11, 16))  # billed on its estimate, not the block
     log(ticket_a, 120, day=dt.date(2026, 11, 12))
     log(ticket_a, 50, day=dt.date(2026, 11, 20))  # 1h00 at the quarter: 3h00 in November
     log(ticket_a, 90, day=dt.date(2026, 12, 3))  # 1h30 in December

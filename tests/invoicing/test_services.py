@@ -141,6 +141,20 @@ def test_within_the_block_nothing_is_charged_and_what_is_left_is_said(
     assert "11,5" in french and "37,5" in french
 
 
+def test_time_billed_on_an_estimate_never_eats_into_the_block(
+    admin, org_a, ticket_a, evolution_a, accepted_estimate, make_contract, log
+):
+    make_contract(org_a, kind="prepaid", block_hours=Decimal("10"))
+    log(evolution_a, 120)  # billed on its estimate
+    log(ticket_a, 60)  # drawn from the block
+    invoice = run(admin).invoices[0]
+    assert invoice.lines.get(kind="block").description.endswith("1 h used in the period, 9 h left")
+    services.issue_invoice(actor=admin, invoice=invoice, version=invoice.version)
+    log(ticket_a, 60)
+    nxt = run(admin).invoices[0]
+    assert nxt.lines.get().description.endswith("1 h used in the period, 8 h left")
+
+
 def test_interventions_bill_supplies_and_travel_with_vat_rounded_per_line(
     admin, org_a, ticket_a, make_contract, make_intervention
 ):
