@@ -315,10 +315,14 @@ def rounded_minutes(unit: int):
     return Cast(Case(When(minutes__lt=0, then=down), default=up), IntegerField())
 
 
-def contract_lines(contract: Contract) -> list[pricing.Line]:
+def contract_lines(
+    contract: Contract, *, until: dt.date | None = None, only: Q | None = None
+) -> list[pricing.Line]:
     """Billable time of the contract's organization over its period, summed in the database
     (one query, one row per ticket, activity, level and off-hours flag; per-entry rounding is
-    applied to each entry before the sum), so that its cost does not grow with the entries."""
+    applied to each entry before the sum), so that its cost does not grow with the entries.
+    until: up to that day (a month's statement); only: the entries a caller counts (invoicing
+    leaves out the time billed on an estimate)."""
     entries = TimeEntry.objects.filter(
         ticket__organization_id=contract.organization_id,
         billable=True,
@@ -326,6 +330,10 @@ def contract_lines(contract: Contract) -> list[pricing.Line]:
     )
     if contract.ends_on:
         entries = entries.filter(work_date__lte=contract.ends_on)
+    if until is not None:
+        entries = entries.filter(work_date__lte=until)
+    if only is not None:
+        entries = entries.filter(only)
     per_ticket = contract.rounding_scope == Contract.RoundingScope.TICKET
     total = Sum("minutes") if per_ticket else Sum(rounded_minutes(contract.rounding_minutes))
     rows = (

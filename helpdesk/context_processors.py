@@ -105,9 +105,12 @@ def _build_links(user) -> list[dict]:
     if invoicing_access.can_run_billing(user):
         url = reverse("invoicing:invoices")
         items.append({"url": url, "label": _("Invoices"), "key": "invoices", "group": "manage"})
-    elif invoicing_access.can_view_invoices(user):
+    elif invoicing_access.can_view_portal(user):
         url = reverse("invoicing:portal")
-        label = _("Interventions and invoices")
+        if invoicing_access.can_view_invoices(user):
+            label = _("Interventions and invoices")
+        else:
+            label = _("Interventions")
         items.append({"url": url, "label": label, "key": "invoices", "group": "time"})
     if accounts_access.can_view_organization_list(user):
         url = reverse("accounts:organization-list")

@@ -3,15 +3,16 @@ accounts.roles and tickets.access.
 
 Interventions: admins and agents who see a ticket create and edit its interventions (until
 signed); anyone who sees the ticket (staff with the internal side, the client side) reads them;
-the client side signs or validates. Invoices: admins run billing, edit drafts, issue and credit;
-sales reps read the issued invoices and statements of their clients; the client side (client
-users, client admins, resellers) reads its organization's issued invoices and statements.
-Drafts are the admins' only. Hidden means 404.
+the client side signs or validates. Invoices and statements: admins run billing, edit drafts,
+issue and credit; sales reps read the issued invoices and the statements of their clients; a
+client admin reads those of their own organization. Other client-side people (client users,
+resellers) see no invoice nor statement: their portal lists the interventions of the tickets
+they see. Drafts are the admins' only. Hidden means 404.
 """
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts import roles
@@ -78,17 +79,38 @@ def can_run_billing(user) -> bool:
 
 
 def can_view_invoices(user) -> bool:
-    return roles.is_admin(user) or roles.is_sales_rep(user) or roles.is_customer(user)
+    """Admins, sales reps and client admins: the invoices list, invoices and statements."""
+    return roles.is_admin(user) or roles.is_sales_rep(user) or _is_client_admin(user)
+
+
+def can_view_portal(user) -> bool:
+    """The portal: invoices and statements for those who see them, interventions for the
+    whole client side."""
+    return can_view_invoices(user) or roles.is_customer(user)
+
+
+def _is_client_admin(user) -> bool:
+    return roles.is_customer(user) and roles.is_client_admin(user) and bool(user.organization_id)
+
+
+def _billed_organizations_q(user) -> Q | None:
+    """The organizations whose issued invoices and statements user reads (None: none)."""
+    if roles.is_sales_rep(user):
+        return roles.organization_q(user)
+    if _is_client_admin(user):
+        return Q(organization_id=user.organization_id)
+    return None
 
 
 def visible_invoices(user) -> QuerySet[Invoice]:
-    """Admins: all, drafts included; sales reps and the client side: issued ones of the
-    organizations they see."""
+    """Admins: all, drafts included; sales reps: issued ones of their clients; client admins:
+    issued ones of their organization; anyone else: none."""
     if roles.is_admin(user):
         return Invoice.objects.all()
-    if roles.is_sales_rep(user) or roles.is_customer(user):
-        return Invoice.objects.filter(roles.organization_q(user), state=Invoice.State.ISSUED)
-    return Invoice.objects.none()
+    scope = _billed_organizations_q(user)
+    if scope is None:
+        return Invoice.objects.none()
+    return Invoice.objects.filter(scope, state=Invoice.State.ISSUED)
 
 
 def get_visible_invoice_or_404(user, pk) -> Invoice:
@@ -115,11 +137,13 @@ def can_credit(user, invoice: Invoice) -> bool:
 
 
 def visible_statements(user) -> QuerySet[Statement]:
+    """As invoices: admins all, sales reps their clients', client admins their organization's."""
     if roles.is_admin(user):
         return Statement.objects.all()
-    if roles.is_sales_rep(user) or roles.is_customer(user):
-        return Statement.objects.filter(roles.organization_q(user))
-    return Statement.objects.none()
+    scope = _billed_organizations_q(user)
+    if scope is None:
+        return Statement.objects.none()
+    return Statement.objects.filter(scope)
 
 
 def get_visible_statement_or_404(user, pk) -> Statement:
@@ -130,6 +154,6 @@ def get_visible_statement_or_404(user, pk) -> Statement:
 
 
 def client_admins(organization_id: int):
-    """Who receives an organization's intervention reports (with the ticket's requester) and
-    monthly statements: its client admins."""
+    """Who receives an organization's intervention reports (with the ticket's requester),
+    invoices, credit notes and monthly statements: its client admins."""
     return roles.users_with_role(roles.Code.CLIENT_ADMIN).filter(organization_id=organization_id)

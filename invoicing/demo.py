@@ -98,7 +98,7 @@ def seed_showcase_invoicing(*, users: dict[str, User]) -> int:
     issued = 0
     for draft in result.invoices:
         invoice = services.issue_invoice(actor=admin, invoice=draft, version=draft.version)
-        documents.render_invoice(invoice.pk)
+        documents.render_invoice(invoice.pk, email=False)
         issued += 1
     documents.render_statement(org, first)
     return issued

@@ -12,21 +12,25 @@ import base64
 import calendar
 import datetime as dt
 import logging
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import Organization
-from billing import selectors as billing_selectors
+from billing import pricing
 from billing import services as billing_services
+from billing.models import Contract, TimeEntry
 from notifications import mail
 from tickets.models import Ticket
 
-from . import access, money
+from . import access, money, services
 from .models import Intervention, Invoice, Statement
 
 logger = logging.getLogger(__name__)
@@ -88,7 +92,9 @@ def invoice_context(invoice: Invoice) -> dict:
     }
 
 
-def render_invoice(pk: int) -> None:
+def render_invoice(pk: int, *, email: bool = True) -> None:
+    """Render an issued invoice's (or credit note's) PDF; the first time, email it to the
+    organization's client admins (email False: the demo seed)."""
     invoice = Invoice.objects.select_related("organization", "credited").filter(pk=pk).first()
     if invoice is None or invoice.is_draft:
         return
@@ -97,7 +103,28 @@ def render_invoice(pk: int) -> None:
         row = Invoice.objects.select_for_update().get(pk=pk)
         _replace(row.pdf, f"{row.number}.pdf", pdf)
         row.pdf_generated_at = timezone.now()
-        row.save(update_fields=["pdf", "pdf_generated_at"])
+        fields = ["pdf", "pdf_generated_at"]
+        # Decided on the locked row, written with the outbox rows: sent once, whatever retries.
+        if email and row.emailed_at is None:
+            _email_invoice(invoice, pdf)
+            row.emailed_at = row.pdf_generated_at
+            fields.append("emailed_at")
+        row.save(update_fields=fields)
+
+
+def _email_invoice(invoice: Invoice, pdf: bytes) -> int:
+    return email_client_admins(
+        invoice.organization_id,
+        "invoicing_invoice",
+        context={
+            "invoice": invoice,
+            "organization": invoice.organization,
+            "url": mail.absolute_url(invoice.get_absolute_url()),
+            "portal_url": mail.absolute_url(reverse("invoicing:portal")),
+        },
+        attachment=(f"{invoice.number}.pdf", pdf, "application/pdf"),
+        key=f"invoice-{invoice.pk}",
+    )
 
 
 # --- intervention reports -------------------------------------------------------------------
@@ -174,9 +201,58 @@ def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
     return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
+@dataclass
+class MonthTime:
+    """Time of an organization in a month: consumed in it (rounded as its contract says) and,
+    on a prepaid block, what is left at the month's end (or how far beyond the block)."""
+
+    minutes: int
+    contract: Contract | None = None
+    used_minutes: int = 0  # of the contract, from its start to the month's end
+
+    @property
+    def left_hours(self) -> Decimal | None:
+        if self.contract is None or not self.contract.is_prepaid:
+            return None
+        return max(Decimal("0.00"), self.contract.total_hours - pricing.hours(self.used_minutes))
+
+    @property
+    def over_hours(self) -> Decimal:
+        if self.contract is None or not self.contract.is_prepaid:
+            return Decimal("0.00")
+        return max(Decimal("0.00"), pricing.hours(self.used_minutes) - self.contract.total_hours)
+
+
+def month_time(organization: Organization, first: dt.date, last: dt.date) -> MonthTime:
+    """The month's time billed on time (a block draws it; time billed on an estimate is not),
+    as the contract active at its end rounds it: what it counted up to the month's end less
+    what it counted up to the month before (so months add up to the block's use); without a
+    contract, the billable minutes worked in the month."""
+    contract = billing_services.contract_for(organization.pk, last)
+    if contract is None:
+        minutes = TimeEntry.objects.filter(
+            ticket__organization_id=organization.pk,
+            billable=True,
+            work_date__gte=first,
+            work_date__lte=last,
+        ).aggregate(total=Sum("minutes"))["total"]
+        return MonthTime(minutes=minutes or 0)
+    only = services.on_time_entries()
+    used = billing_services.used_minutes(
+        contract, billing_services.contract_lines(contract, until=last, only=only)
+    )
+    before = 0
+    if contract.starts_on < first:
+        previous = first - dt.timedelta(days=1)
+        before = billing_services.used_minutes(
+            contract, billing_services.contract_lines(contract, until=previous, only=only)
+        )
+    return MonthTime(minutes=used - before, contract=contract, used_minutes=used)
+
+
 def statement_context(organization: Organization, month: dt.date) -> dict:
-    """Tickets of the month, SLA compliance of those resolved in it, the block's use at the end
-    of the month, interventions and invoices of the month."""
+    """Tickets of the month, SLA compliance of those resolved in it, the time consumed in the
+    month and what is left on the block at its end, interventions and invoices of the month."""
     first, last = month_bounds(month)
     in_month = Q(created_at__date__gte=first, created_at__date__lte=last)
     tickets = list(
@@ -194,8 +270,7 @@ def statement_context(organization: Organization, month: dt.date) -> dict:
         on_time=Count("pk", filter=Q(resolved_at__lte=F("resolution_due_at"))),
     )
     compliance = round(100 * resolved["on_time"] / resolved["total"]) if resolved["total"] else None
-    contract = billing_services.contract_for(organization.pk, last)
-    use = billing_selectors.contract_use(contract) if contract else None
+    time = month_time(organization, first, last)
     interventions = list(
         Intervention.objects.filter(
             organization=organization, starts_at__date__gte=first, starts_at__date__lte=last
@@ -217,7 +292,7 @@ def statement_context(organization: Organization, month: dt.date) -> dict:
         "tickets": tickets,
         "resolved": resolved,
         "compliance": compliance,
-        "use": use,
+        "time": time,
         "interventions": interventions,
         "invoices": invoices,
     }
@@ -237,31 +312,47 @@ def render_statement(organization: Organization, month: dt.date) -> Statement:
     return statement
 
 
-def statement_recipients(organization: Organization) -> dict[str, str]:
-    """Address -> language of the organization's client admins."""
-    admins = access.client_admins(organization.pk)
+def client_admin_addresses(organization_id: int) -> dict[str, str]:
+    """Address -> language of the organization's client admins (who get its invoices, credit
+    notes and statements)."""
+    admins = access.client_admins(organization_id)
     return {email: language for email, language in admins.values_list("email", "language") if email}
+
+
+def email_client_admins(
+    organization_id: int, name: str, *, context: dict, attachment: tuple, key: str
+) -> int:
+    """Queue the email `name` to each client admin of the organization, in their language,
+    with the PDF attached; key makes it once per address. Returns the emails queued."""
+    sent = 0
+    for address, language in sorted(client_admin_addresses(organization_id).items()):
+        sent += mail.send(
+            name,
+            to=address,
+            context=context,
+            language=language or settings.LANGUAGE_CODE,
+            attachments=[attachment],
+            kind=name,
+            key=f"{key}-{address}",
+        )
+    return sent
 
 
 def email_statement(statement: Statement) -> int:
     """Email the statement to the organization's client admins, once."""
     with statement.pdf.open("rb") as handle:
         pdf = handle.read()
-    sent = 0
-    for address, language in sorted(statement_recipients(statement.organization).items()):
-        sent += mail.send(
-            "invoicing_statement",
-            to=address,
-            context={
-                "statement": statement,
-                "organization": statement.organization,
-                "url": mail.absolute_url("/invoicing/portal/"),
-            },
-            language=language or settings.LANGUAGE_CODE,
-            attachments=[(f"releve-{statement.month:%Y-%m}.pdf", pdf, "application/pdf")],
-            kind="invoicing_statement",
-            key=f"statement-{statement.pk}-{address}",
-        )
+    sent = email_client_admins(
+        statement.organization_id,
+        "invoicing_statement",
+        context={
+            "statement": statement,
+            "organization": statement.organization,
+            "url": mail.absolute_url(reverse("invoicing:portal")),
+        },
+        attachment=(f"releve-{statement.month:%Y-%m}.pdf", pdf, "application/pdf"),
+        key=f"statement-{statement.pk}",
+    )
     Statement.objects.filter(pk=statement.pk).update(emailed_at=timezone.now())
     return sent
 

@@ -193,6 +193,8 @@ class Invoice(models.Model):
     total_gross = models.DecimalField(_("total"), max_digits=14, decimal_places=2, default=ZERO)
     pdf = models.FileField(upload_to=private_path, blank=True, max_length=255)
     pdf_generated_at = models.DateTimeField(null=True, blank=True)
+    # When the issued PDF was emailed to the client admins: a re-render never sends it again.
+    emailed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -272,6 +274,9 @@ class InvoiceLine(models.Model):
     intervention = models.ForeignKey(
         Intervention, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # What a contract-wide line (a prepaid block's consumption) is made of, for the review:
+    # [{"number": ticket number, "title": its title, "hours": "1.50"}, ...]; never printed.
+    detail = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["position", "id"]

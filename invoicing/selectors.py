@@ -31,25 +31,33 @@ def invoice_rows(user: User, state: str = ""):
 
 
 def portal(user: User) -> dict:
-    return {
+    """Interventions for the whole client side; invoices and statements for those who see
+    them (client admins, sales reps, admins)."""
+    sees_invoices = access.can_view_invoices(user)
+    page = {
+        "sees_invoices": sees_invoices,
         "interventions": list(
             access.visible_interventions(user)
             .select_related("ticket", "organization")
             .order_by("-starts_at")[:PAGE]
         ),
-        "invoices": list(
+        "invoices": [],
+        "statements": [],
+    }
+    if sees_invoices:
+        page["invoices"] = list(
             access.visible_invoices(user)
             .filter(state=Invoice.State.ISSUED)
             .select_related("organization")
             .order_by("-issue_date", "-sequence")[:PAGE]
-        ),
-        "statements": list(
+        )
+        page["statements"] = list(
             access.visible_statements(user)
             .exclude(pdf="")
             .select_related("organization")
             .order_by("-month", "organization__name")[:PAGE]
-        ),
-    }
+        )
+    return page
 
 
 def intervention_page(intervention: Intervention) -> dict:

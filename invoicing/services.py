@@ -25,8 +25,9 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
@@ -332,9 +333,20 @@ def _unbilled_entries(end: dt.date, organization_ids):
     return by_org
 
 
+def on_time_entries() -> Q:
+    """Time entries billed on time, so drawn from a prepaid block: not those of an evolution
+    nor of a ticket with an accepted estimate (billed on the estimate, as build_draft does)."""
+    estimate_type = Ticket.objects.filter(pk=OuterRef("ticket_id"), type__code__in=ESTIMATE_TYPES)
+    accepted = Estimate.objects.filter(
+        ticket_id=OuterRef("ticket_id"), state=Estimate.State.ACCEPTED
+    )
+    return ~Exists(estimate_type) & ~Exists(accepted)
+
+
 def _block_used_before(contract: Contract) -> int:
     """Minutes of the block already billed (rounded per the contract)."""
     entries = TimeEntry.objects.filter(
+        on_time_entries(),
         ticket__organization_id=contract.organization_id,
         billable=True,
         billed_at__isnull=False,
@@ -354,8 +366,9 @@ def _block_used_before(contract: Contract) -> int:
 
 
 def _time_lines(contract: Contract, rows, draft: Draft) -> None:
-    """Lines per ticket and price (rate x off-hours factor) of time billed on time; on a
-    prepaid contract the lines draw from the block (no price) and an overage line follows."""
+    """Lines per ticket and price (rate x off-hours factor) of time billed on time. On a
+    prepaid contract, one consumption line for the contract (no price; the tickets it is made
+    of in its detail, for the review) and an overage line for what goes beyond the block."""
     rates = billing_services.rate_table(contract)
     unit = contract.rounding_minutes
     per_ticket = contract.rounding_scope == Contract.RoundingScope.TICKET
@@ -363,6 +376,7 @@ def _time_lines(contract: Contract, rows, draft: Draft) -> None:
     for row in rows:
         by_ticket[(row[2], row[3], row[4])].append(row)
     total_minutes = 0
+    detail = []
     for (ticket_id, number, title), group in by_ticket.items():
         priced: dict[tuple[Decimal, Decimal], int] = defaultdict(int)
         for _id, *_x, minutes, activity, level, off_hours in group:
@@ -376,54 +390,74 @@ def _time_lines(contract: Contract, rows, draft: Draft) -> None:
                 main = max(group, key=lambda r: r[6])
                 rate = pricing.rate_for(rates, contract.default_rate, main[7], main[8])
                 priced[(rate, Decimal(1))] += surplus
+        draft.entry_ids.extend(row[0] for row in group)
+        ticket_minutes = sum(priced.values())
+        total_minutes += ticket_minutes
+        if contract.is_prepaid:
+            if ticket_minutes:
+                detail.append(
+                    {"number": number, "title": title, "hours": str(pricing.hours(ticket_minutes))}
+                )
+            continue
         label = _ticket_label(number, title)
         for (rate, factor), minutes in priced.items():
             if minutes == 0:
                 continue
-            total_minutes += minutes
             description = (
                 label if factor == 1 else _("%(ticket)s (nights and weekends)") % {"ticket": label}
             )
-            if contract.is_prepaid:
-                draft.lines.append(
-                    _line(
-                        InvoiceLine.Kind.BLOCK,
-                        _("%(ticket)s — drawn from the prepaid block") % {"ticket": label},
-                        pricing.hours(minutes),
-                        Decimal("0.00"),
-                        unit="h",
-                        ticket_id=ticket_id,
-                    )
-                )
-            else:
-                draft.lines.append(
-                    _line(
-                        InvoiceLine.Kind.TIME,
-                        description,
-                        pricing.hours(minutes),
-                        money.cents(rate * factor),
-                        amount=pricing.amount(minutes, rate, factor),
-                        unit="h",
-                        ticket_id=ticket_id,
-                    )
-                )
-        draft.entry_ids.extend(row[0] for row in group)
-    if contract.is_prepaid and total_minutes:
-        block = int(contract.total_hours * 60)
-        before = _block_used_before(contract)
-        over = max(0, before + total_minutes - block) - max(0, before - block)
-        if over > 0:
             draft.lines.append(
                 _line(
-                    InvoiceLine.Kind.OVERAGE,
-                    _("Hours beyond the prepaid block “%(contract)s”")
-                    % {"contract": contract.name},
-                    pricing.hours(over),
-                    contract.default_rate,
-                    amount=pricing.amount(over, contract.default_rate),
+                    InvoiceLine.Kind.TIME,
+                    description,
+                    pricing.hours(minutes),
+                    money.cents(rate * factor),
+                    amount=pricing.amount(minutes, rate, factor),
                     unit="h",
+                    ticket_id=ticket_id,
                 )
             )
+    if contract.is_prepaid and total_minutes:
+        _block_lines(contract, total_minutes, detail, draft)
+
+
+def _hours_text(minutes: int) -> str:
+    """Hours as the reader writes them ("12,5" in French, "12.5" in English)."""
+    return number_format(pricing.hours(minutes).normalize())
+
+
+def _block_lines(contract: Contract, minutes: int, detail: list, draft: Draft) -> None:
+    """The period's consumption of a prepaid block, in one line at no charge, then the hours
+    beyond the block (those not billed as overage before) at the contract's rate."""
+    block = int(contract.total_hours * 60)
+    before = _block_used_before(contract)
+    left = max(0, block - before - minutes)
+    line = _line(
+        InvoiceLine.Kind.BLOCK,
+        _("Prepaid block “%(contract)s”: %(used)s h used in the period, %(left)s h left")
+        % {
+            "contract": contract.name,
+            "used": _hours_text(minutes),
+            "left": _hours_text(left),
+        },
+        pricing.hours(minutes),
+        Decimal("0.00"),
+        unit="h",
+    )
+    line.detail = detail
+    draft.lines.append(line)
+    over = max(0, before + minutes - block) - max(0, before - block)
+    if over > 0:
+        draft.lines.append(
+            _line(
+                InvoiceLine.Kind.OVERAGE,
+                _("Hours beyond the prepaid block “%(contract)s”") % {"contract": contract.name},
+                pricing.hours(over),
+                contract.default_rate,
+                amount=pricing.amount(over, contract.default_rate),
+                unit="h",
+            )
+        )
 
 
 _UNKNOWN = object()
@@ -516,7 +550,8 @@ def _intervention_lines(intervention: Intervention, draft: Draft) -> None:
         draft.lines.append(
             _line(
                 InvoiceLine.Kind.SUPPLY,
-                f"{label}: {supply.description}",
+                _("%(intervention)s: %(supply)s")
+                % {"intervention": label, "supply": supply.description},
                 supply.quantity,
                 supply.unit_price,
                 vat_rate=supply.vat_rate,
@@ -827,6 +862,7 @@ def credit_invoice(*, actor: User, invoice: Invoice, reason: str = "") -> Invoic
             vat_amount=-line.vat_amount,
             ticket_id=line.ticket_id,
             intervention_id=line.intervention_id,
+            detail=line.detail,
         )
         for line in invoice.lines.all()
     ]

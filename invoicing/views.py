@@ -494,7 +494,7 @@ def invoice_json(request, pk):
 
 @require_GET
 def portal(request):
-    require(access.can_view_invoices(request.user), hidden=True)
+    require(access.can_view_portal(request.user), hidden=True)
     return render(request, "invoicing/portal.html", selectors.portal(request.user))
 
 

@@ -74,7 +74,9 @@ def urls(world):
 OK = 200
 CLIENT_SIDE = {"client_a": OK, "client_admin_a": OK, "reseller": OK}
 SEES_TICKET = {**CLIENT_SIDE, "agent": OK, "admin": OK, "sales": OK}
-SEES_INVOICES = {**CLIENT_SIDE, "admin": OK, "sales": OK}
+# Invoices and statements: the organization's client admins, its sales rep and admins only;
+# other client-side people (client users, resellers) get 404 as if there were none.
+SEES_INVOICES = {"client_admin_a": OK, "admin": OK, "sales": OK}
 EXPECTED = {
     "box": {**SEES_TICKET},
     "new": {"agent": OK, "admin": OK, **dict.fromkeys(["client_a", "client_admin_a"], 403),
@@ -82,13 +84,13 @@ EXPECTED = {
     "intervention": SEES_TICKET,
     "report": SEES_TICKET,
     "run": {"admin": OK},
-    "invoices": {**SEES_INVOICES, "client_b": OK},  # their own (empty) list
+    "invoices": SEES_INVOICES,
     "invoice": SEES_INVOICES,
     "pdf": SEES_INVOICES,
     "csv": SEES_INVOICES,
     "json": SEES_INVOICES,
     "draft": {"admin": OK},
-    "portal": {**SEES_INVOICES, "client_b": OK},
+    "portal": {**SEES_INVOICES, **CLIENT_SIDE, "client_b": OK},  # interventions only: below
     "statement": SEES_INVOICES,
 }  # fmt: skip
 
@@ -100,6 +102,26 @@ def test_role_matrix_of_every_page_pdf_and_export(request, login, world, person)
         expected = EXPECTED[name].get(person, 404)
         response = web.get(url)
         assert response.status_code == expected, (person, name, response.status_code)
+
+
+def test_the_portal_shows_invoices_to_client_admins_and_interventions_to_client_users(
+    login, client_a, client_admin_a, org_a, world, make_ticket, make_intervention
+):
+    org_a.clients_see_all_tickets = False  # each client user sees their own tickets
+    org_a.save(update_fields=["clients_see_all_tickets"])
+    theirs = make_ticket(client_admin_a, title="Poste de la direction")
+    hidden = make_intervention(theirs)
+    invoice, statement = world["issued"], world["statement"]
+    statement_url = reverse("invoicing:statement-pdf", args=[statement.pk])
+    page = login(client_a).get(reverse("invoicing:portal")).content.decode()
+    assert world["intervention"].get_absolute_url() in page  # on their own ticket
+    assert hidden.get_absolute_url() not in page  # on a ticket they do not see
+    assert invoice.number not in page and statement_url not in page
+    assert ">Interventions<" in page and "Interventions and invoices" not in page
+    assert login(client_a).get(hidden.get_absolute_url()).status_code == 404
+    page = login(client_admin_a).get(reverse("invoicing:portal")).content.decode()
+    assert invoice.number in page and statement_url in page
+    assert hidden.get_absolute_url() in page and "Interventions and invoices" in page
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(client, world):
@@ -129,8 +151,10 @@ def pdf_text(response) -> str:
     return result.stdout.decode()
 
 
-def test_the_invoice_pdf_has_the_company_vat_per_line_and_totals(login, client_a, world, settings):
-    response = login(client_a).get(urls(world)["pdf"])
+def test_the_invoice_pdf_has_the_company_vat_per_line_and_totals(
+    login, client_admin_a, world, settings
+):
+    response = login(client_admin_a).get(urls(world)["pdf"])
     assert response["Content-Type"] == "application/pdf"
     assert response["X-Content-Type-Options"] == "nosniff"
     text = pdf_text(response)
@@ -355,3 +379,23 @@ def test_edit_send_link_discard_and_credit_from_the_pages(
     assert not Invoice.objects.filter(kind="credit").exists()
     assert office.post(credit, {"reason": "Erreur de taux"}).status_code == 302
     assert Invoice.objects.get(kind="credit").credited == world["issued"]
+
+
+def test_a_prepaid_block_is_one_line_on_the_pdf_and_its_tickets_are_in_the_review(
+    login, admin, client_a, org_a, ticket_a, make_ticket, make_contract, log
+):
+    make_contract(org_a, kind="prepaid", block_hours=Decimal("50"))
+    other = make_ticket(client_a, title="Messagerie lente")
+    log(ticket_a, 40)
+    log(other, 35)
+    draft = services.run_billing(actor=admin, start=START, end=END).invoices[0]
+    review = login(admin).get(reverse("invoicing:invoice", args=[draft.pk])).content.decode()
+    assert "Detail: 2 tickets" in review
+    assert f"#{ticket_a.number} Impossible d" in review and "Messagerie lente" in review
+    issued = services.issue_invoice(actor=admin, invoice=draft, version=draft.version)
+    documents.render_invoice(issued.pk)
+    text = " ".join(pdf_text(login(admin).get(reverse("invoicing:invoice-pdf", args=[issued.pk])))
+                    .split())  # fmt: skip
+    assert "Prepaid block “Contrat Alpha Industries”: 1.5 h used in the" in text
+    assert "48.5 h left" in text and text.count("h used in the") == 1
+    assert "Messagerie lente" not in text and ticket_a.title not in text

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from billing import services as billing_services
 from billing.models import TimeEntry
@@ -88,31 +88,71 @@ def test_an_evolution_waits_for_its_estimate(admin, org_a, evolution_a, make_con
     assert run(admin).invoices == []
 
 
-def test_a_prepaid_block_is_drawn_then_overage_billed(admin, org_a, ticket_a, make_contract, log):
+def test_a_prepaid_block_is_drawn_in_one_line_then_overage_billed(
+    admin, client_a, org_a, ticket_a, make_ticket, make_contract, log
+):
     make_contract(org_a, kind="prepaid", block_hours=Decimal("1"))
+    other = make_ticket(client_a, title="Messagerie lente")
     log(ticket_a, 40)  # 45 min
-    log(ticket_a, 35)  # 45 min: 1h30 in all, 30 min beyond the block
+    log(other, 35)  # 45 min: 1h30 in all, 30 min beyond the block
     invoice = run(admin).invoices[0]
+    # One consumption line for the contract, not one 0 EUR line per ticket.
     block = invoice.lines.get(kind="block")
-    assert (block.quantity, block.amount) == (Decimal("1.50"), Decimal("0.00"))
+    assert (block.quantity, block.amount, block.ticket) == (Decimal("1.50"), Decimal("0.00"), None)
+    assert block.description == (
+        "Prepaid block “Contrat Alpha Industries”: 1.5 h used in the period, 0 h left"
+    )
+    assert sorted((row["number"], row["hours"]) for row in block.detail) == [
+        (ticket_a.number, "0.75"),
+        (other.number, "0.75"),
+    ]
     overage = invoice.lines.get(kind="overage")
     assert (overage.quantity, overage.unit_price, overage.amount) == (
         Decimal("0.50"),
         Decimal("80.00"),
         Decimal("40.00"),
     )
+    assert invoice.lines.count() == 2
+    assert invoice.entry_links.count() == 2  # both entries are settled by this invoice
     services.issue_invoice(actor=admin, invoice=invoice, version=invoice.version)
+    assert not TimeEntry.objects.filter(billed_at__isnull=True).exists()
+    assert run(admin).invoices == []  # nothing billed twice
     log(ticket_a, 15)  # the block is used up: all of it is overage
     nxt = run(admin).invoices[0]
+    assert nxt.lines.get(kind="block").description.endswith("0.25 h used in the period, 0 h left")
     assert nxt.lines.get(kind="overage").amount == Decimal("20.00")
 
 
-def test_within_the_block_nothing_is_charged(admin, org_a, ticket_a, make_contract, log):
-    make_contract(org_a, kind="prepaid", block_hours=Decimal("10"))
+def test_within_the_block_nothing_is_charged_and_what_is_left_is_said(
+    admin, org_a, ticket_a, make_contract, log
+):
+    make_contract(org_a, kind="prepaid", block_hours=Decimal("50"))
     log(ticket_a, 60)
+    first = run(admin).invoices[0]
+    services.issue_invoice(actor=admin, invoice=first, version=first.version)
+    log(ticket_a, 680)  # 11h20 -> 11h30 at the quarter
     invoice = run(admin).invoices[0]
     assert invoice.total_gross == Decimal("0.00")
     assert not invoice.lines.filter(kind="overage").exists()
+    line = invoice.lines.get()
+    assert line.description.endswith("11.5 h used in the period, 37.5 h left")
+    with translation.override("fr"):
+        french = run(admin).invoices[0].lines.get().description
+    assert "11,5" in french and "37,5" in french
+
+
+def test_time_billed_on_an_estimate_never_eats_into_the_block(
+    admin, org_a, ticket_a, evolution_a, accepted_estimate, make_contract, log
+):
+    make_contract(org_a, kind="prepaid", block_hours=Decimal("10"))
+    log(evolution_a, 120)  # billed on its estimate
+    log(ticket_a, 60)  # drawn from the block
+    invoice = run(admin).invoices[0]
+    assert invoice.lines.get(kind="block").description.endswith("1 h used in the period, 9 h left")
+    services.issue_invoice(actor=admin, invoice=invoice, version=invoice.version)
+    log(ticket_a, 60)
+    nxt = run(admin).invoices[0]
+    assert nxt.lines.get().description.endswith("1 h used in the period, 8 h left")
 
 
 def test_interventions_bill_supplies_and_travel_with_vat_rounded_per_line(
