@@ -19,7 +19,7 @@ from functools import partial
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Case, F, FloatField, IntegerField, Q, Sum, When
+from django.db.models import Case, Exists, F, FloatField, IntegerField, OuterRef, Q, Sum, When
 from django.db.models.functions import Cast, Ceil
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS
@@ -315,15 +315,29 @@ def rounded_minutes(unit: int):
     return Cast(Case(When(minutes__lt=0, then=down), default=up), IntegerField())
 
 
-def contract_lines(
-    contract: Contract, *, until: dt.date | None = None, only: Q | None = None
-) -> list[pricing.Line]:
-    """Billable time of the contract's organization over its period, summed in the database
-    (one query, one row per ticket, activity, level and off-hours flag; per-entry rounding is
-    applied to each entry before the sum), so that its cost does not grow with the entries.
-    until: up to that day (a month's statement); only: the entries a caller counts (invoicing
-    leaves out the time billed on an estimate)."""
+# Ticket types billed on their accepted estimate rather than on time (seed 002: evolutions).
+ESTIMATE_TYPES = ("evolution",)
+
+
+def billed_on_time() -> Q:
+    """Time entries billed on time, so counted against the contract (a prepaid block's hours,
+    time and materials): not those of an evolution nor of a ticket with an accepted estimate,
+    which the estimate bills."""
+    estimate_type = Ticket.objects.filter(pk=OuterRef("ticket_id"), type__code__in=ESTIMATE_TYPES)
+    accepted = Estimate.objects.filter(
+        ticket_id=OuterRef("ticket_id"), state=Estimate.State.ACCEPTED
+    )
+    return ~Exists(estimate_type) & ~Exists(accepted)
+
+
+def contract_lines(contract: Contract, *, until: dt.date | None = None) -> list[pricing.Line]:
+    """Billable time of the contract's organization over its period, billed on time
+    (billed_on_time), summed in the database (one query, one row per ticket, activity, level
+    and off-hours flag; per-entry rounding is applied to each entry before the sum), so that
+    its cost does not grow with the entries. until: up to that day (a month's statement). The
+    balance page, the 80 % / 100 % alerts, the invoices and the statements all count this."""
     entries = TimeEntry.objects.filter(
+        billed_on_time(),
         ticket__organization_id=contract.organization_id,
         billable=True,
         work_date__gte=contract.starts_on,
@@ -332,8 +346,6 @@ def contract_lines(
         entries = entries.filter(work_date__lte=contract.ends_on)
     if until is not None:
         entries = entries.filter(work_date__lte=until)
-    if only is not None:
-        entries = entries.filter(only)
     per_ticket = contract.rounding_scope == Contract.RoundingScope.TICKET
     total = Sum("minutes") if per_ticket else Sum(rounded_minutes(contract.rounding_minutes))
     rows = (

@@ -30,7 +30,7 @@ from billing.models import Contract, TimeEntry
 from notifications import mail
 from tickets.models import Ticket
 
-from . import access, money, services
+from . import access, money
 from .models import Intervention, Invoice, Statement
 
 logger = logging.getLogger(__name__)
@@ -237,15 +237,14 @@ def month_time(organization: Organization, first: dt.date, last: dt.date) -> Mon
             work_date__lte=last,
         ).aggregate(total=Sum("minutes"))["total"]
         return MonthTime(minutes=minutes or 0)
-    only = services.on_time_entries()
     used = billing_services.used_minutes(
-        contract, billing_services.contract_lines(contract, until=last, only=only)
+        contract, billing_services.contract_lines(contract, until=last)
     )
     before = 0
     if contract.starts_on < first:
         previous = first - dt.timedelta(days=1)
         before = billing_services.used_minutes(
-            contract, billing_services.contract_lines(contract, until=previous, only=only)
+            contract, billing_services.contract_lines(contract, until=previous)
         )
     return MonthTime(minutes=used - before, contract=contract, used_minutes=used)
 

@@ -25,7 +25,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -51,8 +51,7 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-# Ticket types billed on their accepted estimate rather than on time (seed 002).
-ESTIMATE_TYPES = ("evolution",)
+ESTIMATE_TYPES = billing_services.ESTIMATE_TYPES
 LINK_SALT = "invoicing.intervention"
 SERIES_PREFIX = {Invoice.Kind.INVOICE: "F", Invoice.Kind.CREDIT: "AV"}
 
@@ -333,20 +332,10 @@ def _unbilled_entries(end: dt.date, organization_ids):
     return by_org
 
 
-def on_time_entries() -> Q:
-    """Time entries billed on time, so drawn from a prepaid block: not those of an evolution
-    nor of a ticket with an accepted estimate (billed on the estimate, as build_draft does)."""
-    estimate_type = Ticket.objects.filter(pk=OuterRef("ticket_id"), type__code__in=ESTIMATE_TYPES)
-    accepted = Estimate.objects.filter(
-        ticket_id=OuterRef("ticket_id"), state=Estimate.State.ACCEPTED
-    )
-    return ~Exists(estimate_type) & ~Exists(accepted)
-
-
 def _block_used_before(contract: Contract) -> int:
     """Minutes of the block already billed (rounded per the contract)."""
     entries = TimeEntry.objects.filter(
-        on_time_entries(),
+        billing_services.billed_on_time(),
         ticket__organization_id=contract.organization_id,
         billable=True,
         billed_at__isnull=False,

@@ -355,14 +355,16 @@ def test_a_sales_rep_sees_only_the_contracts_of_the_clients_they_represent(
 
 
 def test_the_block_badge_warns_at_80_percent_and_turns_red_when_used_up(
-    client, login, agent, world
+    client, login, agent, client_a, make_ticket, world
 ):
+    """On an incident (billed on time; the evolution's time is billed on its estimate)."""
     login(agent)
-    ticket = world["ticket"]
+    ticket = make_ticket(client_a, title="Serveur de fichiers lent")
     url = reverse("billing:log-time", args=[ticket.number])
+    box = reverse("billing:time-box", args=[ticket.number])
     client.post(url, {"duration": "7h", "activity": "work", "billable": "on"})
-    page = client.get(_url("billing:time-box", world)).content.decode()
-    assert "contract-badge text-bg-warning" in page  # 8h of 10h
-    client.post(url, {"duration": "3h", "activity": "work", "billable": "on"})
-    page = client.get(_url("billing:time-box", world)).content.decode()
-    assert "contract-badge text-bg-danger" in page
+    assert "contract-badge text-bg-success" in client.get(box).content.decode()  # 7h of 10h
+    client.post(url, {"duration": "1h", "activity": "work", "billable": "on"})
+    assert "contract-badge text-bg-warning" in client.get(box).content.decode()  # 8h of 10h
+    client.post(url, {"duration": "2h", "activity": "work", "billable": "on"})
+    assert "contract-badge text-bg-danger" in client.get(box).content.decode()

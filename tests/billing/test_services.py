@@ -147,6 +147,26 @@ def test_non_billable_time_does_not_consume_the_block(agent, org_a, ticket_a, ma
     assert Contract.objects.get(pk=contract.pk).alert_80_sent_at is None
 
 
+def test_time_billed_on_an_estimate_never_eats_into_the_block(
+    agent, client_a, org_a, ticket_a, make_ticket, ref, make_contract
+):
+    """An evolution, or any ticket whose estimate the client accepted, is billed on its
+    estimate: its time shows on the ticket but the balance page and the alerts leave it out,
+    as the invoice does."""
+    contract = make_contract(org_a, block_hours=Decimal("1"))
+    evolution = make_ticket(client_a, title="Nouvel export", type=ref.type["evolution"])
+    quoted = make_ticket(client_a, title="Migration chiffrée")
+    estimate = _send(agent, quoted)
+    services.accept_estimate(actor=client_a, estimate=estimate)
+    for ticket in (evolution, quoted):
+        services.log_time(actor=agent, ticket=ticket, minutes=120, day=MONDAY)
+    services.log_time(actor=agent, ticket=ticket_a, minutes=30, day=MONDAY)
+    assert services.used_minutes(contract) == 30
+    use = selectors.contract_use(contract)
+    assert use.used_minutes == 30 and use.badge == "" and use.left_hours == Decimal("0.5")
+    assert Contract.objects.get(pk=contract.pk).alert_80_sent_at is None
+
+
 def test_rounding_per_ticket_or_per_entry_follows_the_contract(
     agent, org_a, ticket_a, make_ticket, client_a, make_contract
 ):
