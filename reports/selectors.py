@@ -1,11 +1,12 @@
 """The reports: each a function (user, filters) -> Report, every figure computed in SQL.
 
 Every report starts from reports.access (report_tickets, report_change_requests), narrows by
-the filters, and asks the database for aggregates: GROUP BY on a dimension, date truncation
-(Trunc, on PostgreSQL and SQLite alike) for periods, conditional counts (COUNT ... FILTER) for
-the backlog at each period's end, and percentiles (reports.aggregates.Percentile). Nothing loops
-over tickets in Python: the rows returned are groups and periods, bounded by GROUP_LIMIT and
-MAX_BUCKETS, so the number of queries and the work after them do not grow with the tickets.
+the filters, and asks the database for aggregates: GROUP BY on a dimension, the index of the
+period a moment falls in (reports.aggregates.PeriodIndex: width_bucket on PostgreSQL, a CASE
+elsewhere) for periods, conditional counts (COUNT ... FILTER) for the backlog at each period's
+end, and percentiles (reports.aggregates.Percentile). Nothing loops over tickets in Python:
+the rows returned are groups and periods, bounded by GROUP_LIMIT and MAX_BUCKETS, so the
+number of queries and the work after them do not grow with the tickets.
 
 Durations are business time by the business calendar (tickets.sla), stored on the ticket when
 the first response and the resolution happen (Ticket.first_response_seconds,
@@ -36,7 +37,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Coalesce, Trunc, TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
@@ -228,13 +229,27 @@ def short_labels(firsts: list[dt.date], period: str) -> list[str]:
     return [formats.date_format(day, "M Y" if period == "month" else "j M") for day in firsts]
 
 
-def _per_bucket(qs: QuerySet, moment: str, period: str, **aggregates) -> dict[dt.date, dict]:
-    """{first day of the period: aggregates} for the rows of qs, by their `moment` field."""
-    truncated = Trunc(
-        moment, period, output_field=DateField(), tzinfo=timezone.get_current_timezone()
-    )
-    rows = qs.annotate(bucket=truncated).values("bucket").annotate(**aggregates).order_by()
-    return {row["bucket"]: row for row in rows}
+def _midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _period_index(moment: str, firsts: list[dt.date], until: dt.datetime) -> PeriodIndex:
+    """The index of the period of `moment` among firsts (the periods' first days): -1 before
+    the first period, len(firsts) from `until` on (the end of the last period as the report
+    counts it). The same grouping as truncating `moment` to its period in the current time
+    zone, at a third of the cost (reports.aggregates.PeriodIndex); the groups are the report's
+    periods plus one before and one after, however many years the tickets span."""
+    return PeriodIndex(moment, [*(_midnight(day) for day in firsts), until])
+
+
+def _per_bucket(
+    qs: QuerySet, moment: str, period: str, firsts: list[dt.date], **aggregates
+) -> dict[dt.date, dict]:
+    """{first day of the period: aggregates} for the rows of qs (in the range), by their
+    `moment` field."""
+    index = _period_index(moment, firsts, _midnight(_next(firsts[-1], period)))
+    rows = qs.annotate(bucket=index).values("bucket").annotate(**aggregates).order_by()
+    return {firsts[row["bucket"]]: row for row in rows if 0 <= row["bucket"] < len(firsts)}
 
 
 # --- the base rows ------------------------------------------------------------------------
@@ -283,10 +298,10 @@ def volume(user, filters: Filters) -> Report:
     period, firsts = buckets(filters)
     base = tickets(user, filters)
     created = _per_bucket(
-        base.filter(_in_range("created_at", filters)), "created_at", period, n=Count("id")
+        base.filter(_in_range("created_at", filters)), "created_at", period, firsts, n=Count("id")
     )
     resolved = _per_bucket(
-        base.filter(_in_range("resolved_at", filters)), "resolved_at", period, n=Count("id")
+        base.filter(_in_range("resolved_at", filters)), "resolved_at", period, firsts, n=Count("id")
     )
     rows = [
         [
@@ -574,13 +589,13 @@ def quality(user, filters: Filters) -> Report:
         # Escalations are internal events: a client administrator's report has none.
         events = events.filter(is_internal=False)
     resolved = _per_bucket(
-        base.filter(_in_range("resolved_at", filters)), "resolved_at", period, n=Count("id")
+        base.filter(_in_range("resolved_at", filters)), "resolved_at", period, firsts, n=Count("id")
     )
     reopened = _per_bucket(
-        events.filter(kind=Event.Kind.REOPEN), "action_at", period, n=Count("id")
+        events.filter(kind=Event.Kind.REOPEN), "action_at", period, firsts, n=Count("id")
     )
     escalated = _per_bucket(
-        events.filter(kind=Event.Kind.ESCALATION), "action_at", period, n=Count("id")
+        events.filter(kind=Event.Kind.ESCALATION), "action_at", period, firsts, n=Count("id")
     )
     rows = []
     for day in firsts:
@@ -657,19 +672,6 @@ BACKLOG_CATEGORIES = [
     for value, label in Status.Category.choices
     if value in ("new", "open", "waiting_client", "waiting_third_party")
 ]
-
-
-def _midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def _period_index(moment: str, firsts: list[dt.date], until: dt.datetime) -> PeriodIndex:
-    """The index of the period of `moment` among firsts (the periods' first days): -1 before
-    the first period, len(firsts) from `until` on (the end of the last period as the report
-    counts it). The same grouping as truncating `moment` to its period in the current time
-    zone, at a third of the cost (reports.aggregates.PeriodIndex); the groups are the report's
-    periods plus one before and one after, however many years the tickets span."""
-    return PeriodIndex(moment, [*(_midnight(day) for day in firsts), until])
 
 
 def _changes_to_undo(
