@@ -3,13 +3,14 @@
 Usage (a database seeded by benchmarks/reports.py; read-only apart from the session row):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_bench_reports \
     REDIS_URL=redis://127.0.0.1:6379/9 \
-        .venv/bin/python benchmarks/reports_explain.py [--only backlog,volume] [--repeat 3] [--plans]
+        .venv/bin/python benchmarks/reports_explain.py [--only backlog,volume] [--repeat 5] \
+        [--plans]
 
-For each report page (the year ending today, as the demo admin, the report cache off) it prints
-the best of --repeat in-process requests (the whole page: filters, report, rendering), the number
-of queries, and the sum of the PostgreSQL execution times of those queries (the best of
---repeat EXPLAIN (ANALYZE, BUFFERS) of each, after the requests); --plans prints every plan. Execution
-times move less with the load of a shared machine than wall-clock times do.
+For each report page (the year ending today, as the demo admin, the report cache off) it
+prints the best of --repeat in-process requests (the whole page: filters, report, rendering),
+the number of queries, and the sum of the PostgreSQL execution times of those queries (the
+best of --repeat EXPLAIN (ANALYZE, BUFFERS) of each, after the requests); --plans prints every
+plan. Execution times move less with the load of a shared machine than wall-clock times do.
 """
 
 import argparse
@@ -52,9 +53,7 @@ def main():
     client = Client()
     client.cookies[name] = value
     rows = []
-    with override_settings(
-        REPORTS_CACHE_SECONDS=0, ALLOWED_HOSTS=["*"], SECURE_SSL_REDIRECT=False
-    ):
+    with override_settings(REPORTS_CACHE_SECONDS=0, ALLOWED_HOSTS=["*"], SECURE_SSL_REDIRECT=False):
         for label, path in paths:
             best = None
             for _i in range(args.repeat):
@@ -81,8 +80,10 @@ def main():
                 if args.plans:
                     print(f"\n--- {label}: {ms:.1f} ms\n{sql}\n" + "\n".join(plan))
             rows.append((label, best, len(captured.captured_queries), executed))
-    print(f"\n{'report (one-year range, uncached)':36} {'request ms':>11} {'queries':>8} "
-          f"{'SQL exec ms':>12}")
+    print(
+        f"\n{'report (one-year range, uncached)':36} {'request ms':>11} {'queries':>8} "
+        f"{'SQL exec ms':>12}"
+    )
     for label, best, count, executed in rows:
         print(f"{label:36} {best:>11.0f} {count:>8} {executed:>12.1f}")
 
