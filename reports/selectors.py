@@ -1,11 +1,12 @@
 """The reports: each a function (user, filters) -> Report, every figure computed in SQL.
 
 Every report starts from reports.access (report_tickets, report_change_requests), narrows by
-the filters, and asks the database for aggregates: GROUP BY on a dimension, date truncation
-(Trunc, on PostgreSQL and SQLite alike) for periods, conditional counts (COUNT ... FILTER) for
-the backlog at each period's end, and percentiles (reports.aggregates.Percentile). Nothing loops
-over tickets in Python: the rows returned are groups and periods, bounded by GROUP_LIMIT and
-MAX_BUCKETS, so the number of queries and the work after them do not grow with the tickets.
+the filters, and asks the database for aggregates: GROUP BY on a dimension, the index of the
+period a moment falls in (reports.aggregates.PeriodIndex: width_bucket on PostgreSQL, a CASE
+elsewhere) for periods, conditional counts (COUNT ... FILTER) for the backlog at each period's
+end, and percentiles (reports.aggregates.Percentile). Nothing loops over tickets in Python:
+the rows returned are groups and periods, bounded by GROUP_LIMIT and MAX_BUCKETS, so the
+number of queries and the work after them do not grow with the tickets.
 
 Durations are business time by the business calendar (tickets.sla), stored on the ticket when
 the first response and the resolution happen (Ticket.first_response_seconds,
@@ -14,13 +15,13 @@ resolution_seconds); reports show them in hours.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Avg,
+    BigIntegerField,
     Case,
     Count,
     DateField,
@@ -37,7 +38,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Coalesce, Trunc, TruncMonth
+from django.db.models.functions import Cast, Coalesce, TruncMonth
 from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
@@ -50,7 +51,7 @@ from cdc.workflow import State
 from tickets.models import Event, Status, Ticket
 
 from . import access
-from .aggregates import Percentile
+from .aggregates import Percentile, PeriodIndex
 
 # Groups shown at most in a grouped table (the biggest first).
 GROUP_LIMIT = 200
@@ -229,13 +230,27 @@ def short_labels(firsts: list[dt.date], period: str) -> list[str]:
     return [formats.date_format(day, "M Y" if period == "month" else "j M") for day in firsts]
 
 
-def _per_bucket(qs: QuerySet, moment: str, period: str, **aggregates) -> dict[dt.date, dict]:
-    """{first day of the period: aggregates} for the rows of qs, by their `moment` field."""
-    truncated = Trunc(
-        moment, period, output_field=DateField(), tzinfo=timezone.get_current_timezone()
-    )
-    rows = qs.annotate(bucket=truncated).values("bucket").annotate(**aggregates).order_by()
-    return {row["bucket"]: row for row in rows}
+def _midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _period_index(moment: str, firsts: list[dt.date], until: dt.datetime) -> PeriodIndex:
+    """The index of the period of `moment` among firsts (the periods' first days): -1 before
+    the first period, len(firsts) from `until` on (the end of the last period as the report
+    counts it). The same grouping as truncating `moment` to its period in the current time
+    zone, at a third of the cost (reports.aggregates.PeriodIndex); the groups are the report's
+    periods plus one before and one after, however many years the tickets span."""
+    return PeriodIndex(moment, [*(_midnight(day) for day in firsts), until])
+
+
+def _per_bucket(
+    qs: QuerySet, moment: str, period: str, firsts: list[dt.date], **aggregates
+) -> dict[dt.date, dict]:
+    """{first day of the period: aggregates} for the rows of qs (in the range), by their
+    `moment` field."""
+    index = _period_index(moment, firsts, _midnight(_next(firsts[-1], period)))
+    rows = qs.annotate(bucket=index).values("bucket").annotate(**aggregates).order_by()
+    return {firsts[row["bucket"]]: row for row in rows if 0 <= row["bucket"] < len(firsts)}
 
 
 # --- the base rows ------------------------------------------------------------------------
@@ -284,10 +299,10 @@ def volume(user, filters: Filters) -> Report:
     period, firsts = buckets(filters)
     base = tickets(user, filters)
     created = _per_bucket(
-        base.filter(_in_range("created_at", filters)), "created_at", period, n=Count("id")
+        base.filter(_in_range("created_at", filters)), "created_at", period, firsts, n=Count("id")
     )
     resolved = _per_bucket(
-        base.filter(_in_range("resolved_at", filters)), "resolved_at", period, n=Count("id")
+        base.filter(_in_range("resolved_at", filters)), "resolved_at", period, firsts, n=Count("id")
     )
     rows = [
         [
@@ -575,13 +590,13 @@ def quality(user, filters: Filters) -> Report:
         # Escalations are internal events: a client administrator's report has none.
         events = events.filter(is_internal=False)
     resolved = _per_bucket(
-        base.filter(_in_range("resolved_at", filters)), "resolved_at", period, n=Count("id")
+        base.filter(_in_range("resolved_at", filters)), "resolved_at", period, firsts, n=Count("id")
     )
     reopened = _per_bucket(
-        events.filter(kind=Event.Kind.REOPEN), "action_at", period, n=Count("id")
+        events.filter(kind=Event.Kind.REOPEN), "action_at", period, firsts, n=Count("id")
     )
     escalated = _per_bucket(
-        events.filter(kind=Event.Kind.ESCALATION), "action_at", period, n=Count("id")
+        events.filter(kind=Event.Kind.ESCALATION), "action_at", period, firsts, n=Count("id")
     )
     rows = []
     for day in firsts:
@@ -660,76 +675,82 @@ BACKLOG_CATEGORIES = [
 ]
 
 
-def _bucket_index(day, firsts: list[dt.date]) -> int:
-    """-1 before the first period, len(firsts) after the last, else the period's index."""
-    if day is None or day < firsts[0]:
-        return -1
-    if day > firsts[-1]:
-        return len(firsts)
-    return bisect.bisect_right(firsts, day) - 1
+def _changes_to_undo(
+    base: QuerySet, period: str, firsts: list[dt.date], category_of: dict
+) -> list[dict[str, int]]:
+    """[{category: tickets}] to add to the current categories of the tickets created by the
+    end of each period to read their categories then (see _categories_at_period_ends), from
+    one GROUP BY query on the status changes and reopenings of the range.
+
+    The changes are read from the report's tickets (a join, not a semi-join on every ticket),
+    on the partial index of those events (tickets.Event event_report_status_idx)."""
+    size = len(firsts)
+    beyond = _midnight(_next(firsts[-1], period))
+    # One integer per (opened, moved, old, new) group: PostgreSQL overestimates the groups of
+    # four keys and sorts the ~100,000 changes of a year in parallel workers; one key it hashes
+    # in one process (benchmarks/README.md: ~10% more backlogs per second at concurrency 4).
+    statuses = max(category_of, default=0) + 1
+    periods = size + 2
+
+    def status(key: str):
+        return Coalesce(Cast(KeyTextTransform(key, "events__data"), BigIntegerField()), 0)
+
+    group = (
+        (
+            (Cast(_period_index("created_at", firsts, beyond), BigIntegerField()) + 1) * periods
+            + _period_index("events__action_at", firsts, beyond)
+            + 1
+        )
+        * statuses
+        + status("old")
+    ) * statuses + status("new")
+    changes = (
+        base.filter(
+            events__kind__in=[Event.Kind.STATUS, Event.Kind.REOPEN],
+            events__action_at__gte=_midnight(firsts[0]),
+        )
+        .annotate(group=group)
+        .values("group")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    # A change made in period k to a ticket opened in period j is undone at the ends of
+    # periods max(j, 0) to k - 1: kept as differences (added at the first, taken back after
+    # the last), summed period by period below.
+    differences = [{} for _i in range(size + 1)]
+    for row in changes:
+        rest, new = divmod(row["group"], statuses)
+        rest, old = divmod(rest, statuses)
+        opened, moved = divmod(rest, periods)
+        low, high = max(opened - 1, 0), min(moved - 1, size)
+        if low >= high:
+            continue
+        for category, n in ((category_of.get(old), row["n"]), (category_of.get(new), -row["n"])):
+            differences[low][category] = differences[low].get(category, 0) + n
+            differences[high][category] = differences[high].get(category, 0) - n
+    undo, running = [], {}
+    for i in range(size):
+        for category, n in differences[i].items():
+            running[category] = running.get(category, 0) + n
+        undo.append(dict(running))
+    return undo
 
 
 def _categories_at_period_ends(
-    base: QuerySet, period: str, firsts: list[dt.date], first_at: dt.datetime, end_at
+    created: list[dict[str, int]], undo: list[dict[str, int]]
 ) -> list[dict[str, int]]:
-    """[{category: tickets}] at the end of each period, in two GROUP BY queries.
+    """[{category: tickets}] at the end of each period.
 
     A ticket created before the end e of a period is in the category of its status at e: its
     current category, undone by its status changes and reopenings after e (each moved it from the
     "old" status to the "new" one, both kept in the event's data). So, with T[j][c] the
-    tickets created in period j now in category c and E[j][k] the changes in period k of
-    tickets created in period j: at the end of period i, count[c] = sum over j <= i of
-    T[j][c] + changes (j <= i, k > i) from c - changes (j <= i, k > i) to c. The rows are
+    tickets created in period j now in category c (created[j + 1], created[0] before the
+    range) and the changes undone at the end of period i (undo[i], _changes_to_undo): count[c]
+    = sum over j <= i of T[j][c] + undo[i][c]. The rows read are (period, status) and
     (period, period, status, status) groups, never tickets.
     """
-    tz = timezone.get_current_timezone()
-
-    def trunc(moment):
-        return Trunc(moment, period, output_field=DateField(), tzinfo=tz)
-
-    category_of = dict(Status.objects.values_list("pk", "category"))
-    size = len(firsts)
-    # created[j][c]; j == -1 (before the range) is index 0 here, hence the + 1.
-    created = [{} for _i in range(size + 2)]
-    # Only the categories shown are needed: a ticket now resolved enters them through the
-    # changes undone below, so the tickets read are those open now (not every ticket).
-    shown = [value for value, _label in BACKLOG_CATEGORIES]
-    for row in (
-        base.filter(status__category__in=shown, created_at__lt=end_at)
-        .annotate(bucket=trunc("created_at"))
-        .values("bucket", "status__category")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        cell = created[_bucket_index(row["bucket"], firsts) + 1]
-        cell[row["status__category"]] = cell.get(row["status__category"], 0) + row["n"]
-    changes = (
-        Event.objects.filter(
-            ticket__in=base.values("pk"),
-            kind__in=[Event.Kind.STATUS, Event.Kind.REOPEN],
-            action_at__gte=first_at,
-        )
-        .annotate(
-            opened=trunc("ticket__created_at"),
-            moved=trunc("action_at"),
-            old=KeyTextTransform("old", "data"),
-            new=KeyTextTransform("new", "data"),
-        )
-        .values("opened", "moved", "old", "new")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    # undo[i][c]: the changes to undo to read the end of period i (opened <= i < moved).
-    undo = [{} for _i in range(size)]
-    for row in changes:
-        j, k = _bucket_index(row["opened"], firsts), _bucket_index(row["moved"], firsts)
-        old = category_of.get(int(row["old"])) if row["old"] else None
-        new = category_of.get(int(row["new"])) if row["new"] else None
-        for i in range(max(j, 0), min(k, size)):
-            undo[i][old] = undo[i].get(old, 0) + row["n"]
-            undo[i][new] = undo[i].get(new, 0) - row["n"]
     result, running = [], dict(created[0])
-    for i in range(size):
+    for i in range(len(undo)):
         for category, n in created[i + 1].items():
             running[category] = running.get(category, 0) + n
         result.append(
@@ -740,34 +761,64 @@ def _categories_at_period_ends(
 
 def backlog(user, filters: Filters, *, now: dt.datetime | None = None) -> Report:
     """Open tickets at the end of each period (created before, not yet resolved then), and the
-    open tickets now by status category and by age."""
+    open tickets now by status category and by age.
+
+    Four queries whatever the range: the tickets by period of creation and status (with the
+    open ones counted by age), the tickets by period of resolution, the statuses, and the
+    status changes of the range (_changes_to_undo)."""
     now = now or timezone.now()
     period, firsts = buckets(filters)
+    size = len(firsts)
     base = tickets(user, filters)
+    category_of = dict(Status.objects.values_list("pk", "category"))
+    open_q = _open_q()
+    ages = {
+        f"a{i}": Count(
+            "id",
+            filter=open_q
+            & Q(created_at__lte=now - dt.timedelta(days=low))
+            & (Q() if high is None else Q(created_at__gt=now - dt.timedelta(days=high))),
+        )
+        for i, (_label, low, high) in enumerate(AGES)
+    }
+    # One pass over the tickets: created per period (the range's, one before, one after the
+    # range's end) and status, with those open now and their ages.
+    by_creation = (
+        base.annotate(bucket=_period_index("created_at", firsts, filters.end_at))
+        .values("bucket", "status_id")
+        .annotate(n=Count("id"), open=Count("id", filter=open_q), **ages)
+        .order_by()
+    )
+    # created[j + 1][c]: created in period j (-1: before the range) now in category c.
+    created = [{} for _i in range(size + 2)]
+    open_by_category, age_counts = {}, [0] * len(AGES)
+    shown = {value for value, _label in BACKLOG_CATEGORIES}
+    for row in by_creation:
+        category = category_of.get(row["status_id"])
+        j = row["bucket"]
+        if j < size:  # created before the range's end
+            cell = created[j + 1]
+            cell[category] = cell.get(category, 0) + row["n"]
+        if row["open"]:
+            open_by_category[category] = open_by_category.get(category, 0) + row["open"]
+        for i in range(len(AGES)):
+            age_counts[i] += row[f"a{i}"]
+    resolved = [0] * (size + 1)  # resolved[j + 1]: resolved in period j (-1: before)
+    for row in (
+        base.filter(resolved_at__lt=filters.end_at)
+        .annotate(bucket=_period_index("resolved_at", firsts, filters.end_at))
+        .values("bucket")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        resolved[row["bucket"] + 1] += row["n"]
     # Open at a moment e = created before e - resolved before e (a ticket is resolved after it
-    # is created): counts before the first period, then a running sum over the periods of the
-    # tickets created and resolved in each (two GROUP BY queries on the report indexes).
-    first_at = timezone.make_aware(dt.datetime.combine(firsts[0], dt.time.min))
-    window = {"gte": first_at, "lt": filters.end_at}
-    opened_before = base.filter(created_at__lt=first_at).count()
-    resolved_before = base.filter(resolved_at__lt=first_at).count()
-    created = _per_bucket(
-        base.filter(created_at__gte=window["gte"], created_at__lt=window["lt"]),
-        "created_at",
-        period,
-        n=Count("id"),
-    )
-    resolved = _per_bucket(
-        base.filter(resolved_at__gte=window["gte"], resolved_at__lt=window["lt"]),
-        "resolved_at",
-        period,
-        n=Count("id"),
-    )
-    counts, running = {}, opened_before - resolved_before
+    # is created): counts before the first period, then a running sum over the periods.
+    running = sum(created[0].values()) - resolved[0]
+    rows = []
     for i, day in enumerate(firsts):
-        running += created.get(day, {}).get("n", 0) - resolved.get(day, {}).get("n", 0)
-        counts[f"b{i}"] = running
-    rows = [[bucket_label(day, period), counts[f"b{i}"]] for i, day in enumerate(firsts)]
+        running += sum(created[i + 1].values()) - resolved[i + 1]
+        rows.append([bucket_label(day, period), running])
     report = Report()
     report.notes.append(_("A ticket counts as open from its creation until it is resolved."))
     report.tables.append(
@@ -779,7 +830,12 @@ def backlog(user, filters: Filters, *, now: dt.datetime | None = None) -> Report
             chart_labels=short_labels(firsts, period),
         )
     )
-    per_category = _categories_at_period_ends(base, period, firsts, first_at, filters.end_at)
+    # Only the categories shown are needed: a ticket now resolved enters them through the
+    # changes undone.
+    shown_created = [{c: n for c, n in cell.items() if c in shown} for cell in created[: size + 1]]
+    per_category = _categories_at_period_ends(
+        shown_created, _changes_to_undo(base, period, firsts, category_of)
+    )
     report.tables.append(
         Table(
             _("Tickets at the end of each period, by status category"),
@@ -798,15 +854,11 @@ def backlog(user, filters: Filters, *, now: dt.datetime | None = None) -> Report
             ),
         )
     )
-    open_now = base.filter(_open_q())
-    by_category = {
-        row["status__category"]: row["n"]
-        for row in open_now.values("status__category").annotate(n=Count("id")).order_by()
-    }
     category_rows = [
-        [str(label), by_category.get(value, 0)]
+        [str(label), open_by_category.get(value, 0)]
         for value, label in Status.Category.choices
-        if value in by_category or value in ("new", "open", "waiting_client", "waiting_third_party")
+        if value in open_by_category
+        or value in ("new", "open", "waiting_client", "waiting_third_party")
     ]
     report.tables.append(
         Table(
@@ -816,21 +868,11 @@ def backlog(user, filters: Filters, *, now: dt.datetime | None = None) -> Report
             chart={"type": "bar", "series": [1]},
         )
     )
-    ages = open_now.aggregate(
-        **{
-            f"a{i}": Count(
-                "id",
-                filter=Q(created_at__lte=now - dt.timedelta(days=low))
-                & (Q() if high is None else Q(created_at__gt=now - dt.timedelta(days=high))),
-            )
-            for i, (_label, low, high) in enumerate(AGES)
-        }
-    )
     report.tables.append(
         Table(
             _("Age of the open tickets"),
             [Column(_("Age")), Column(_("Open tickets"), "int")],
-            [[str(label), ages[f"a{i}"]] for i, (label, _low, _high) in enumerate(AGES)],
+            [[str(label), age_counts[i]] for i, (label, _low, _high) in enumerate(AGES)],
             chart={"type": "bar", "series": [1]},
         )
     )

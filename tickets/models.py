@@ -579,6 +579,16 @@ class Event(models.Model):
                 name="event_report_kind_idx",
                 condition=models.Q(kind__in=["reopen", "escalation"]),
             ),
+            # Reports, backlog by status category (reports.selectors._changes_to_undo): the
+            # status changes and reopenings since a date, with their ticket and their "old" and
+            # "new" statuses, read from the index alone (PostgreSQL INCLUDE) instead of
+            # scanning the ~1M events.
+            models.Index(
+                fields=["action_at"],
+                name="event_report_status_idx",
+                condition=models.Q(kind__in=["status", "reopen"]),
+                include=["ticket", "data"],
+            ),
         ]
 
     def __str__(self):

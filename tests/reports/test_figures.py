@@ -148,6 +148,47 @@ def test_backlog_over_time_by_status_category(dataset, admin, agent, clock):
     assert xlsx[:2] == b"PK"
 
 
+def test_backlog_reads_tickets_opened_before_the_range_and_leaves_out_those_after_it(
+    dataset, admin, agent, client_a, clock
+):
+    # Range Saturday 21 to Wednesday 25, per day: T1 (opened Friday 20) is before it; T4 waits
+    # on the client from Thursday 26 at 11:00 and T5 is opened Thursday 26 at 10:00, both
+    # after its end.
+    clock(paris(2026, 11, 26, 10, 0))
+    services.create_ticket(
+        actor=agent,
+        title="Badge",
+        description="Mon badge ne marche plus.",
+        organization=client_a.organization,
+        requester=client_a,
+    )
+    clock(paris(2026, 11, 26, 11, 0))
+    services.change_status(
+        actor=agent, ticket=dataset.t4, status=Status.objects.get(code="reponse-envoyee")
+    )
+    clock(paris(2026, 11, 27, 12, 0))
+    report = selectors.backlog(
+        admin,
+        filters(start=dt.date(2026, 11, 21), end=dt.date(2026, 11, 25), period="day"),
+        now=paris(2026, 11, 27, 12, 0),
+    )
+    # Open: T1 from before the range until Monday noon; T2 Monday to Tuesday; T3 Tuesday to
+    # Wednesday 10:00 (its last resolution); T4 from Wednesday.
+    assert [row[1] for row in report.tables[0].rows] == [1, 1, 1, 1, 1]
+    by_category = rows_by_name(report.tables[1])
+    assert by_category["11/21/2026"] == [1, 0, 0, 0]  # T1, new until its resolution Monday
+    assert by_category["11/22/2026"] == [1, 0, 0, 0]
+    assert by_category["11/23/2026"] == [1, 0, 0, 0]  # T2
+    assert by_category["11/24/2026"] == [0, 0, 0, 0]
+    assert by_category["11/25/2026"] == [1, 0, 0, 0]  # T4, new until Thursday
+    now_by_status = rows_by_name(report.tables[2])
+    assert now_by_status["New"] == [1]  # T5
+    assert now_by_status["Waiting on client"] == [1]  # T4
+    ages = rows_by_name(report.tables[3])
+    assert ages["1 to 3 days"] == [2]  # T4 (2 days 3 hours), T5 (1 day 2 hours)
+    assert sum(v[0] for v in ages.values()) == 2
+
+
 def test_backlog_by_category_counts_queries_not_tickets(
     dataset, admin, django_assert_max_num_queries
 ):
