@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -289,9 +290,18 @@ def timeline(user, ticket: Ticket, *, ids=None) -> list[Event]:
             status_ids.update(v for v in (data.get("old"), data.get("new")) if v)
         if event.kind == Event.Kind.FIELD and data.get("field") in field_ids:
             field_ids[data["field"]].update(v for v in (data.get("old"), data.get("new")) if v)
-    names = {"status": _names(Status, status_ids)}
+    # Statuses, priorities, types and components from the reference copy (every row, retired
+    # ones included): a query only for the equipment and projects named.
+    reference = caching.reference()
+    names = {
+        "status": reference.statuses,
+        "priority": reference.priorities,
+        "type": reference.types,
+        "component": reference.components,
+    }
     for name, model in _FIELD_MODELS.items():
-        names[name] = _names(model, field_ids[name])
+        if name not in names:
+            names[name] = _names(model, field_ids[name])
     for event in events:
         _describe(event, names)
     return events
@@ -363,6 +373,22 @@ def timeline_outline(user, ticket: Ticket) -> TimelineOutline:
         and data.get("number")
     ]
     return TimelineOutline([row[0] for row in reversed(shown)], filed_at, development, earlier)
+
+
+@dataclass(frozen=True)
+class TimelineWindow:
+    """The ticket page's shown events as ids, newest first, and read(ids) giving the events of
+    some of them (timeline()): the page's timeline tag reads only those whose item is not
+    cached (tickets.templatetags.tickets.timeline_events)."""
+
+    ids: list[int]
+    read: Callable[[list[int]], list[Event]]
+
+
+def timeline_window(user, ticket: Ticket, outline: TimelineOutline) -> TimelineWindow:
+    return TimelineWindow(
+        outline.ids[::-1], lambda ids: timeline(user, ticket, ids=ids) if ids else []
+    )
 
 
 def timeline_before(user, ticket: Ticket, before) -> tuple[list[Event], int | None]:

@@ -58,8 +58,9 @@ def detail_context(request, ticket, **forms):
     context = {
         "ticket": ticket,
         # Newest first, under the reply box at the top of the page: the last message, the one
-        # to answer, is next to where the answer is written.
-        "events": SimpleLazyObject(lambda: selectors.timeline(user, ticket, ids=outline.ids)[::-1]),
+        # to answer, is next to where the answer is written. Only the events whose rendered
+        # item is not cached are read (templatetags.tickets.timeline_events).
+        "events": selectors.timeline_window(user, ticket, outline),
         "event_ids": outline.event_ids,
         # A long timeline shows its newest events; the earlier ones come on demand.
         "timeline_earlier": outline.earlier,
