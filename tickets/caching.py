@@ -1,10 +1,12 @@
 """Every cached read of tickets, and what makes each one stale. Services call one function after
 a change, and nothing else clears these caches (no signals, nothing wired at import):
 
-- tickets_changed(): any ticket write (a verb, a periodic job, the demo seed). The counters, the
-  queue's page counts, its ranked search blocks and its rendered rows are cached under one
-  generation number, which this moves on; each value is also kept at most
-  HELPDESK_COUNTERS_CACHE_SECONDS (rows: and not past the moment one turns overdue).
+- tickets_changed(ids): any ticket write (a verb, a periodic job, the demo seed). The counters, the
+  queue's page counts, its ranked search blocks and its rendered pages of rows are cached under
+  one generation number, which this moves on; each value is also kept at most
+  HELPDESK_COUNTERS_CACHE_SECONDS (rows: and not past the moment one turns overdue). Each row
+  is also kept on its own until its ticket is named in a change (or any change names none), so
+  a page rendered again after a change renders only the changed rows.
 - reference_changed(): a status, priority, criticality, ticket type, component, the calendar, a
   holiday or a canned reply was saved or deleted (edited in the Administration area).
   It also moves the tickets generation: the queue's cached rows show statuses and priorities.
@@ -25,7 +27,7 @@ import dataclasses
 import functools
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlencode
@@ -188,6 +190,7 @@ def reference_changed() -> None:
     rows show statuses, priorities and types: they go too, as after a ticket change."""
     stale(_next_reference_version)
     stale(_next_tickets_version)
+    stale(_next_rows_generation)
 
 
 def _next_reference_version() -> None:
@@ -203,10 +206,17 @@ def _next_reference_version() -> None:
 TICKETS_VERSION_KEY = "tickets:counters:version"
 
 
-def tickets_changed() -> None:
+def tickets_changed(ticket_ids: Iterable[int] | None = None) -> None:
     """A ticket was written: the counters, page counts and search blocks are stale (now, and
-    again on commit, so a page counted in between is not kept)."""
+    again on commit, so a page counted in between is not kept). ticket_ids: the tickets
+    written, when the caller names every one: the queue's rendered rows of the others are
+    kept (queue_row_markup); None: every row renders again."""
     stale(_next_tickets_version)
+    if ticket_ids is None:
+        stale(_next_rows_generation)
+    else:
+        ids = list(ticket_ids)
+        stale(lambda: _mark_rows(ids))
 
 
 def _next_tickets_version() -> None:
@@ -305,6 +315,87 @@ def ranked_search(user, params, compute: Callable[[], T]) -> T:
     person and these filters: the queue refreshing itself every minute on a search, or paging
     through its results, searches once per ticket change."""
     return _until_tickets_change(f"search:user{user.pk}:{_filters_digest(params)}", compute)
+
+
+# --- the queue's rows, each kept until its ticket changes ----------------------------------------
+
+ROWS_GENERATION_KEY = "tickets:rows:generation"
+# How long a row's mark (when its ticket last changed) is kept: a row without one gets a new
+# mark, which no rendering kept earlier has in its key, so an expired mark costs a rendering,
+# never a stale row.
+ROW_MARK_SECONDS = 86400
+
+
+def _row_mark_key(pk: int) -> str:
+    return f"tickets:row-mark:{pk}"
+
+
+def _mark_rows(ids: list[int]) -> None:
+    mark = time.time_ns()
+    cache.set_many({_row_mark_key(pk): mark for pk in ids}, ROW_MARK_SECONDS)
+
+
+def _next_rows_generation() -> None:
+    try:
+        cache.incr(ROWS_GENERATION_KEY)
+    except ValueError:
+        cache.set(ROWS_GENERATION_KEY, time.time_ns(), None)
+
+
+@dataclass(frozen=True)
+class RowMarkup:
+    """One ticket's row as rendered, and the moment it turns overdue (a timestamp, or None)."""
+
+    html: str
+    turns_at: float | None = None
+
+
+def queue_row_markup(
+    ids: list[int], shown: str, render: Callable[[list[int]], dict[int, RowMarkup]]
+) -> list[RowMarkup]:
+    """The rendered row of each ticket of ids (one page of a queue, in order; shown: what else
+    the markup depends on: language, time zone, selection checkbox). Each row is kept until its
+    ticket changes (tickets_changed(ids)), every row's generation moves (tickets_changed(),
+    reference_changed()) or the row turns overdue, and at most HELPDESK_COUNTERS_CACHE_SECONDS
+    (a renamed person or organization shows then, as on the whole page before). render(missing
+    ids) renders the others; a ticket it does not give back is left out. Rows are the same for
+    everyone: which tickets a person sees is the ids."""
+    if not ids:
+        return []
+    mark_keys = {pk: _row_mark_key(pk) for pk in ids}
+    found = cache.get_many([ROWS_GENERATION_KEY, *mark_keys.values()])
+    generation = found.get(ROWS_GENERATION_KEY)
+    # Rows never marked (or whose mark expired) get one before they are read: a change made
+    # after this moves it again, so a rendering of rows read before the change is not kept.
+    new = {key: time.time_ns() for key in mark_keys.values() if key not in found}
+    if generation is None:
+        generation = new[ROWS_GENERATION_KEY] = time.time_ns()
+    if new:
+        cache.set_many(
+            {key: value for key, value in new.items() if key != ROWS_GENERATION_KEY},
+            ROW_MARK_SECONDS,
+        )
+        if ROWS_GENERATION_KEY in new:
+            cache.add(ROWS_GENERATION_KEY, generation, None)
+        found.update(new)
+    digest = hashlib.md5(f"{generation}|{shown}".encode(), usedforsecurity=False).hexdigest()
+    keys = {pk: f"tickets:row:{pk}:{found[key]}:{digest}" for pk, key in mark_keys.items()}
+    rows = cache.get_many(list(keys.values()))
+    now = time.time()
+    kept = {
+        pk: row
+        for pk, key in keys.items()
+        if (row := rows.get(key)) is not None and (row.turns_at is None or row.turns_at > now)
+    }
+    missing = [pk for pk in ids if pk not in kept]
+    if missing:
+        rendered = render(missing)
+        seconds = settings.HELPDESK_COUNTERS_CACHE_SECONDS
+        to_keep = {keys[pk]: row for pk, row in rendered.items() if pk in keys}
+        if seconds > 0 and to_keep:
+            cache.set_many(to_keep, seconds)
+        kept.update(rendered)
+    return [kept[pk] for pk in ids if pk in kept]
 
 
 # --- the ticket page's timeline: its items are cached template fragments ----------------------

@@ -62,16 +62,19 @@ class CappedPaginator(Paginator):
             return self.num_pages
 
     def page(self, number):
+        ids, shown = self.page_ids(number)
+        return self._get_page(rows_by_ids(shown, ids), number, self)
+
+    def page_ids(self, number) -> tuple[list, object]:
+        """The ids of page number, in order, and the queryset their rows are read with
+        (rows_by_ids)."""
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if hasattr(self.object_list, "ids"):
             ids = self.object_list.ids(bottom, top) if self.count else []
-            shown = self.object_list.queryset
-        else:
-            ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-            shown = self.object_list
-        return self._get_page(rows_by_ids(shown, ids), number, self)
+            return ids, self.object_list.queryset
+        return list(self.object_list.values_list("pk", flat=True)[bottom:top]), self.object_list
 
 
 def rows_by_ids(queryset, ids: list) -> list:
