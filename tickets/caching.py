@@ -535,6 +535,18 @@ class Prepared:
             fetched = cursor.fetchall()
         return compiler, list(compiler.results_iter([fetched]))
 
+    def count(self, alias: str = "default", **values) -> int:
+        """How many rows the statement gives for these values (counted by the database)."""
+        from django.db import connections
+
+        _, sql, params, slots = self._compile(alias)
+        pairs = zip(params, slots, strict=True)
+        bound = [param if slot is None else values[slot] for param, slot in pairs]
+        with connections[alias].cursor() as cursor:
+            # sql is the compiled statement, its values passed apart.
+            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) counted", bound)  # noqa: S608
+            return cursor.fetchone()[0]
+
     def models(self, alias: str = "default", **values) -> list:
         """The model instances (with their select_related objects) for these values."""
         from django.db.models.query import get_related_populators

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,7 +27,7 @@ from .models import (
     Ticket,
     TicketType,
 )
-from .paging import CAP, capped_count, rows_by_ids
+from .paging import CAP, capped_count, ids_values, rows_by_ids
 
 # Status, priority and type are attached from tickets.caching by rows_by_ids, not joined.
 LIST_RELATED = ("organization", "requester", "last_activity_by")
@@ -92,16 +93,27 @@ def with_assignee_names(tickets: list[Ticket]) -> list[Ticket]:
     user per assignee."""
     names: dict[int, list[str]] = {ticket.pk: [] for ticket in tickets}
     if names:
-        rows = (
-            Ticket.assignees.through.objects.filter(ticket_id__in=names)
-            .order_by(*(f"user__{field}" for field in User._meta.ordering))
-            .values_list("ticket_id", *(f"user__{field}" for field in _PERSON))
-        )
+        ids = list(names)
+        _, rows = _assignee_names_statement(len(ids)).rows(**ids_values(ids))
         for ticket_id, first_name, last_name, email in rows:
             names[ticket_id].append(f"{first_name} {last_name}".strip() or email)
     for ticket in tickets:
         ticket.assignee_names = names[ticket.pk]
     return tickets
+
+
+@functools.lru_cache(maxsize=64)
+def _assignee_names_statement(count: int) -> caching.Prepared:
+    """with_assignee_names' query for count tickets, compiled once per process."""
+
+    def make(**ids):
+        return (
+            Ticket.assignees.through.objects.filter(ticket_id__in=list(ids.values()))
+            .order_by(*(f"user__{field}" for field in User._meta.ordering))
+            .values_list("ticket_id", *(f"user__{field}" for field in _PERSON))
+        )
+
+    return caching.Prepared(make, *ids_values(range(count)))
 
 
 def related_tickets(
@@ -174,12 +186,27 @@ COUNTER_CAP = 999
 def _my_open_count(user, final: list[int]) -> int:
     """Open tickets assigned to user (up to COUNTER_CAP + 1), counted from the assignees table
     (indexed on user)."""
+    if access.sees_every_ticket(user):
+        return _assigned_open_statement(tuple(final)).count(user=user.pk)
     rows = Ticket.assignees.through.objects.filter(user_id=user.pk).exclude(
         ticket__status_id__in=final
     )
-    if not access.sees_every_ticket(user):
-        rows = rows.filter(ticket__in=access.visible_tickets(user))
+    rows = rows.filter(ticket__in=access.visible_tickets(user))
     return capped_count(rows, COUNTER_CAP)
+
+
+@functools.lru_cache(maxsize=16)
+def _assigned_open_statement(final: tuple[int, ...]) -> caching.Prepared:
+    """The to-do count of staff who see every ticket, the same statement for each of them
+    (compiled once per process for these final statuses): it is counted again after every
+    ticket change, on every page."""
+
+    def make(user):
+        rows = Ticket.assignees.through.objects.filter(user_id=user)
+        rows = rows.exclude(ticket__status_id__in=list(final))
+        return rows.values("pk").order_by()[: COUNTER_CAP + 1]
+
+    return caching.Prepared(make, "user")
 
 
 def dashboard_counts(user) -> dict[str, int]:
