@@ -200,7 +200,53 @@ def _fragment_parts(context, ticket, reference, assignees, posted) -> dict[str, 
         )
     if "edit_form" not in posted:
         parts["edit"] = f"{language}|{ticket.title}|{ticket.description}"
+    # The header's number, type, title and badges (its SLA badge moves with the clock: apart).
+    parts["heading"] = "|".join(
+        map(
+            str,
+            (
+                version,
+                ticket.number,
+                ticket.type_id,
+                ticket.title,
+                ticket.status_id,
+                ticket.priority_id,
+                ticket.support_level,
+            ),
+        )
+    )
+    parts["details"] = _details_part(context, ticket, version)
     return parts
+
+
+def _name(person) -> str:
+    return person.get_full_name() or person.email
+
+
+def _details_part(context, ticket, version: str) -> str:
+    """What the Details card shows (every fact, as its template writes it)."""
+    due = context["sla"].due_at
+    transferred = ticket.transferred_from
+    return repr(
+        (
+            version,
+            get_current_timezone_name(),
+            ticket.organization and ticket.organization.name,
+            ticket.requester and _name(ticket.requester),
+            ticket.contact_email,
+            ticket.cc_addresses,
+            ticket.channel,
+            ticket.criticality_id,
+            ticket.component and ticket.component.name,
+            ticket.asset and str(ticket.asset),
+            ticket.project and str(ticket.project),
+            [_name(person) for person in context["assignees"]],
+            [_name(person) for person in context["followers"]],
+            due and due.isoformat(),
+            transferred and transferred.number,
+            list(context["development_tickets"]),
+        )
+    )
 
 
 def fields_form(ticket) -> FieldsForm:
