@@ -224,13 +224,11 @@ def _name(person) -> str:
 
 
 def _details_part(context, ticket, version: str) -> str:
-    """What the Details card shows (every fact, as its template writes it)."""
-    due = context["sla"].due_at
-    transferred = ticket.transferred_from
+    """What the Details card's facts show, as its template writes them (the due date, which
+    moves with every priority change, and the links to other tickets are written apart)."""
     return repr(
         (
             version,
-            get_current_timezone_name(),
             ticket.organization and ticket.organization.name,
             ticket.requester and _name(ticket.requester),
             ticket.contact_email,
@@ -242,9 +240,6 @@ def _details_part(context, ticket, version: str) -> str:
             ticket.project and str(ticket.project),
             [_name(person) for person in context["assignees"]],
             [_name(person) for person in context["followers"]],
-            due and due.isoformat(),
-            transferred and transferred.number,
-            list(context["development_tickets"]),
         )
     )
 
