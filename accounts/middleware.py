@@ -7,6 +7,7 @@ from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import LazyObject, empty
 
 from . import access
 
@@ -35,7 +36,10 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = request.user
+        # The person is loaded here anyway: later reads get them directly rather than through
+        # the two lazy wrappers of Django's auth middleware and django-otp's (each attribute
+        # read went through both, a few hundred times a page).
+        user = request.user = loaded(request.user)
         if (
             user.is_authenticated
             and not user.is_verified()
@@ -53,6 +57,15 @@ class TwoFactorMiddleware:
     @staticmethod
     def _allowed(path: str) -> bool:
         return path.startswith(ALLOWED_PREFIXES)
+
+
+def loaded(user):
+    """user itself, out of the lazy objects wrapping it (loaded now if it was not yet)."""
+    while isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
+    return user
 
 
 class ProfileLanguageMiddleware:

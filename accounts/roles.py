@@ -18,6 +18,8 @@ from collections.abc import Iterable
 
 from django.db.models import Exists, OuterRef, Q
 
+from core.prepared import Prepared
+
 from .models import Organization, Role, User, UserRole
 
 Code = Role.Code
@@ -44,11 +46,17 @@ def _role_cache(user) -> dict[str, int | None]:
         return {}
     cache = getattr(user, _CACHE_ATTR, None)
     if cache is None:
-        cache = dict(
-            UserRole.objects.filter(user_id=user.pk).values_list("role__code", "support_level")
-        )
+        _, rows = _ROLES.rows(user=user.pk)
+        cache = dict(rows)
         setattr(user, _CACHE_ATTR, cache)
     return cache
+
+
+# Read on every page: compiled once per process.
+_ROLES = Prepared(
+    lambda user: UserRole.objects.filter(user_id=user).values_list("role__code", "support_level"),
+    "user",
+)
 
 
 def forget_roles(user) -> None:

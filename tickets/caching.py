@@ -1,10 +1,12 @@
 """Every cached read of tickets, and what makes each one stale. Services call one function after
 a change, and nothing else clears these caches (no signals, nothing wired at import):
 
-- tickets_changed(): any ticket write (a verb, a periodic job, the demo seed). The counters, the
-  queue's page counts, its ranked search blocks and its rendered rows are cached under one
-  generation number, which this moves on; each value is also kept at most
-  HELPDESK_COUNTERS_CACHE_SECONDS (rows: and not past the moment one turns overdue).
+- tickets_changed(ids): any ticket write (a verb, a periodic job, the demo seed). The counters, the
+  queue's page counts, its ranked search blocks and its rendered pages of rows are cached under
+  one generation number, which this moves on; each value is also kept at most
+  HELPDESK_COUNTERS_CACHE_SECONDS (rows: and not past the moment one turns overdue). Each row
+  is also kept on its own until its ticket is named in a change (or any change names none), so
+  a page rendered again after a change renders only the changed rows.
 - reference_changed(): a status, priority, criticality, ticket type, component, the calendar, a
   holiday or a canned reply was saved or deleted (edited in the Administration area).
   It also moves the tickets generation: the queue's cached rows show statuses and priorities.
@@ -25,7 +27,7 @@ import dataclasses
 import functools
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlencode
@@ -34,6 +36,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from core.cache import stale
+from core.prepared import Prepared  # noqa: F401 - the ticket reads use caching.Prepared
 
 from . import sla
 from .models import (
@@ -188,6 +191,7 @@ def reference_changed() -> None:
     rows show statuses, priorities and types: they go too, as after a ticket change."""
     stale(_next_reference_version)
     stale(_next_tickets_version)
+    stale(_next_rows_generation)
 
 
 def _next_reference_version() -> None:
@@ -203,10 +207,17 @@ def _next_reference_version() -> None:
 TICKETS_VERSION_KEY = "tickets:counters:version"
 
 
-def tickets_changed() -> None:
+def tickets_changed(ticket_ids: Iterable[int] | None = None) -> None:
     """A ticket was written: the counters, page counts and search blocks are stale (now, and
-    again on commit, so a page counted in between is not kept)."""
+    again on commit, so a page counted in between is not kept). ticket_ids: the tickets
+    written, when the caller names every one: the queue's rendered rows of the others are
+    kept (queue_row_markup); None: every row renders again."""
     stale(_next_tickets_version)
+    if ticket_ids is None:
+        stale(_next_rows_generation)
+    else:
+        ids = list(ticket_ids)
+        stale(lambda: _mark_rows(ids))
 
 
 def _next_tickets_version() -> None:
@@ -307,6 +318,87 @@ def ranked_search(user, params, compute: Callable[[], T]) -> T:
     return _until_tickets_change(f"search:user{user.pk}:{_filters_digest(params)}", compute)
 
 
+# --- the queue's rows, each kept until its ticket changes ----------------------------------------
+
+ROWS_GENERATION_KEY = "tickets:rows:generation"
+# How long a row's mark (when its ticket last changed) is kept: a row without one gets a new
+# mark, which no rendering kept earlier has in its key, so an expired mark costs a rendering,
+# never a stale row.
+ROW_MARK_SECONDS = 86400
+
+
+def _row_mark_key(pk: int) -> str:
+    return f"tickets:row-mark:{pk}"
+
+
+def _mark_rows(ids: list[int]) -> None:
+    mark = time.time_ns()
+    cache.set_many({_row_mark_key(pk): mark for pk in ids}, ROW_MARK_SECONDS)
+
+
+def _next_rows_generation() -> None:
+    try:
+        cache.incr(ROWS_GENERATION_KEY)
+    except ValueError:
+        cache.set(ROWS_GENERATION_KEY, time.time_ns(), None)
+
+
+@dataclass(frozen=True)
+class RowMarkup:
+    """One ticket's row as rendered, and the moment it turns overdue (a timestamp, or None)."""
+
+    html: str
+    turns_at: float | None = None
+
+
+def queue_row_markup(
+    ids: list[int], shown: str, render: Callable[[list[int]], dict[int, RowMarkup]]
+) -> list[RowMarkup]:
+    """The rendered row of each ticket of ids (one page of a queue, in order; shown: what else
+    the markup depends on: language, time zone, selection checkbox). Each row is kept until its
+    ticket changes (tickets_changed(ids)), every row's generation moves (tickets_changed(),
+    reference_changed()) or the row turns overdue, and at most HELPDESK_COUNTERS_CACHE_SECONDS
+    (a renamed person or organization shows then, as on the whole page before). render(missing
+    ids) renders the others; a ticket it does not give back is left out. Rows are the same for
+    everyone: which tickets a person sees is the ids."""
+    if not ids:
+        return []
+    mark_keys = {pk: _row_mark_key(pk) for pk in ids}
+    found = cache.get_many([ROWS_GENERATION_KEY, *mark_keys.values()])
+    generation = found.get(ROWS_GENERATION_KEY)
+    # Rows never marked (or whose mark expired) get one before they are read: a change made
+    # after this moves it again, so a rendering of rows read before the change is not kept.
+    new = {key: time.time_ns() for key in mark_keys.values() if key not in found}
+    if generation is None:
+        generation = new[ROWS_GENERATION_KEY] = time.time_ns()
+    if new:
+        cache.set_many(
+            {key: value for key, value in new.items() if key != ROWS_GENERATION_KEY},
+            ROW_MARK_SECONDS,
+        )
+        if ROWS_GENERATION_KEY in new:
+            cache.add(ROWS_GENERATION_KEY, generation, None)
+        found.update(new)
+    digest = hashlib.md5(f"{generation}|{shown}".encode(), usedforsecurity=False).hexdigest()
+    keys = {pk: f"tickets:row:{pk}:{found[key]}:{digest}" for pk, key in mark_keys.items()}
+    rows = cache.get_many(list(keys.values()))
+    now = time.time()
+    kept = {
+        pk: row
+        for pk, key in keys.items()
+        if (row := rows.get(key)) is not None and (row.turns_at is None or row.turns_at > now)
+    }
+    missing = [pk for pk in ids if pk not in kept]
+    if missing:
+        rendered = render(missing)
+        seconds = settings.HELPDESK_COUNTERS_CACHE_SECONDS
+        to_keep = {keys[pk]: row for pk, row in rendered.items() if pk in keys}
+        if seconds > 0 and to_keep:
+            cache.set_many(to_keep, seconds)
+        kept.update(rendered)
+    return [kept[pk] for pk in ids if pk in kept]
+
+
 # --- the ticket page's timeline: its items are cached template fragments ----------------------
 
 TIMELINE_VERSION_KEY = "tickets:timeline:version"
@@ -395,71 +487,3 @@ def saved_filters(user, compute: Callable[[], list[tuple]]) -> list[tuple]:
 def saved_filters_changed(user) -> None:
     """The person saved or deleted a saved filter."""
     stale(lambda: cache.delete(_saved_filters_key(user.pk)))
-
-
-# --- statements compiled once per process --------------------------------------------------------
-
-
-class Prepared:
-    """A queryset whose SQL is compiled once per process and database, then run with new values.
-
-    Django compiles a queryset's SQL at every evaluation (joins, columns, quoting): on the
-    ticket page, which runs the same three reads for every ticket, compiling cost more than
-    running them. make(**names) builds the queryset from the placeholder integers given as
-    names (each must reach the SQL as a parameter of its own, unchanged: an exact lookup on
-    an integer column, an IN list); rows(**values) runs it with the real ones. The rows come
-    through Django's converters (JSON, SQLite's booleans and dates), so models(**values)
-    builds the same instances as the queryset would, select_related objects included.
-    """
-
-    def __init__(self, make: Callable[..., object], *names: str):
-        # Placeholders within every integer column's range, unlikely as real values.
-        self._placeholders = {name: 2_000_000_001 + i for i, name in enumerate(names)}
-        self._make = make
-        self._compiled: dict[str, tuple] = {}
-
-    def _compile(self, alias: str) -> tuple:
-        compiled = self._compiled.get(alias)
-        if compiled is None:
-            queryset = self._make(**self._placeholders)
-            compiler = queryset.query.get_compiler(using=alias)
-            sql, params = compiler.as_sql()
-            names = {value: name for name, value in self._placeholders.items()}
-            slots = [names.get(param) if isinstance(param, int) else None for param in params]
-            missing = set(self._placeholders) - set(slots)
-            if missing:
-                raise ValueError(f"placeholders not in the SQL as parameters: {missing}")
-            compiled = self._compiled[alias] = (compiler, sql, params, slots)
-        return compiled
-
-    def rows(self, alias: str = "default", **values) -> tuple[object, list]:
-        """(the compiler, the converted rows) for these values."""
-        from django.db import connections
-
-        compiler, sql, params, slots = self._compile(alias)
-        pairs = zip(params, slots, strict=True)
-        bound = [param if slot is None else values[slot] for param, slot in pairs]
-        with connections[alias].cursor() as cursor:
-            cursor.execute(sql, bound)
-            fetched = cursor.fetchall()
-        return compiler, list(compiler.results_iter([fetched]))
-
-    def models(self, alias: str = "default", **values) -> list:
-        """The model instances (with their select_related objects) for these values."""
-        from django.db.models.query import get_related_populators
-
-        compiler, rows = self.rows(alias, **values)
-        info, select = compiler.klass_info, compiler.select
-        start, end = info["select_fields"][0], info["select_fields"][-1] + 1
-        names = [column[0].target.attname for column in select[start:end]]
-        populators = get_related_populators(info, select, alias)
-        annotations = compiler.annotation_col_map.items()
-        objects = []
-        for row in rows:
-            obj = info["model"].from_db(alias, names, row[start:end])
-            for populator in populators:
-                populator.populate(row, obj)
-            for name, position in annotations:
-                setattr(obj, name, row[position])
-            objects.append(obj)
-        return objects

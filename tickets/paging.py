@@ -10,6 +10,7 @@
 """
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -62,16 +63,49 @@ class CappedPaginator(Paginator):
             return self.num_pages
 
     def page(self, number):
+        ids, shown = self.page_ids(number)
+        return self._get_page(rows_by_ids(shown, ids), number, self)
+
+    def page_ids(self, number) -> tuple[list, object]:
+        """The ids of page number, in order, and the queryset their rows are read with
+        (rows_by_ids)."""
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if hasattr(self.object_list, "ids"):
             ids = self.object_list.ids(bottom, top) if self.count else []
-            shown = self.object_list.queryset
-        else:
-            ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-            shown = self.object_list
-        return self._get_page(rows_by_ids(shown, ids), number, self)
+            return ids, self.object_list.queryset
+        return list(self.object_list.values_list("pk", flat=True)[bottom:top]), self.object_list
+
+
+# The statements reading rows by id: the same for every page of one kind (model, joins, columns)
+# and number of rows, so compiled once per process (tickets.caching.Prepared), where compiling
+# the joins cost more than reading the rows.
+_BY_IDS: dict[tuple, caching.Prepared] = {}
+_BY_IDS_MAX = 256
+
+
+def ids_values(ids: list) -> dict[str, int]:
+    return {f"id{i}": pk for i, pk in enumerate(ids)}
+
+
+def _by_ids(queryset, ids: list) -> caching.Prepared:
+    query = queryset.query
+    model, related, deferred = queryset.model, query.select_related, query.deferred_loading
+    key = (model, repr(related), frozenset(deferred[0]), deferred[1], len(ids))
+    statement = _BY_IDS.get(key)
+    if statement is None:
+
+        def make(**placeholders):
+            rows = model._default_manager.filter(pk__in=list(placeholders.values()))
+            rows.query.select_related = related
+            rows.query.deferred_loading = deferred
+            return rows
+
+        if len(_BY_IDS) >= _BY_IDS_MAX:
+            _BY_IDS.clear()
+        statement = _BY_IDS[key] = caching.Prepared(make, *ids_values(ids))
+    return statement
 
 
 def rows_by_ids(queryset, ids: list) -> list:
@@ -81,12 +115,10 @@ def rows_by_ids(queryset, ids: list) -> list:
     sort take it many milliseconds to plan. Tickets get their status, priority and type from
     tickets.caching (the reference copy) rather than from three more joins, and is_overdue as of
     now (tickets.sla.is_overdue: the stored flag waits for the periodic job)."""
-    rows = queryset.model._default_manager.filter(pk__in=ids)
-    rows.query.select_related = queryset.query.select_related
-    rows.query.deferred_loading = queryset.query.deferred_loading
-    rows = rows.prefetch_related(*queryset._prefetch_related_lookups)
-    by_id = {row.pk: row for row in rows} if ids else {}
+    by_id = {row.pk: row for row in _by_ids(queryset, ids).models(**ids_values(ids))} if ids else {}
     found = [by_id[pk] for pk in ids if pk in by_id]
+    if found and queryset._prefetch_related_lookups:
+        prefetch_related_objects(found, *queryset._prefetch_related_lookups)
     if queryset.model is Ticket:
         caching.attach_reference(found)
         now = timezone.now()

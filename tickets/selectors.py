@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,7 +27,7 @@ from .models import (
     Ticket,
     TicketType,
 )
-from .paging import CAP, capped_count, rows_by_ids
+from .paging import CAP, capped_count, ids_values, rows_by_ids
 
 # Status, priority and type are attached from tickets.caching by rows_by_ids, not joined.
 LIST_RELATED = ("organization", "requester", "last_activity_by")
@@ -91,16 +93,27 @@ def with_assignee_names(tickets: list[Ticket]) -> list[Ticket]:
     user per assignee."""
     names: dict[int, list[str]] = {ticket.pk: [] for ticket in tickets}
     if names:
-        rows = (
-            Ticket.assignees.through.objects.filter(ticket_id__in=names)
-            .order_by(*(f"user__{field}" for field in User._meta.ordering))
-            .values_list("ticket_id", *(f"user__{field}" for field in _PERSON))
-        )
+        ids = list(names)
+        _, rows = _assignee_names_statement(len(ids)).rows(**ids_values(ids))
         for ticket_id, first_name, last_name, email in rows:
             names[ticket_id].append(f"{first_name} {last_name}".strip() or email)
     for ticket in tickets:
         ticket.assignee_names = names[ticket.pk]
     return tickets
+
+
+@functools.lru_cache(maxsize=64)
+def _assignee_names_statement(count: int) -> caching.Prepared:
+    """with_assignee_names' query for count tickets, compiled once per process."""
+
+    def make(**ids):
+        return (
+            Ticket.assignees.through.objects.filter(ticket_id__in=list(ids.values()))
+            .order_by(*(f"user__{field}" for field in User._meta.ordering))
+            .values_list("ticket_id", *(f"user__{field}" for field in _PERSON))
+        )
+
+    return caching.Prepared(make, *ids_values(range(count)))
 
 
 def related_tickets(
@@ -173,12 +186,27 @@ COUNTER_CAP = 999
 def _my_open_count(user, final: list[int]) -> int:
     """Open tickets assigned to user (up to COUNTER_CAP + 1), counted from the assignees table
     (indexed on user)."""
+    if access.sees_every_ticket(user):
+        return _assigned_open_statement(tuple(final)).count(user=user.pk)
     rows = Ticket.assignees.through.objects.filter(user_id=user.pk).exclude(
         ticket__status_id__in=final
     )
-    if not access.sees_every_ticket(user):
-        rows = rows.filter(ticket__in=access.visible_tickets(user))
+    rows = rows.filter(ticket__in=access.visible_tickets(user))
     return capped_count(rows, COUNTER_CAP)
+
+
+@functools.lru_cache(maxsize=16)
+def _assigned_open_statement(final: tuple[int, ...]) -> caching.Prepared:
+    """The to-do count of staff who see every ticket, the same statement for each of them
+    (compiled once per process for these final statuses): it is counted again after every
+    ticket change, on every page."""
+
+    def make(user):
+        rows = Ticket.assignees.through.objects.filter(user_id=user)
+        rows = rows.exclude(ticket__status_id__in=list(final))
+        return rows.values("pk").order_by()[: COUNTER_CAP + 1]
+
+    return caching.Prepared(make, "user")
 
 
 def dashboard_counts(user) -> dict[str, int]:
@@ -270,17 +298,24 @@ def timeline(user, ticket: Ticket, *, ids=None) -> list[Event]:
     ids: only those events (a window of the timeline, timeline_outline).
 
     A fixed number of queries whatever the number of events: events, attachments, and one query
-    per reference table named in the changes (statuses, priorities, types, components)."""
-    events = access.visible_events(user, ticket)
+    per equipment or project table named in the changes."""
     if ids is not None:
-        events = events.filter(pk__in=ids)
-    events = list(
-        events.select_related("actor")
-        .prefetch_related(
-            Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "id"))
+        # The ticket page's window (after a change, the one new event): both reads compiled
+        # once per process for each number of ids.
+        ids = list(dict.fromkeys(ids))
+        values = {"ticket": ticket.pk, **ids_values(ids)}
+        statement = _events_statement(access.sees_internal(user), len(ids))
+        events = statement.models(**values) if ids else []
+        _attach_attachments(events)
+    else:
+        events = list(
+            access.visible_events(user, ticket)
+            .select_related("actor")
+            .prefetch_related(
+                Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "id"))
+            )
+            .order_by("action_at", "id")
         )
-        .order_by("action_at", "id")
-    )
     status_ids: set[int] = set()
     field_ids: dict[str, set[int]] = {name: set() for name in _FIELD_MODELS}
     for event in events:
@@ -289,12 +324,57 @@ def timeline(user, ticket: Ticket, *, ids=None) -> list[Event]:
             status_ids.update(v for v in (data.get("old"), data.get("new")) if v)
         if event.kind == Event.Kind.FIELD and data.get("field") in field_ids:
             field_ids[data["field"]].update(v for v in (data.get("old"), data.get("new")) if v)
-    names = {"status": _names(Status, status_ids)}
+    # Statuses, priorities, types and components from the reference copy (every row, retired
+    # ones included): a query only for the equipment and projects named.
+    reference = caching.reference()
+    names = {
+        "status": reference.statuses,
+        "priority": reference.priorities,
+        "type": reference.types,
+        "component": reference.components,
+    }
     for name, model in _FIELD_MODELS.items():
-        names[name] = _names(model, field_ids[name])
+        if name not in names:
+            names[name] = _names(model, field_ids[name])
     for event in events:
         _describe(event, names)
     return events
+
+
+@functools.lru_cache(maxsize=128)
+def _events_statement(with_internal: bool, count: int) -> caching.Prepared:
+    def make(ticket, **ids):
+        events = access.events_shown(ticket, with_internal=with_internal)
+        events = events.filter(pk__in=list(ids.values())).select_related("actor")
+        return events.order_by("action_at", "id")
+
+    return caching.Prepared(make, "ticket", *ids_values(range(count)))
+
+
+@functools.lru_cache(maxsize=64)
+def _attachments_statement(count: int) -> caching.Prepared:
+    def make(**ids):
+        return Attachment.objects.filter(event_id__in=list(ids.values())).order_by(
+            "created_at", "id"
+        )
+
+    return caching.Prepared(make, *ids_values(range(count)))
+
+
+def _attach_attachments(events: list[Event]) -> None:
+    """Each event's attachments (in upload order) as event.attachments.all() gives them, read in
+    one query, as a prefetch would."""
+    by_id = {event.pk: event for event in events}
+    files: dict[int, list[Attachment]] = {pk: [] for pk in by_id}
+    if by_id:
+        for attachment in _attachments_statement(len(by_id)).models(**ids_values(list(by_id))):
+            Attachment.event.field.set_cached_value(attachment, by_id[attachment.event_id])
+            files[attachment.event_id].append(attachment)
+    for event in events:
+        rows = event.attachments.all()
+        rows._result_cache = files[event.pk]
+        rows._prefetch_done = True
+        event._prefetched_objects_cache = {"attachments": rows}
 
 
 # The ticket page shows this many of the newest events; earlier ones are loaded on demand, as
@@ -363,6 +443,22 @@ def timeline_outline(user, ticket: Ticket) -> TimelineOutline:
         and data.get("number")
     ]
     return TimelineOutline([row[0] for row in reversed(shown)], filed_at, development, earlier)
+
+
+@dataclass(frozen=True)
+class TimelineWindow:
+    """The ticket page's shown events as ids, newest first, and read(ids) giving the events of
+    some of them (timeline()): the page's timeline tag reads only those whose item is not
+    cached (tickets.templatetags.tickets.timeline_events)."""
+
+    ids: list[int]
+    read: Callable[[list[int]], list[Event]]
+
+
+def timeline_window(user, ticket: Ticket, outline: TimelineOutline) -> TimelineWindow:
+    return TimelineWindow(
+        outline.ids[::-1], lambda ids: timeline(user, ticket, ids=ids) if ids else []
+    )
 
 
 def timeline_before(user, ticket: Ticket, before) -> tuple[list[Event], int | None]:

@@ -105,13 +105,14 @@ def touch(ticket: Ticket, actor: User | None, now: dt.datetime, *fields: str) ->
     ticket.save(update_fields=list(dict.fromkeys(update)))
 
 
-def counters_changed() -> None:
-    """Every ticket write makes the cached counters, page counts and searches stale."""
-    caching.tickets_changed()
+def counters_changed(ticket_ids: Iterable[int] | None = None) -> None:
+    """Every ticket write makes the cached counters, page counts and searches stale; and the
+    queue's rows of ticket_ids (None: of every ticket)."""
+    caching.tickets_changed(ticket_ids)
 
 
 def add_event(ticket: Ticket, actor: User | None, kind: str, **fields) -> Event:
-    counters_changed()
+    counters_changed([ticket.pk])
     now = timezone.now()
     fields.setdefault("action_at", now)
     return Event.objects.create(ticket=ticket, actor=actor, kind=kind, created_at=now, **fields)

@@ -252,7 +252,7 @@ def update_ticket(
     for event in written:
         event.action_at = event.created_at = now
     touch(ticket, actor, now, *[c for c in changed if c != "followers"] or ["version"])
-    counters_changed()
+    counters_changed([ticket.pk])
     return Event.objects.bulk_create(written)
 
 

@@ -19,7 +19,7 @@ from core.templating import short_datetime
 from core.text import cut_long, split_quoted
 from tickets import caching
 from tickets.models import Event
-from tickets.selectors import COUNTER_CAP
+from tickets.selectors import COUNTER_CAP, TimelineWindow
 
 register = template.Library()
 
@@ -177,22 +177,40 @@ def queue_filter_bar(context):
     return mark_safe(html)  # noqa: S308 - the template escapes every value (core.templating)
 
 
+class _Written:
+    """An event whose item is cached: its {% fragment %} reads it by pk, nothing else."""
+
+    __slots__ = ("pk",)
+
+    def __init__(self, pk):
+        self.pk = pk
+
+
 @register.simple_tag
 def timeline_events(events, ticket, staff=False):
     """The <li> of each event of the ticket page's timeline (templates/tickets/detail.html);
-    staff: the viewer sees internal matters (the original of an email, for one)."""
+    staff: the viewer sees internal matters (the original of an email, for one). events: the
+    events in the order shown, or a selectors.TimelineWindow (their ids, and how to read the
+    events of some of them): then only the events whose item is not cached are read."""
     # Each event's markup is cached on its own (the ticket page caches the whole list too):
-    # after a new event only that one is rendered; the others are read in one round trip.
+    # after a new event only that one is read and rendered; the others are read from the
+    # cache in one round trip.
     shown = (get_language(), get_current_timezone_name(), bool(staff))
     shared = "|".join(map(str, (*shown, caching.timeline_generation())))
-    context = {
-        "events": events,
-        "fragments": caching.PageFragments(
-            "event", {str(event.pk): shared for event in events}, seconds=EVENT_SECONDS
-        ),
-        "ticket": ticket,
-        "staff": bool(staff),
-    }
+    ids = events.ids if isinstance(events, TimelineWindow) else [event.pk for event in events]
+    fragments = caching.PageFragments(
+        "event", {str(pk): shared for pk in ids}, seconds=EVENT_SECONDS
+    )
+    if isinstance(events, TimelineWindow):
+        missing = [pk for pk in ids if fragments.get(str(pk)) is None]
+        read = {event.pk: event for event in events.read(missing)} if missing else {}
+        # An event neither cached nor read (gone meanwhile) is left out.
+        events = [
+            read.get(pk) or _Written(pk)
+            for pk in ids
+            if pk in read or fragments.get(str(pk)) is not None
+        ]
+    context = {"events": events, "fragments": fragments, "ticket": ticket, "staff": bool(staff)}
     return get_template("tickets/_timeline.html").render(context)
 
 

@@ -58,8 +58,9 @@ def detail_context(request, ticket, **forms):
     context = {
         "ticket": ticket,
         # Newest first, under the reply box at the top of the page: the last message, the one
-        # to answer, is next to where the answer is written.
-        "events": SimpleLazyObject(lambda: selectors.timeline(user, ticket, ids=outline.ids)[::-1]),
+        # to answer, is next to where the answer is written. Only the events whose rendered
+        # item is not cached are read (templatetags.tickets.timeline_events).
+        "events": selectors.timeline_window(user, ticket, outline),
         "event_ids": outline.event_ids,
         # A long timeline shows its newest events; the earlier ones come on demand.
         "timeline_earlier": outline.earlier,
@@ -199,7 +200,48 @@ def _fragment_parts(context, ticket, reference, assignees, posted) -> dict[str, 
         )
     if "edit_form" not in posted:
         parts["edit"] = f"{language}|{ticket.title}|{ticket.description}"
+    # The header's number, type, title and badges (its SLA badge moves with the clock: apart).
+    parts["heading"] = "|".join(
+        map(
+            str,
+            (
+                version,
+                ticket.number,
+                ticket.type_id,
+                ticket.title,
+                ticket.status_id,
+                ticket.priority_id,
+                ticket.support_level,
+            ),
+        )
+    )
+    parts["details"] = _details_part(context, ticket, version)
     return parts
+
+
+def _name(person) -> str:
+    return person.get_full_name() or person.email
+
+
+def _details_part(context, ticket, version: str) -> str:
+    """What the Details card's facts show, as its template writes them (the due date, which
+    moves with every priority change, and the links to other tickets are written apart)."""
+    return repr(
+        (
+            version,
+            ticket.organization and ticket.organization.name,
+            ticket.requester and _name(ticket.requester),
+            ticket.contact_email,
+            ticket.cc_addresses,
+            ticket.channel,
+            ticket.criticality_id,
+            ticket.component and ticket.component.name,
+            ticket.asset and str(ticket.asset),
+            ticket.project and str(ticket.project),
+            [_name(person) for person in context["assignees"]],
+            [_name(person) for person in context["followers"]],
+        )
+    )
 
 
 def fields_form(ticket) -> FieldsForm:

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -31,7 +32,7 @@ from ..filters import (
     menu_options,
     with_default_state,
 )
-from ..paging import CappedPaginator
+from ..paging import CappedPaginator, rows_by_ids
 from ..templatetags.tickets import queue_rows
 
 PAGE_SIZE = 25
@@ -77,6 +78,26 @@ def _turns_overdue_at(tickets) -> float | None:
     return min(ahead).timestamp() if ahead else None
 
 
+def _page_rows(paginator, number, can_bulk, shown) -> tuple[caching.QueueRows, list]:
+    """A page of the queue rendered: each row kept until its ticket changes
+    (tickets.caching.queue_row_markup), only the others read and rendered. Also the tickets
+    read."""
+    ids, queryset = paginator.page_ids(number)
+    tickets = []
+
+    def render(missing):
+        read = selectors.with_assignee_names(rows_by_ids(queryset, missing))
+        tickets.extend(read)
+        return {
+            t.pk: caching.RowMarkup(queue_rows([t], can_bulk), _turns_overdue_at([t])) for t in read
+        }
+
+    rows = caching.queue_row_markup(ids, shown, render)
+    turns = [row.turns_at for row in rows if row.turns_at is not None]
+    html = mark_safe("".join(row.html for row in rows))  # noqa: S308 - each escaped by its template
+    return caching.QueueRows(html, len(rows), min(turns) if turns else None), tickets
+
+
 @vary_on_headers("HX-Request")
 def ticket_list(request):
     params, view, filterset, rows, sort, default_state = _queue(request)
@@ -86,15 +107,17 @@ def ticket_list(request):
     can_bulk = access.can_bulk_edit(request.user)
     tickets = None
 
+    # What a row's markup depends on besides its ticket.
+    row_shown = f"{int(can_bulk)}:{get_language()}:{get_current_timezone_name()}"
+
     def render_rows() -> caching.QueueRows:
         nonlocal tickets
-        tickets = selectors.with_assignee_names(list(paginator.page(number).object_list))
-        html = queue_rows(tickets, can_bulk)
-        return caching.QueueRows(html, len(tickets), _turns_overdue_at(tickets))
+        rows, tickets = _page_rows(paginator, number, can_bulk, row_shown)
+        return rows
 
-    # The rows are rendered once per ticket change (tickets.caching.queue_rows): what they
-    # depend on besides the filters is in the key.
-    shown = f"{number}:{sort}:{int(can_bulk)}:{get_language()}:{get_current_timezone_name()}"
+    # The page's rows are kept until the next ticket change (tickets.caching.queue_rows): what
+    # they depend on besides the filters is in the key. Then only the changed rows render.
+    shown = f"{number}:{sort}:{row_shown}"
     rows_shown = caching.queue_rows(request.user, params, shown, render_rows)
     refresh = bool(request.htmx and request.htmx.target == "queue-rows")
     context = {
