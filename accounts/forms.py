@@ -215,7 +215,8 @@ class PickerMixin:
     known: dict[str, str] | None = None
 
     def optgroups(self, name, value, attrs=None):
-        chosen = [v for v in value if str(v).isdigit()]
+        # A primary key is below 2**63 (a larger posted number matches no row).
+        chosen = [v for v in value if str(v).isdigit() and int(v) < 2**63]
         rows = []
         if self.known is not None and all(str(v) in self.known for v in chosen):
             rows = [(str(v), self.known[str(v)]) for v in chosen]

@@ -2,8 +2,36 @@
 
 from django.db.models import Count, Prefetch, Q, Window
 
-from . import access, caching
+from core.prepared import Prepared
+
+from . import access, caching, roles
 from .models import Organization, User, UserRole
+
+# Read by id when a ticket is filed for a client (the organization and the contact posted by the
+# form): compiled once per process.
+_ACTIVE_ORGANIZATION = Prepared(lambda pk: Organization.objects.filter(pk=pk, is_active=True), "pk")
+_ACTIVE_CONTACT = Prepared(
+    lambda pk: User.objects.filter(pk=pk, is_active=True, organization__is_active=True), "pk"
+)
+_IDS = range(1, 2**63)  # what a primary key can be (a posted value outside it matches nothing)
+
+
+def organization_to_act_for(user, pk: int) -> Organization | None:
+    """The active organization pk if user may act for it (roles.may_act_for), else None: a row
+    of roles.visible_organizations(user).filter(is_active=True), read by id."""
+    found = _ACTIVE_ORGANIZATION.models(pk=pk) if pk in _IDS else []
+    return found[0] if found and roles.may_act_for(user, found[0]) else None
+
+
+def contact_to_act_for(user, pk: int) -> User | None:
+    """The active person pk if they belong to an active organization user may act for, else
+    None: a row of User.objects.filter(organization__in=<those organizations>, is_active=True),
+    read by id."""
+    found = _ACTIVE_CONTACT.models(pk=pk) if pk in _IDS else []
+    if not found:
+        return None
+    ids = roles.visible_organization_ids(user)
+    return found[0] if ids is roles.ALL or found[0].organization_id in ids else None
 
 
 def organization_names() -> list[tuple[int, str]]:

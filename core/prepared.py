@@ -4,7 +4,11 @@ queryset at each evaluation cost more than running it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+
+# Placeholder moments (a datetime a statement is compiled with, then run with the real one).
+_MOMENT = dt.datetime(2001, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
 
 
 class Prepared:
@@ -19,33 +23,59 @@ class Prepared:
     builds the same instances as the queryset would, select_related objects included.
     """
 
-    def __init__(self, make: Callable[..., object], *names: str):
+    def __init__(self, make: Callable[..., object], *names: str, moments: tuple[str, ...] = ()):
         # Placeholders within every integer column's range, unlikely as real values.
         self._placeholders = {name: 2_000_000_001 + i for i, name in enumerate(names)}
+        self._moments = {
+            name: _MOMENT + dt.timedelta(microseconds=i + 1) for i, name in enumerate(moments)
+        }
         self._make = make
         self._compiled: dict[str, tuple] = {}
 
     def _compile(self, alias: str) -> tuple:
         compiled = self._compiled.get(alias)
         if compiled is None:
-            queryset = self._make(**self._placeholders)
+            from django.db import connections
+
+            queryset = self._make(**self._placeholders, **self._moments)
             compiler = queryset.query.get_compiler(using=alias)
             sql, params = compiler.as_sql()
             names = {value: name for name, value in self._placeholders.items()}
-            slots = [names.get(param) if isinstance(param, int) else None for param in params]
-            missing = set(self._placeholders) - set(slots)
+            adapt = connections[alias].ops.adapt_datetimefield_value
+            for name, moment in self._moments.items():
+                # The parameter as the backend passes it (SQLite: a string in UTC).
+                names[moment] = names[adapt(moment)] = name
+            slots = [
+                names.get(param) if isinstance(param, int | str | dt.datetime) else None
+                for param in params
+            ]
+            missing = {*self._placeholders, *self._moments} - set(slots)
             if missing:
                 raise ValueError(f"placeholders not in the SQL as parameters: {missing}")
             compiled = self._compiled[alias] = (compiler, sql, params, slots)
         return compiled
 
+    def bound(self, alias: str = "default", **values) -> tuple[object, str, list]:
+        """(the compiler, the SQL, its parameters for these values)."""
+        from django.db import connections
+
+        compiler, sql, params, slots = self._compile(alias)
+        adapt = connections[alias].ops.adapt_datetimefield_value
+        bound = []
+        for param, slot in zip(params, slots, strict=True):
+            if slot is None:
+                bound.append(param)
+            elif slot in self._moments:
+                bound.append(adapt(values[slot]))
+            else:
+                bound.append(values[slot])
+        return compiler, sql, bound
+
     def rows(self, alias: str = "default", **values) -> tuple[object, list]:
         """(the compiler, the converted rows) for these values."""
         from django.db import connections
 
-        compiler, sql, params, slots = self._compile(alias)
-        pairs = zip(params, slots, strict=True)
-        bound = [param if slot is None else values[slot] for param, slot in pairs]
+        compiler, sql, bound = self.bound(alias, **values)
         with connections[alias].cursor() as cursor:
             cursor.execute(sql, bound)
             fetched = cursor.fetchall()
@@ -53,15 +83,7 @@ class Prepared:
 
     def count(self, alias: str = "default", **values) -> int:
         """How many rows the statement gives for these values (counted by the database)."""
-        from django.db import connections
-
-        _, sql, params, slots = self._compile(alias)
-        pairs = zip(params, slots, strict=True)
-        bound = [param if slot is None else values[slot] for param, slot in pairs]
-        with connections[alias].cursor() as cursor:
-            # sql is the compiled statement, its values passed apart.
-            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) counted", bound)  # noqa: S608
-            return cursor.fetchone()[0]
+        return counts((self, values), alias=alias)[0]
 
     def models(self, alias: str = "default", **values) -> list:
         """The model instances (with their select_related objects) for these values."""
@@ -82,3 +104,24 @@ class Prepared:
                 setattr(obj, name, row[position])
             objects.append(obj)
         return objects
+
+
+def counts(*parts: tuple[Prepared, dict], alias: str = "default") -> list[int]:
+    """How many rows each (statement, values) gives, counted by the database in one round trip
+    (a statement that can match nothing, e.g. an empty IN list, counts 0 without SQL)."""
+    from django.core.exceptions import EmptyResultSet
+    from django.db import connections
+
+    selects, bound = [], []
+    for position, (statement, values) in enumerate(parts):
+        try:
+            _, sql, params = statement.bound(alias, **values)
+        except EmptyResultSet:
+            selects.append("0")
+            continue
+        # sql is a compiled statement, its values passed apart.
+        selects.append(f"(SELECT COUNT(*) FROM ({sql}) counted{position})")  # noqa: S608
+        bound.extend(params)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(selects)}", bound)
+        return list(cursor.fetchone())

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
+from accounts import selectors as account_selectors
 from accounts.forms import PickerSelect, PickerSelectMultiple
 from accounts.models import Role, User
 from core import forms as core_forms
@@ -62,7 +65,30 @@ def _attachments_field():
     )
 
 
-class _PersonChoice(forms.ModelChoiceField):
+class _LookupChoice(forms.ModelChoiceField):
+    """A row chosen by id: when the form sets lookup (a function of the posted id giving the
+    row, or None when it is not a valid choice), the posted value is checked with it, and the
+    queryset (for showing the options) need not be built."""
+
+    lookup = None
+
+    def to_python(self, value):
+        if value in self.empty_values or self.lookup is None:
+            return super().to_python(value)
+        try:
+            row = self.lookup(int(value))
+        except (ValueError, TypeError):
+            row = None
+        if row is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return row
+
+
+class _PersonChoice(_LookupChoice):
     def label_from_instance(self, obj):
         name = obj.get_full_name()
         return f"{name} <{obj.email}>" if name else obj.email
@@ -121,7 +147,7 @@ class TicketCreateForm(core_forms.Form):
     reps also the client organization and contact, priority, a canned answer and an internal
     note; admins also the assignees; agents take phone calls (channel, call time)."""
 
-    organization = forms.ModelChoiceField(
+    organization = _LookupChoice(
         label=_("Client organization"),
         queryset=None,
         widget=PickerSelect(reverse_lazy("accounts:pick-organizations")),
@@ -183,21 +209,17 @@ class TicketCreateForm(core_forms.Form):
         self.fields["attachments"].help_text = self.fields["attachments"].help_text % {
             "mb": _max_mb()
         }
-        self.fields["type"].queryset = active(TicketType).filter(is_development=False)
         types = [kind for kind in _active_reference("types") if not kind.is_development]
         show_reference_rows(self.fields["type"], types)
         self.fields["type"].rows = {kind.pk: kind for kind in types}
         self.staff = access.can_file_for_client(user)
         if self.staff:
-            orgs = roles.visible_organizations(user).filter(is_active=True).order_by("name")
-            self.fields["organization"].queryset = orgs
-            self.fields["requester"].queryset = User.objects.filter(
-                organization__in=orgs, is_active=True
-            ).order_by("last_name", "first_name")
-            # The contact picker lists the chosen organization's people only (static/js/
-            # picker.js empties the contact when the organization changes).
-            self.fields["requester"].widget.url = f"{reverse('accounts:pick-people')}?contact=1"
-            self.fields["priority"].queryset = active(Priority)
+            # A posted organization and contact are read by id; the querysets are built only
+            # when the form is shown (_offer_querysets).
+            self.fields["organization"].lookup = partial(
+                account_selectors.organization_to_act_for, user
+            )
+            self.fields["requester"].lookup = partial(account_selectors.contact_to_act_for, user)
             priorities = _active_reference("priorities")
             show_reference_rows(self.fields["priority"], priorities)
             self.fields["priority"].rows = {priority.pk: priority for priority in priorities}
@@ -216,6 +238,34 @@ class TicketCreateForm(core_forms.Form):
             self.fields["assignees"].queryset = assignable_people()
         else:
             del self.fields["assignees"]
+        self._querysets_offered = False
+        if not self.is_bound:
+            self._offer_querysets()
+
+    def _offer_querysets(self) -> None:
+        """The querysets the fields show their options from (and check a value against when
+        no lookup is set): built once, when the form is shown, not for a valid post."""
+        if self._querysets_offered:
+            return
+        self._querysets_offered = True
+        self.fields["type"].queryset = active(TicketType).filter(is_development=False)
+        show_reference_rows(self.fields["type"], self.fields["type"].rows.values())
+        if self.staff:
+            orgs = roles.visible_organizations(self.user).filter(is_active=True).order_by("name")
+            self.fields["organization"].queryset = orgs
+            self.fields["requester"].queryset = User.objects.filter(
+                organization__in=orgs, is_active=True
+            ).order_by("last_name", "first_name")
+            # The contact picker lists the chosen organization's people only (static/js/
+            # picker.js empties the contact when the organization changes).
+            self.fields["requester"].widget.url = f"{reverse('accounts:pick-people')}?contact=1"
+            self.fields["priority"].queryset = active(Priority)
+            show_reference_rows(self.fields["priority"], self.fields["priority"].rows.values())
+
+    def add_error(self, field, error):
+        # A form with an error is shown again: its fields need their querysets.
+        self._offer_querysets()
+        super().add_error(field, error)
 
     def clean(self):
         data = super().clean()

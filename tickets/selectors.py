@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from core import prepared as core_prepared
 
 from . import access, caching, search, sla
 from .filters import DEFAULT_SORT, TicketFilter, in_use, order_fields
@@ -209,6 +210,62 @@ def _assigned_open_statement(final: tuple[int, ...]) -> caching.Prepared:
     return caching.Prepared(make, "user")
 
 
+_STATEMENTS: dict[tuple, tuple] = {}
+
+
+def _every_ticket_statements(user, key: tuple, build: Callable) -> tuple:
+    """build(tickets, *key[1:]): statements over the tickets of staff who see every ticket (the
+    same queryset for each of them, access.visible_tickets), compiled once per process for key
+    (the statuses they depend on)."""
+    statements = _STATEMENTS.get(key)
+    if statements is None:
+        if len(_STATEMENTS) > 32:  # reference statuses changed many times: start again
+            _STATEMENTS.clear()
+        statements = _STATEMENTS[key] = build(access.visible_tickets(user), *key[1:])
+    return statements
+
+
+def _shared_counts_statements(tickets, final: tuple[int, ...], new: tuple[int, ...]):
+    """The dashboard's shared counters of staff who see every ticket (dashboard_counts: new,
+    unassigned, closed today, closed this week), counted in one round trip after every ticket
+    change."""
+    tickets = tickets.order_by().values("pk")
+    closed = caching.Prepared(
+        lambda since: tickets.filter(closed_at__gte=since), moments=("since",)
+    )
+    return (
+        caching.Prepared(lambda: tickets.filter(status_id__in=list(new))),
+        caching.Prepared(
+            lambda: tickets.filter(is_assigned=False).exclude(status_id__in=list(final))
+        ),
+        closed,
+        closed,
+    )
+
+
+def _overdue_statements(tickets, final: tuple[int, ...]):
+    """overdue_count's two reads for staff who see every ticket."""
+    open_tickets = tickets.exclude(status_id__in=list(final)).order_by()
+
+    def late(now):
+        return open_tickets.filter(sla.overdue_q(now)).values("pk")
+
+    def following(now):
+        # The next one to turn overdue (overdue_q's conditions, due from now on): the same index.
+        rows = open_tickets.filter(
+            resolved_at__isnull=True,
+            closed_at__isnull=True,
+            sla_paused_at__isnull=True,
+            resolution_due_at__gte=now,
+        )
+        return rows.order_by("resolution_due_at").values_list("resolution_due_at")[:1]
+
+    return (
+        caching.Prepared(late, moments=("now",)),
+        caching.Prepared(following, moments=("now",)),
+    )
+
+
 def dashboard_counts(user) -> dict[str, int]:
     """Staff dashboard counters: indexed COUNTs, cached until the next ticket change
     (tickets.caching.dashboard_counts)."""
@@ -217,9 +274,17 @@ def dashboard_counts(user) -> dict[str, int]:
     week = today - timedelta(days=today.weekday())
 
     def shared():
-        tickets = access.visible_tickets(user)
         final = _final_ids()
         new = caching.reference().status_ids([Status.Category.NEW])
+        if access.sees_every_ticket(user):
+            statements = _every_ticket_statements(
+                user, ("shared", tuple(final), tuple(new)), _shared_counts_statements
+            )
+            values = ({}, {}, {"since": today}, {"since": week})
+            numbers = core_prepared.counts(*zip(statements, values, strict=True))
+            names = ("new", "unassigned", "closed_today", "closed_week")
+            return dict(zip(names, numbers, strict=True))
+        tickets = access.visible_tickets(user)
         return {
             "new": tickets.filter(status_id__in=new).count(),
             "unassigned": tickets.filter(is_assigned=False).exclude(status_id__in=final).count(),
@@ -241,6 +306,15 @@ def overdue_count(user) -> int:
 
     def compute() -> tuple[int, float | None]:
         now = timezone.now()
+        if access.sees_every_ticket(user):
+            final = tuple(_final_ids())
+            late_statement, next_statement = _every_ticket_statements(
+                user, ("overdue", final), _overdue_statements
+            )
+            late = late_statement.count(now=now)
+            _, rows = next_statement.rows(now=now)
+            following = rows[0][0] if rows else None
+            return late, following.timestamp() if following else None
         open_tickets = access.visible_tickets(user).exclude(status_id__in=_final_ids())
         late = open_tickets.filter(sla.overdue_q(now)).count()
         # The next one to turn overdue (overdue_q's conditions, due from now on): the same index.

@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from tickets import services
+from tickets import selectors, services
 from tickets.models import Status, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -160,3 +160,34 @@ def test_to_do_counts_stop_at_the_cap(login, agent, client_a, make_ticket, monke
     page = client.get("/").content.decode()
     assert 'id="todo-count">2+</span>' in page and 'data-counter="mine">2+<' in page
     assert selectors.todo_count(agent) == 3  # cap + 1: "more than the cap"
+
+
+def test_counters_follow_each_change_and_the_clock(login, agent, client_a, make_ticket, work):
+    """The counters of staff who see every ticket (compiled once, counted together) agree
+    with the tickets after each change; the overdue count with the time of each count."""
+    client = login(agent)
+
+    def expected():
+        final = Status.objects.filter(category__in=selectors.FINAL)
+        return {
+            "unassigned": Ticket.objects.filter(is_assigned=False)
+            .exclude(status__in=final)
+            .count(),
+            "new": Ticket.objects.filter(status__category=Status.Category.NEW).count(),
+            "closed_today": Ticket.objects.filter(closed_at__isnull=False).count(),
+        }
+
+    counts = client.get("/").context["counts"]
+    assert {name: counts[name] for name in expected()} == expected()
+    closed = Status.objects.filter(category=Status.Category.CLOSED).first()
+    services.change_status(actor=agent, ticket=make_ticket(client_a), status=closed)
+    counts = client.get("/").context["counts"]
+    assert {name: counts[name] for name in expected()} == expected()
+    assert counts["closed_today"] == counts["closed_week"] == 2
+    assert counts["overdue"] == 1
+    late = make_ticket(client_a, title="Aussi en retard")
+    Ticket.objects.filter(pk=late.pk).update(
+        resolution_due_at=timezone.now() - timedelta(seconds=1)
+    )
+    services.claim(actor=agent, ticket=late)  # a change: the counters are counted again
+    assert client.get("/").context["counts"]["overdue"] == 2

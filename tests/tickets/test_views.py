@@ -294,6 +294,64 @@ def test_agent_takes_a_phone_call_with_canned_answer_and_note(login, agent, clie
     assert ticket.events.get(kind=Event.Kind.NOTE).is_internal
 
 
+def test_staff_file_only_for_active_organizations_and_contacts_they_may_act_for(
+    login, sales, agent, client_a, client_b, org_a, org_b, ref, django_assert_max_num_queries
+):
+    """The posted organization and contact are read by id; what the pickers offered is what
+    is accepted, and a refused form comes back with the chosen names kept."""
+    from accounts.models import User
+
+    data = {
+        "title": "Pour un client",
+        "description": "Voir pièce",
+        "type": ref.type["incident"].pk,
+        "criticality": "medium",
+    }
+    invalid = "Select a valid choice"
+    client = login(sales)  # represents Alpha Industries only
+    for organization, requester, error in [
+        (org_b.pk, "", invalid),  # not represented
+        ("999999999", "", invalid),
+        ("99999999999999999999999", "", invalid),
+        ("x", "", invalid),
+        (org_a.pk, client_b.pk, invalid),  # a contact of an organization not represented
+        (org_a.pk, "abc", invalid),
+    ]:
+        posted = {**data, "organization": organization, "requester": requester}
+        response = client.post(reverse("tickets:new"), posted)
+        assert response.status_code == 400, (organization, requester)
+        assert error in response.content.decode()
+    # A refused form shows the chosen organization and contact again (their names, read then).
+    posted = {**data, "organization": org_a.pk, "requester": client_a.pk, "title": ""}
+    response = client.post(reverse("tickets:new"), posted)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Alpha Industries" in page and "client@alpha.test" in page
+    client.logout()
+    client = login(agent)  # sees every organization
+    data["channel"] = "web"
+    posted = {**data, "organization": org_a.pk, "requester": client_b.pk}
+    response = client.post(reverse("tickets:new"), posted)
+    assert "This contact belongs to another organization." in response.content.decode()
+    User.objects.filter(pk=client_a.pk).update(is_active=False)
+    posted = {**data, "organization": org_a.pk, "requester": client_a.pk}
+    assert invalid in client.post(reverse("tickets:new"), posted).content.decode()
+    org_b.is_active = False
+    org_b.save()
+    posted = {**data, "organization": org_b.pk}
+    assert invalid in client.post(reverse("tickets:new"), posted).content.decode()
+    assert not Ticket.objects.exists()
+    User.objects.filter(pk=client_a.pk).update(is_active=True)
+    posted = {**data, "organization": org_a.pk, "requester": client_a.pk}
+    assert client.post(reverse("tickets:new"), posted).status_code == 302
+    # The next one (the first also starts the numbering and reads the calendar): the session,
+    # the person and their roles, the organization and the contact by id, then the writes.
+    with django_assert_max_num_queries(12):
+        response = client.post(reverse("tickets:new"), posted)
+    assert response.status_code == 302
+    assert [t.requester for t in Ticket.objects.all()] == [client_a, client_a]
+
+
 def big_png(mb: float) -> bytes:
     import os
 
