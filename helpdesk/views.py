@@ -58,7 +58,7 @@ def dashboard(request):
         my_tickets = ticket_selectors.dashboard_rows(request.user)
         rows = {"my_tickets": my_tickets, "tickets_for_staff": staff}
         html = render_to_string("tickets/_dashboard_rows.html", rows)
-        return ticket_caching.QueueRows(html, len(my_tickets))
+        return ticket_caching.QueueRows((html,), len(my_tickets))
 
     # The list is rendered once per ticket change (tickets.caching.dashboard_rows).
     shown = f"{int(staff)}:{get_language()}:{get_current_timezone_name()}"

@@ -286,10 +286,12 @@ def queue_count(user, params, compute: Callable[[], int]) -> int:
 
 @dataclass(frozen=True)
 class QueueRows:
-    """A queue page's rows as rendered (templates/tickets/_queue_table_rows.jinja): html, how
-    many rows, and the first moment one of them may turn overdue (a timestamp, or None)."""
+    """A queue page's rows as rendered: parts, the fragments each rendered and escaped by its
+    template (a row of templates/tickets/_queue_table_rows.jinja each, or the dashboard's whole
+    list), which the page's template writes one after the other; how many rows; and the first
+    moment one of them may turn overdue (a timestamp, or None)."""
 
-    html: str
+    parts: tuple[str, ...]
     count: int
     turns_at: float | None = None
 
@@ -301,14 +303,14 @@ def queue_rows(user, params, shown: str, compute: Callable[[], QueueRows]) -> Qu
     later than the moment a row turns overdue, which time alone does. A renamed person or
     organization shows within HELPDESK_COUNTERS_CACHE_SECONDS."""
 
-    scope = f"rows:user{user.pk}:{_filters_digest(params)}:{shown}"
+    scope = f"page-rows:user{user.pk}:{_filters_digest(params)}:{shown}"
     return _until_tickets_change(scope, compute, lambda rows: _seconds_until(rows.turns_at))
 
 
 def dashboard_rows(user, shown: str, compute: Callable[[], QueueRows]) -> QueueRows:
     """The rendered list of the person's open tickets on the dashboard (shown: the language, the
     time zone), kept until the next ticket change."""
-    return _until_tickets_change(f"dashboard-rows:user{user.pk}:{shown}", compute)
+    return _until_tickets_change(f"dashboard-list:user{user.pk}:{shown}", compute)
 
 
 def ranked_search(user, params, compute: Callable[[], T]) -> T:

@@ -45,6 +45,8 @@ def test_the_queue_rows_are_kept_until_a_ticket_changes(
     assert again.context["tickets"] is None
     assert "Imprimante en panne" in again.content.decode()
     assert "Unassigned" in again.content.decode()
+    # Kept rows are written as markup by the page's template, never as escaped text.
+    assert '<tr class="q-row' in again.content.decode() and "&lt;tr" not in again.content.decode()
 
     services.claim(actor=agent, ticket=ticket)
     after = client.get(reverse("tickets:list"), {"sort": "title"}).content.decode()
@@ -121,6 +123,7 @@ def test_the_dashboard_list_is_kept_until_a_ticket_changes(
     again = client.get("/")
     assert again.context["my_tickets"] is None  # from the cache
     assert "Imprimante en panne" in again.content.decode()
+    assert "&lt;" not in again.content.decode()
     services.assign(actor=agent, ticket=ticket, assignees=[])
     assert "Imprimante en panne" not in client.get("/").content.decode()
 
