@@ -5,6 +5,7 @@ the estimate answers (portal buttons and the emailed single-use link)."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -152,25 +153,28 @@ def timer_cancel(request, number):
 # --- estimates ------------------------------------------------------------------------------
 
 
+def _send_posted_estimate(request, send) -> EstimateForm | None:
+    """The posted estimate sent through send(description=, amount=, hours=, document=) (a
+    ticket's estimate or a change request's quote): None once sent, else the form with why it
+    was refused, to show again."""
+    form = EstimateForm(request.POST, request.FILES)
+    if form.is_valid():
+        fields = ("description", "amount", "hours", "document")
+        try:
+            send(actor=request.user, **{name: form.cleaned_data[name] for name in fields})
+            return None
+        except BillingError as exc:
+            form.add_error(None, str(exc))
+    return form
+
+
 @require_POST
 def estimate_send(request, number):
     ticket = tickets_access.get_visible_ticket_or_404(request.user, number)
     require(access.can_send_estimate(request.user, ticket))
-    form = EstimateForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _render_box(request, ticket, status=422, estimate_form=form)
-    try:
-        services.send_estimate(
-            actor=request.user,
-            ticket=ticket,
-            description=form.cleaned_data["description"],
-            amount=form.cleaned_data["amount"],
-            hours=form.cleaned_data["hours"],
-            document=form.cleaned_data["document"],
-        )
-    except BillingError as exc:
-        form.add_error(None, str(exc))
-        return _render_box(request, ticket, status=422, estimate_form=form)
+    refused = _send_posted_estimate(request, partial(services.send_estimate, ticket=ticket))
+    if refused is not None:
+        return _render_box(request, ticket, status=422, estimate_form=refused)
     if request.htmx:
         response = _render_box(request, ticket)
         response["HX-Refresh"] = "true"  # the status badge and timeline changed
@@ -204,21 +208,9 @@ def cdc_quote(request, number):
 def cdc_quote_send(request, number):
     cr = cdc_access.get_visible_change_request_or_404(request.user, number)
     require(access.can_send_quote(request.user, cr))
-    form = EstimateForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _render_quote(request, cr, status=422, estimate_form=form)
-    try:
-        quotes.send_quote(
-            actor=request.user,
-            cr=cr,
-            description=form.cleaned_data["description"],
-            amount=form.cleaned_data["amount"],
-            hours=form.cleaned_data["hours"],
-            document=form.cleaned_data["document"],
-        )
-    except BillingError as exc:
-        form.add_error(None, str(exc))
-        return _render_quote(request, cr, status=422, estimate_form=form)
+    refused = _send_posted_estimate(request, partial(quotes.send_quote, cr=cr))
+    if refused is not None:
+        return _render_quote(request, cr, status=422, estimate_form=refused)
     if request.htmx:
         return _render_quote(request, cr)
     return redirect(cr.get_absolute_url())
