@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import django_filters
 from django import forms
-from django.db.models import Exists, Model, OuterRef, Q
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import formats
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -282,6 +282,17 @@ class TicketFilter(django_filters.FilterSet):
                 form.fields["assignee"].choices = self.ASSIGNEE_CHOICES
         return self._form
 
+    def statement_values(self) -> tuple | None:
+        """The parameters and the cleaned value of each filter, hashable: with the person and
+        the reference rows, what the filtered queryset's SQL is made from (a key for
+        tickets.paging.compiled). None when the time of day decides it too (overdue), or when
+        the form refused a value. is_valid() first."""
+        cleaned = self.form.cleaned_data
+        if self.form.errors or cleaned.get("overdue") is not None:
+            return None
+        data = tuple(sorted((k, tuple(v)) for k, v in self.data.lists() if k != "page"))
+        return data, tuple((name, _hashable(value)) for name, value in sorted(cleaned.items()))
+
     def filter_queryset(self, queryset):
         """Every filter, the search last."""
         queryset = self.filter_unsearched(queryset)
@@ -363,6 +374,17 @@ class TicketFilter(django_filters.FilterSet):
         return search.search(
             queryset, value, with_internal=self.user is not None and access.sees_internal(self.user)
         )
+
+
+def _hashable(value):
+    """A cleaned filter value as a key: rows by model and primary key, ranges by their ends."""
+    if isinstance(value, Model):
+        return (value._meta.label, value.pk)
+    if isinstance(value, slice):
+        return ("range", value.start, value.stop)
+    if isinstance(value, list | tuple | QuerySet):
+        return tuple(_hashable(item) for item in value)
+    return value
 
 
 # Filters on reference tables -> the reference copy (tickets.caching) holding their rows.

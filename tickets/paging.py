@@ -5,12 +5,16 @@
   than page that far), so OFFSET stays bounded.
 - A page is read in two steps: the ids of the page (the filtered, sorted query without its
   joins, walking an index), then those rows with what they show, loaded by primary key.
-- Besides a queryset it pages a ranked search (tickets.search.RankedSearch), which counts and
-  reads its ids itself.
+- Besides a queryset it pages a ranked search (tickets.search.RankedSearch) and a CompiledList
+  (the queue), which count and read their ids themselves.
 """
 
+from collections.abc import Callable, Hashable
+
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import prefetch_related_objects
+from django.db import connections
+from django.db.models import QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.functional import cached_property
 
@@ -39,9 +43,7 @@ class CappedPaginator(Paginator):
     def _found(self) -> int:
         if self._given_found is not None:
             return self._given_found
-        if hasattr(self.object_list, "found"):
-            return self.object_list.found(self.cap)
-        return capped_count(self.object_list, self.cap)
+        return count_rows(self.object_list, self.cap)
 
     @cached_property
     def count(self) -> int:
@@ -76,6 +78,93 @@ class CappedPaginator(Paginator):
             ids = self.object_list.ids(bottom, top) if self.count else []
             return ids, self.object_list.queryset
         return list(self.object_list.values_list("pk", flat=True)[bottom:top]), self.object_list
+
+
+# --- the queue's count and page ids: SQL compiled once per process for each filter set ---------
+
+# After every ticket change the queue counts its tickets and reads its page's ids again, and
+# the ORM compiling the same filtered SQL again each time cost more than running it: the SQL is
+# kept here under what decides it (tickets.selectors.ticket_queue gives that key).
+_COMPILED: dict[Hashable, object] = {}
+_COMPILED_MAX = 1024
+
+
+def compiled(key: Hashable | None, compile_: Callable[[], object]):
+    """compile_(), run once per process for key (None: every time). The value depends on
+    nothing but the key: the caller puts in it everything the SQL is made from."""
+    if key is None:
+        return compile_()
+    try:
+        return _COMPILED[key]
+    except KeyError:
+        pass
+    value = compile_()
+    if len(_COMPILED) >= _COMPILED_MAX:
+        _COMPILED.clear()
+    _COMPILED[key] = value
+    return value
+
+
+def sql_of(queryset: QuerySet) -> tuple[str, tuple] | None:
+    """The SQL of queryset and its parameters, or None when it can match nothing (the ORM
+    writes no SQL for, say, an empty IN list)."""
+    try:
+        return queryset.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:
+        return None
+
+
+class CompiledList:
+    """A filtered, sorted list of rows for CappedPaginator, as a ranked search is: found(cap)
+    counts, ids(bottom, top) reads a page's ids, both by SQL compiled once per process for key
+    (compiled()). build() gives the filtered, sorted queryset: called only when this process
+    has no SQL for key yet, so a page whose count and rows are cached builds no query at all.
+    queryset: what the rows are read with (rows_by_ids: model, joins, columns)."""
+
+    def __init__(self, build: Callable[[], QuerySet], key: Hashable, queryset: QuerySet):
+        self._build = build
+        self._key = key
+        self.queryset = queryset
+
+    def _statements(self) -> tuple | None:
+        def compile_():
+            rows = self._build()
+            unordered = sql_of(rows.order_by().values_list("pk"))
+            return unordered and (unordered, sql_of(rows.values_list("pk")))
+
+        return compiled((self.queryset.db, "list", self._key), compile_)
+
+    def _run(self, sql: str, params) -> list[tuple]:
+        with connections[self.queryset.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def found(self, cap: int) -> int:
+        """How many rows, counting no further than cap + 1."""
+        statements = self._statements()
+        if statements is None:
+            return 0
+        sql, params = statements[0]
+        # sql is the ORM's compiled statement, its values passed apart.
+        counted = f"SELECT COUNT(*) FROM ({sql} LIMIT %s) counted"  # noqa: S608
+        return self._run(counted, (*params, cap + 1))[0][0]
+
+    def ids(self, bottom: int, top: int) -> list:
+        """The ids at positions bottom..top-1, in order."""
+        statements = self._statements()
+        if statements is None or top <= bottom:
+            return []
+        sql, params = statements[1]
+        return [
+            row[0]
+            for row in self._run(f"{sql} LIMIT %s OFFSET %s", (*params, top - bottom, bottom))
+        ]
+
+
+def count_rows(rows, cap: int = CAP) -> int:
+    """How many rows a list of the queue holds (a queryset, a CompiledList, a ranked search),
+    counting no further than cap + 1."""
+    return rows.found(cap) if hasattr(rows, "found") else capped_count(rows, cap)
 
 
 # The statements reading rows by id: the same for every page of one kind (model, joins, columns)

@@ -14,6 +14,9 @@ SQLite: a simple case-insensitive substring match on the same fields, title matc
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from functools import cached_property
+
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
 from django.db.models import (
@@ -32,6 +35,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 
 from .models import Event, Ticket
+from .paging import compiled, sql_of
 
 # Constant SQL; the searched text is always passed as a parameter. {doc} is the ticket
 # table's search_doc column under the alias of the query it is used in (a subquery renames it).
@@ -80,6 +84,8 @@ SELECT "found", CASE WHEN "found" <= %s THEN ARRAY(
 ) END
 FROM (SELECT COUNT(*) AS "found" FROM "matches") AS "counted"
 """
+
+_LIMIT = " LIMIT %s"
 
 # Best match first among this many of the most recently active text matches (see above).
 RANK_LIMIT = 500
@@ -143,40 +149,71 @@ class RankedSearch:
     A few indexed queries, none of which ranks or counts more than it must: the text matches
     are counted up to the cap, the reply-only matches only when the text matches are fewer."""
 
-    def __init__(self, queryset: QuerySet[Ticket], text: str, *, with_internal: bool):
+    def __init__(
+        self,
+        queryset: QuerySet[Ticket],
+        text: str,
+        *,
+        with_internal: bool,
+        key: Hashable | None = None,
+    ):
+        """key: what the SQL of this search is made from besides the text, when its SQL may be
+        compiled once per process (tickets.paging.compiled; tickets.selectors.ticket_queue)."""
         self.queryset = queryset
         self.text = text.strip()
-        self.texts = queryset.filter(_text_match(self.text))
-        self.replies_only = queryset.filter(
-            ~_text_match(self.text), _reply_match(self.text, with_internal=with_internal)
-        )
+        self.with_internal = with_internal
+        self._key = None if key is None else (queryset.db, "search", key, self.text, with_internal)
         self._texts_found = self._replies_found = 0
         self._best = None
+
+    # Built when read: a page whose counts and ranked block are cached builds neither.
+    @cached_property
+    def texts(self) -> QuerySet[Ticket]:
+        return self.queryset.filter(_text_match(self.text))
+
+    @cached_property
+    def replies_only(self) -> QuerySet[Ticket]:
+        replies = _reply_match(self.text, with_internal=self.with_internal)
+        return self.queryset.filter(~_text_match(self.text), replies)
 
     def found(self, cap: int) -> int:
         """How many tickets match, counting no further than cap + 1."""
         return self.restore(self.ranked(cap))
+
+    def _statements(self) -> tuple | None:
+        """The SQL of the text matches (id, activity) and of the reply-only matches (id),
+        unordered, kept per process for the key; None when the person may see no ticket (a
+        DPO sees none: the ORM writes no SQL)."""
+
+        def compile_():
+            texts = sql_of(self.texts.order_by().values_list("id", "last_activity_at"))
+            return texts and (texts, sql_of(self.replies_only.order_by().values_list("pk")))
+
+        return compiled(self._key, compile_)
 
     def ranked(self, cap: int) -> tuple[int, list[int] | None, int]:
         """(text matches, the ranked block of ids or None, reply-only matches), counted no
         further than cap + 1: what ids() reads pages from, for restore() (the queue caches
         it). The text matches are read once for both their count and, when there are no
         more than cap, the ranked block (the usual case: a search is meant to narrow)."""
-        texts = self.texts.order_by().values_list("id", "last_activity_at")[: cap + 1]
-        try:
-            sql, params = texts.query.sql_with_params()
-        except EmptyResultSet:
-            # Nothing the person may see (a DPO sees no tickets): the ORM writes no SQL.
+        statements = self._statements()
+        if statements is None:
             return 0, [], 0
-        with connections[texts.db].cursor() as cursor:
+        (sql, params), replies = statements
+        with connections[self.queryset.db].cursor() as cursor:
             cursor.execute(
-                _COUNT_AND_RANK_START + sql + _COUNT_AND_RANK_END,
-                (*params, cap, RANK_LIMIT, self.text),
+                _COUNT_AND_RANK_START + sql + _LIMIT + _COUNT_AND_RANK_END,
+                (*params, cap + 1, cap, RANK_LIMIT, self.text),
             )
             texts_found, best = cursor.fetchone()
-        replies_found = 0
-        if texts_found <= cap:
-            replies_found = _count(self.replies_only, cap + 1 - texts_found)
+            replies_found = 0
+            limit = cap + 1 - texts_found
+            if texts_found <= cap and replies is not None and limit > 0:
+                sql, params = replies
+                # sql is the ORM's compiled statement, its values passed apart.
+                counted = f"SELECT COUNT(*) FROM ({sql}{_LIMIT}) counted"  # noqa: S608
+                cursor.execute(counted, (*params, limit))
+                replies_found = cursor.fetchone()[0]
         return texts_found, best, replies_found
 
     def restore(self, state: tuple[int, list[int] | None, int]) -> int:
@@ -228,9 +265,3 @@ class RankedSearch:
         rows = self.replies_only.order_by().values_list("pk", "last_activity_at")
         newest = sorted(rows, key=lambda row: (row[1], row[0]), reverse=True)
         return [pk for pk, _at in newest[bottom:top]]
-
-
-def _count(queryset: QuerySet[Ticket], limit: int) -> int:
-    if limit <= 0:
-        return 0
-    return queryset.values("pk").order_by()[:limit].count()

@@ -28,7 +28,7 @@ from .models import (
     Ticket,
     TicketType,
 )
-from .paging import CAP, capped_count, ids_values, rows_by_ids
+from .paging import CAP, CompiledList, capped_count, count_rows, ids_values, rows_by_ids
 
 # Status, priority and type are attached from tickets.caching by rows_by_ids, not joined.
 LIST_RELATED = ("organization", "requester", "last_activity_by")
@@ -135,26 +135,47 @@ def related_tickets(
     return rows
 
 
-def ticket_queue(user, params, *, only=None):
+def ticket_queue(user, params, *, only=None, compiled=False):
     """The filtered, sorted queue: (filter set for the form, rows, sort). Rows are a queryset,
     or a tickets.search.RankedSearch for a search in the default order (PostgreSQL). only: the
-    filters to build, when the others have no value (tickets.filters.TicketFilter)."""
+    filters to build, when the others have no value (tickets.filters.TicketFilter). compiled:
+    the rows may be a tickets.paging.CompiledList instead of a queryset, and a search's SQL is
+    compiled once per process too (for staff who see every ticket: what their SQL is made from
+    is the filters and the person)."""
     rows = ticket_list_rows(user)
     filterset = TicketFilter(params, queryset=rows, user=user, only=only)
     valid = filterset.is_valid()
     sort = params.get("sort") or ""
     text = (filterset.form.cleaned_data.get("q") or "").strip() if valid else ""
+    key = _statement_key(user, filterset, sort) if compiled and valid else None
     if text and not sort and search.uses_full_text():
         # A search without a chosen sort: best match first (tickets.search).
         unsearched = filterset.filter_unsearched(rows)
         with_internal = access.sees_internal(user)
-        return filterset, search.RankedSearch(unsearched, text, with_internal=with_internal), sort
+        ranked = search.RankedSearch(unsearched, text, with_internal=with_internal, key=key)
+        return filterset, ranked, sort
+    if text and not sort:
+        order = ("-search_rank", "-last_activity_at", "-id")
+    else:
+        sort = sort or DEFAULT_SORT
+        order = order_fields(sort)
+    if key is not None:
+        return filterset, CompiledList(lambda: filterset.qs.order_by(*order), key, rows), sort
     if valid:
         rows = filterset.qs
-    if text and not sort:
-        return filterset, rows.order_by("-search_rank", "-last_activity_at", "-id"), sort
-    sort = sort or DEFAULT_SORT
-    return filterset, rows.order_by(*order_fields(sort)), sort
+    return filterset, rows.order_by(*order), sort
+
+
+def _statement_key(user, filterset, sort: str) -> tuple | None:
+    """What the SQL of user's queue with these filters is made from (tickets.paging.compiled),
+    or None when it is not to be kept: people who do not see every ticket (their scope is in
+    the SQL), filters that depend on the time of day."""
+    if not access.sees_every_ticket(user):
+        return None
+    values = filterset.statement_values()
+    if values is None:
+        return None
+    return (user.pk, access.sees_internal(user), caching.reference().version, sort, values)
 
 
 def _final_ids() -> list[int]:
@@ -170,8 +191,8 @@ def queue_found(user, params, rows) -> int:
         return rows.restore(caching.ranked_search(user, params, lambda: rows.ranked(CAP)))
     if in_use(params, "overdue"):
         # Time alone changes who is overdue: counted at each read, like the dashboard's.
-        return capped_count(rows)
-    return caching.queue_count(user, params, lambda: capped_count(rows))
+        return count_rows(rows)
+    return caching.queue_count(user, params, lambda: count_rows(rows))
 
 
 def _scope(user) -> str:
