@@ -18,14 +18,24 @@ class Prepared:
     ticket page, which runs the same three reads for every ticket, compiling cost more than
     running them. make(**names) builds the queryset from the placeholder integers given as
     names (each must reach the SQL as a parameter of its own, unchanged: an exact lookup on
-    an integer column, an IN list); rows(**values) runs it with the real ones. The rows come
-    through Django's converters (JSON, SQLite's booleans and dates), so models(**values)
-    builds the same instances as the queryset would, select_related objects included.
+    an integer column, an IN list), placeholder datetimes as moments and placeholder strings
+    as texts (an exact lookup on a text column); rows(**values) runs it with the real ones.
+    The rows come through Django's converters (JSON, SQLite's booleans and dates), so
+    models(**values) builds the same instances as the queryset would, select_related objects
+    included.
     """
 
-    def __init__(self, make: Callable[..., object], *names: str, moments: tuple[str, ...] = ()):
-        # Placeholders within every integer column's range, unlikely as real values.
+    def __init__(
+        self,
+        make: Callable[..., object],
+        *names: str,
+        moments: tuple[str, ...] = (),
+        texts: tuple[str, ...] = (),
+    ):
+        # Placeholders within every integer column's range, unlikely as real values; texts
+        # (an exact lookup on a text column) as unlikely strings.
         self._placeholders = {name: 2_000_000_001 + i for i, name in enumerate(names)}
+        self._placeholders.update({name: f"hd-prepared-{i}-f3a9c1" for i, name in enumerate(texts)})
         self._moments = {
             name: _MOMENT + dt.timedelta(microseconds=i + 1) for i, name in enumerate(moments)
         }
