@@ -15,7 +15,9 @@ list of pages, and it adds some 50 M instructions to the page it falls in.
 changed a ticket does (counters and page counts recounted; on a ticket page, that ticket
 changed, so its timeline has a new event): before each load, a writer changes the priority of
 the ticket shown (or of ticket 1 for other pages); the writes alone are counted apart and taken
-off, so the figure is the page's own.
+off, so the figure is the page's own. Its warm-up loads follow a change too. Wait 30 seconds
+(HELPDESK_COUNTERS_CACHE_SECONDS) between two runs: rows a run leaves in the cache would expire
+during the next run's counted loads.
 --file-ticket: also count filing a ticket (POST /tickets/new/, then the redirect not followed),
 as the demo agent for client@demo.test's organization and as client@demo.test; each counted
 request files a new ticket (a few dozen tickets added to the database).
