@@ -100,11 +100,12 @@ def child(requests: int, paths: list[str], no_gc: bool = False, after_change=Fal
     client = Client(HTTP_HOST="127.0.0.1")
     client.cookies[name] = value
     filings = {f"POST /tickets/new/ as {email}": _filing(pages, email) for email in FILERS}
+    changes = {path: _writer(path) for path in paths if after_change and path not in filings}
     for path in paths:
         # Warm as a long-running worker is: with --after-change, each warm load follows a
         # change too, so what only a load after a change does for the first time in a process
         # (compiling the rows' template, a statement) is not counted as every load's work.
-        change = _writer(path) if after_change and path not in filings else None
+        change = changes.get(path)
         for _ in range(3):
             if change:
                 change()
@@ -118,7 +119,7 @@ def child(requests: int, paths: list[str], no_gc: bool = False, after_change=Fal
         # page reads 10-15 % higher in one list of pages than measured alone.
         gc.disable()
     for path in paths:
-        change = _writer(path) if after_change and path not in filings else None
+        change = changes.get(path)
         print("ready", flush=True)
         sys.stdin.readline()
         for _ in range(requests):

@@ -284,11 +284,11 @@ class TicketFilter(django_filters.FilterSet):
 
     def statement_values(self) -> tuple | None:
         """The parameters and the cleaned value of each filter, hashable: with the person and
-        the reference rows, what the filtered queryset's SQL is made from (a key for
-        tickets.paging.compiled). None when the time of day decides it too (overdue), or when
-        the form refused a value. is_valid() first."""
+        the reference rows, what the filtered, sorted queryset's SQL is made from (a key for
+        tickets.paging.compiled). None when the time of day decides it too (overdue). Only
+        once is_valid() said yes."""
         cleaned = self.form.cleaned_data
-        if self.form.errors or cleaned.get("overdue") is not None:
+        if cleaned.get("overdue") is not None:
             return None
         data = tuple(sorted((k, tuple(v)) for k, v in self.data.lists() if k != "page"))
         return data, tuple((name, _hashable(value)) for name, value in sorted(cleaned.items()))

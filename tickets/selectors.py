@@ -135,19 +135,19 @@ def related_tickets(
     return rows
 
 
-def ticket_queue(user, params, *, only=None, compiled=False):
+def ticket_queue(user, params, *, only=None):
     """The filtered, sorted queue: (filter set for the form, rows, sort). Rows are a queryset,
-    or a tickets.search.RankedSearch for a search in the default order (PostgreSQL). only: the
-    filters to build, when the others have no value (tickets.filters.TicketFilter). compiled:
-    the rows may be a tickets.paging.CompiledList instead of a queryset, and a search's SQL is
-    compiled once per process too (for staff who see every ticket: what their SQL is made from
-    is the filters and the person)."""
+    a tickets.search.RankedSearch for a search in the default order (PostgreSQL), or, for staff
+    who see every ticket (what their SQL is made from is the filters and the person), a
+    tickets.paging.CompiledList; either of the last two counts and reads its ids by SQL kept
+    per process. only: the filters to build, when the others have no value
+    (tickets.filters.TicketFilter)."""
     rows = ticket_list_rows(user)
     filterset = TicketFilter(params, queryset=rows, user=user, only=only)
     valid = filterset.is_valid()
     sort = params.get("sort") or ""
     text = (filterset.form.cleaned_data.get("q") or "").strip() if valid else ""
-    key = _statement_key(user, filterset, sort) if compiled and valid else None
+    key = _statement_key(user, filterset) if valid else None
     if text and not sort and search.uses_full_text():
         # A search without a chosen sort: best match first (tickets.search).
         unsearched = filterset.filter_unsearched(rows)
@@ -166,16 +166,17 @@ def ticket_queue(user, params, *, only=None, compiled=False):
     return filterset, rows.order_by(*order), sort
 
 
-def _statement_key(user, filterset, sort: str) -> tuple | None:
-    """What the SQL of user's queue with these filters is made from (tickets.paging.compiled),
-    or None when it is not to be kept: people who do not see every ticket (their scope is in
-    the SQL), filters that depend on the time of day."""
+def _statement_key(user, filterset) -> tuple | None:
+    """What the SQL of user's queue with these valid filters is made from
+    (tickets.paging.compiled; the sort is among the parameters), or None when it is not to be
+    kept: people who do not see every ticket (their scope is in the SQL), filters that depend
+    on the time of day."""
     if not access.sees_every_ticket(user):
         return None
     values = filterset.statement_values()
     if values is None:
         return None
-    return (user.pk, access.sees_internal(user), caching.reference().version, sort, values)
+    return (user.pk, access.sees_internal(user), caching.reference().version, values)
 
 
 def _final_ids() -> list[int]:

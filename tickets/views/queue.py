@@ -64,7 +64,7 @@ def _queue(request, *, every_filter=False):
         only = None
     else:
         only = ("q", *(name for name in TicketFilter.base_filters if in_use(params, name)))
-    filterset, rows, sort = selectors.ticket_queue(request.user, params, only=only, compiled=True)
+    filterset, rows, sort = selectors.ticket_queue(request.user, params, only=only)
     return params, view, filterset, rows, sort, default_state
 
 
