@@ -9,6 +9,8 @@ page.evaluate() is not affected (it runs through the DevTools protocol).
 
 import os
 import shutil
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -39,6 +41,35 @@ def _reference_data(transactional_db):
     from tests.tickets.conftest import ensure_reference_data
 
     ensure_reference_data()
+
+
+# SQLite's shared in-memory test database (the live server's threads and the test use it side
+# by side) refuses at once a write to a table another thread is reading ("database table is
+# locked"): the busy timeout of a database file does not apply to these locks. Statements wait
+# for them here, a few milliseconds at a time, as that timeout would have them.
+TABLE_LOCK_WAIT_SECONDS = 10
+
+
+@pytest.fixture(autouse=True)
+def _statements_wait_for_table_locks(monkeypatch):
+    from django.db import connection
+    from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+
+    if connection.vendor != "sqlite":
+        return
+    execute = SQLiteCursorWrapper.execute
+
+    def waiting(self, query, params=None):
+        deadline = time.monotonic() + TABLE_LOCK_WAIT_SECONDS
+        while True:
+            try:
+                return execute(self, query, params)
+            except sqlite3.OperationalError as error:
+                if "is locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.005)
+
+    monkeypatch.setattr(SQLiteCursorWrapper, "execute", waiting)
 
 
 @pytest.fixture(scope="session")

@@ -93,14 +93,12 @@ def test_a_client_and_an_agent_chat_and_the_chat_becomes_a_ticket(
     )
     tickets_caching.reference_changed()
 
-    # Both log in before the server reads anything (SQLite's shared in-memory database refuses
-    # a write to a table the server is reading).
     agent_page = chat_page(agent)
-    client_page = chat_page(client_a)
     agent_page.goto("/chat/")
     agent_page.click("text=Take chats")  # the agent switches chat on
     expect(agent_page.locator("#chat-waiting-count")).to_have_text("0")
 
+    client_page = chat_page(client_a)
     client_page.goto("/chat/")
     _shot(client_page, "client-start-1440")
     client_page.fill("#id_subject", "Printer down")
@@ -168,7 +166,6 @@ def test_a_client_whose_connection_drops_gets_the_missed_messages(
     chat = services.start_chat(actor=client_a, subject="VPN", body="The VPN drops.")
     services.take_chat(actor=agent, chat=chat)
     agent_page = chat_page(agent)
-    page = chat_page(client_a)  # logged in before the server reads anything (see above)
     agent_page.goto(f"/chat/{chat.pk}/")
     expect(agent_page.locator("#chat")).to_have_attribute("data-connected", "1")
 
@@ -182,6 +179,7 @@ def test_a_client_whose_connection_drops_gets_the_missed_messages(
         ws.connect_to_server()
         network["sockets"].append(ws)
 
+    page = chat_page(client_a)
     page.route_web_socket(re.compile(r"/ws/chat/\d+/$"), route)
     page.goto(f"/chat/{chat.pk}/")
     expect(page.locator("#chat")).to_have_attribute("data-connected", "1")
@@ -236,9 +234,9 @@ def test_a_web_form_visitor_chats_from_a_website_and_a_transfer_alerts_the_new_a
         is_active=True,
     )
     agent_page = chat_page(agent)
-    colleague = chat_page(agent_l2)  # logged in before the server reads anything (see above)
     agent_page.goto("/chat/")
     agent_page.click("text=Take chats")
+    colleague = chat_page(agent_l2)
     colleague.goto("/chat/")
     colleague.click("text=Take chats")
     expect(colleague.locator("#chat-waiting-count")).to_have_text("0")
