@@ -1,15 +1,47 @@
-"""Sends a logged-in person who has not passed the second factor to the code page; gives a
-logged-in person their profile's language."""
+"""Reads the device a person passed the second factor with; sends a logged-in person who has
+not passed it to the code page; gives a logged-in person their profile's language."""
 
+import functools
 from urllib.parse import urlencode
 
+from django.apps import apps
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import LazyObject, empty
+from django_otp import middleware as otp_middleware
+from django_otp.models import Device
+
+from core.prepared import Prepared
 
 from . import access
+
+
+class OTPMiddleware(otp_middleware.OTPMiddleware):
+    """django-otp's, reading the device named in the session by a statement compiled once per
+    process (core.prepared.Prepared): every page reads it, and the ORM compiling that query
+    again each time cost more than running it. The same device, the same checks after
+    (django-otp's _finalize_device: the person's own, confirmed)."""
+
+    def _device_from_persistent_id(self, persistent_id: str):
+        persistent_id = self._normalize_persistent_id(persistent_id)
+        try:
+            label, device_id = persistent_id.rsplit("/", 1)
+            model = apps.get_model(label)
+            pk = int(device_id)
+        except (ValueError, LookupError):
+            return None
+        if not issubclass(model, Device) or not 0 < pk < 2**63:
+            return None
+        found = _device_statement(model).models(pk=pk)
+        return found[0] if found else None
+
+
+@functools.cache
+def _device_statement(model) -> Prepared:
+    return Prepared(lambda pk: model.objects.filter(pk=pk), "pk")
+
 
 # Paths a person may reach before entering their code: the code pages, leaving, and the
 # anonymous account pages. Changing the password or the email address needs the code first.

@@ -117,7 +117,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Logged-in people get their profile's language (visitors: LocaleMiddleware above).
     "accounts.middleware.ProfileLanguageMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's, reading the person's device by a statement compiled once per process.
+    "accounts.middleware.OTPMiddleware",
     # Every view needs a login unless marked @login_not_required (login, reset, healthz).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Logged-in people who have not entered their emailed code are sent to the code page.
