@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.db.models import F
 from django_otp.plugins.otp_email.models import EmailDevice
+from playwright.sync_api import expect
 
 from accounts.models import User
 
@@ -25,14 +26,14 @@ def test_client_logs_in_with_the_emailed_code_after_a_wrong_one(page, screenshot
     page.get_by_role("button", name="Connexion").click()
 
     page.wait_for_url("**/accounts/2fa/**")
-    assert page.get_by_role("heading", name="Consultez vos e-mails").is_visible()
+    expect(page.get_by_role("heading", name="Consultez vos e-mails")).to_be_visible()
     # The code was emailed by the login itself; the code page sends nothing more.
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [client_a.email]
     screenshot(page, "accounts_code_entry")
 
     page.get_by_label("Code à 6 chiffres").fill("000000")
     page.get_by_role("button", name="Continuer").click()
-    assert page.get_by_text("Ce code n'est pas le bon").is_visible()
+    expect(page.get_by_text("Ce code n'est pas le bon")).to_be_visible()
     screenshot(page, "accounts_code_refused")
     # The person reads the message: django-otp's delay after a wrong code (a second) is over.
     EmailDevice.objects.filter(user=client_a).update(
@@ -62,7 +63,7 @@ def test_admin_creates_then_deactivates_a_user(login_page, screenshot, admin, or
     page.get_by_role("button", name="Créer et inviter").click()
 
     page.wait_for_url(re.compile(r"/users/\d+/$"))
-    assert page.get_by_text("Marie Curie est créé").is_visible()
+    expect(page.get_by_text("Marie Curie est créé")).to_be_visible()
     created = User.objects.get(email="marie.curie@alpha.test")
     assert created.organization == org_a
     assert mail.outbox[-1].to == ["marie.curie@alpha.test"]
@@ -70,7 +71,7 @@ def test_admin_creates_then_deactivates_a_user(login_page, screenshot, admin, or
 
     page.goto(f"/users/{client_a.pk}/")
     page.get_by_role("button", name="Désactiver").click()
-    assert page.get_by_text("est désactivé").is_visible()
+    expect(page.get_by_text("est désactivé")).to_be_visible()
     client_a.refresh_from_db()
     assert client_a.is_active is False
 

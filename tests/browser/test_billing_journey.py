@@ -6,6 +6,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from billing.models import Estimate, TimeEntry
 from notifications.models import OutgoingEmail
@@ -76,7 +77,7 @@ def test_the_whole_evolution_journey(login_page, agent, client_a, live_server, m
     client.wait_for_load_state()
     ticket.refresh_from_db()
     assert ticket.status.code == "en-cours"
-    assert client.get_by_text("Trop cher : sans la recette ?").first.is_visible()
+    expect(client.get_by_text("Trop cher : sans la recette ?").first).to_be_visible()
 
     # The agent sends a new estimate; the client accepts it from the email's link.
     staff.goto(url)
@@ -101,7 +102,7 @@ def test_the_whole_evolution_journey(login_page, agent, client_a, live_server, m
     ticket.refresh_from_db()
     assert ticket.status.code == "realisation"
     client.goto(f"{live_server.url}/billing/{path}")  # the link works once
-    assert client.locator(".link-error").is_visible()
+    expect(client.locator(".link-error")).to_be_visible()
 
     # Work is logged: "+15 min", then the timer, which survives a reload and a second tab.
     staff.goto(url)
@@ -176,6 +177,6 @@ def test_timesheet_contract_and_balance_pages_at_desk_and_phone_widths(
         for person, path, marker, name in pages:
             page = login_page(person, width=width, height=height)
             page.goto(path)
-            assert page.locator(marker).first.is_visible()
+            expect(page.locator(marker).first).to_be_visible()
             _shot(page, f"{name}_{width}")
             page.close()

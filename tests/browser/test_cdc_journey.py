@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from cdc import services
 from tests.cdc.conftest import Builder
@@ -44,12 +45,12 @@ def test_client_and_support_see_the_right_tabs_greyed(
     editable = {key for key, (e, _r, _g) in tabs.items() if e}
     assert editable == {"specification", "support_files"}
     assert tabs["request"][2] and tabs["client_files"][2]  # client tabs greyed for support
-    assert agent_page.locator("#pane-specification textarea[name=solution]").is_visible()
+    expect(agent_page.locator("#pane-specification textarea[name=solution]")).to_be_visible()
     screenshot(agent_page, "cdc_analysis_seen_by_agent")
 
     # Clicking a greyed tab still shows its content, read only.
     agent_page.locator("#tab-request").click()
-    assert agent_page.locator("#pane-request").get_by_text(cr.description).is_visible()
+    expect(agent_page.locator("#pane-request").get_by_text(cr.description)).to_be_visible()
 
     # The agent sets the planned date in the page: the request moves to the DPO.
     agent_page.locator("#tab-specification").click()

@@ -113,7 +113,7 @@ def test_the_main_journeys_raise_no_policy_violation(
     page.locator("[name=body]").fill("Bonjour, pouvez-vous nous envoyer le fichier ?")
     page.locator("form[action$='/reply/'] [type=submit]").first.click()
     page.wait_for_url(re.compile(r"#event-\d+$"))  # the page after the reply, at the reply
-    assert page.get_by_text("pouvez-vous nous envoyer le fichier").first.is_visible()
+    expect(page.get_by_text("pouvez-vous nous envoyer le fichier").first).to_be_visible()
     ticket = Ticket.objects.get(title="Export comptable vide")
     assert ticket.events.filter(body__startswith="Bonjour, pouvez-vous").exists()
     screenshot(page, "csp_ticket")
@@ -122,7 +122,7 @@ def test_the_main_journeys_raise_no_policy_violation(
     page.goto("/cdc/")
     page.goto(cr.get_absolute_url())
     page.locator("#tab-request").click()
-    assert page.locator("#pane-request").get_by_text(cr.description).is_visible()
+    expect(page.locator("#pane-request").get_by_text(cr.description)).to_be_visible()
     screenshot(page, "csp_cdc")
 
     page.wait_for_timeout(500)  # reports are posted after the fact

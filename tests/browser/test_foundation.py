@@ -1,6 +1,7 @@
 """The demo admin logs in through the real login page, on a desktop and on a 375 px phone."""
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.demo import DEMO_PASSWORD, seed_accounts
 
@@ -20,7 +21,7 @@ def test_demo_admin_logs_in_and_lands_on_the_dashboard(new_page, screenshot, wid
     page.wait_for_url(lambda url: "/accounts/" not in url)
 
     assert page.locator("h1").first.inner_text().startswith("Bonjour")
-    assert page.get_by_role("navigation", name="Navigation principale").is_visible()
+    expect(page.get_by_role("navigation", name="Navigation principale")).to_be_visible()
     # Nothing wider than the screen: no horizontal scrolling on a phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     screenshot(page, f"dashboard_admin_{width}")

@@ -2,6 +2,7 @@
 quarantine and retries a message."""
 
 import pytest
+from playwright.sync_api import expect
 
 from intake.models import InboundMessage
 from intake.services import ingest_message
@@ -27,7 +28,7 @@ def test_agent_links_unidentified_ticket(login_page, screenshot, agent, client_a
     page.goto("/")
     page.get_by_role("button", name="Management").click()  # the top bar's menu
     page.get_by_role("link", name="Email", exact=True).click()
-    assert page.locator("#unidentified-tickets tbody tr").count() == 2
+    expect(page.locator("#unidentified-tickets tbody tr")).to_have_count(2)
     assert page.locator("#flagged tbody tr").count() == 1
     screenshot(page, "intake_unidentified")
     number = Ticket.objects.get(contact_email="inconnu@nouveau-client.test").number
@@ -58,7 +59,7 @@ def test_admin_reads_and_retries_quarantine(login_page, screenshot, admin, setti
     assert page.locator("#quarantine tbody tr").count() == 2
     screenshot(page, "intake_quarantine")
     page.get_by_role("link", name="Pièce jointe énorme").click()
-    assert "too large" in page.locator("#reason").inner_text()
+    expect(page.locator("#reason")).to_contain_text("too large")
     screenshot(page, "intake_quarantine_detail")
     page.get_by_role("button", name="Retry").click()
     page.wait_for_load_state()
@@ -98,7 +99,7 @@ def test_admin_sees_failing_mailbox_and_edits_it(login_page, screenshot, admin):
     assert page.locator(".mailbox-row").count() == 2
     screenshot(page, "intake_mailboxes")
     page.get_by_role("link", name="Support", exact=True).click()
-    assert page.locator("input[name=password]").input_value() == ""
+    expect(page.locator("input[name=password]")).to_have_value("")
     assert "s3cret-value" not in page.content()
     screenshot(page, "intake_mailbox_form")
 
@@ -156,7 +157,7 @@ def test_agent_checks_an_unverified_sender_and_admin_releases_an_ignored_message
     page.goto("/mail/ignored/")
     assert page.locator("#ignored tbody tr").count() == 2
     page.get_by_role("link", name="Delivery failure").click()
-    assert page.locator("#ignored tbody tr").count() == 1
+    expect(page.locator("#ignored tbody tr")).to_have_count(1)
     screenshot(page, "intake_ignored")
     page.get_by_role("button", name="Release into a ticket").click()
     page.wait_for_load_state()

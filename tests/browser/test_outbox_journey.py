@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from accounts.models import Notice
 from notifications.models import DeliveryStatus, OutgoingEmail, WebhookPost
@@ -69,8 +70,8 @@ def test_admin_filters_the_outbox_and_sends_a_failed_email_again(
     page.get_by_role("link", name="Boîte d'envoi").click()
     page.wait_for_url("**/mail/outbox/")
     rows = page.locator("#outbox tbody tr.outbox-row")
-    assert rows.count() == 3
-    assert page.locator("tr.outbox-failed").get_by_text("Connection refused").is_visible()
+    expect(rows).to_have_count(3)
+    expect(page.locator("tr.outbox-failed").get_by_text("Connection refused")).to_be_visible()
     assert page.locator("tr.outbox-retrying").get_by_text("Échec, nouvel essai prévu").count()
     screenshot(page, "outbox_list")
 
@@ -82,7 +83,7 @@ def test_admin_filters_the_outbox_and_sends_a_failed_email_again(
     page.locator("tr.outbox-failed").get_by_role("link", name=failed.subject).click()
     page.wait_for_url(f"**/mail/outbox/{failed.pk}/")
     assert "Merci de redémarrer le spouleur." in page.locator("#outbox-text").inner_text()
-    assert page.get_by_role("link", name="Télécharger le .eml").is_visible()
+    expect(page.get_by_role("link", name="Télécharger le .eml")).to_be_visible()
     assert "Connection refused" in page.locator(".delivery-error").inner_text()
     as_seen = page.frame_locator("iframe.outbox-html")  # the HTML part, sandboxed
     show_html_part(page, as_seen, "Merci de redémarrer le spouleur.")
@@ -90,7 +91,7 @@ def test_admin_filters_the_outbox_and_sends_a_failed_email_again(
 
     page.get_by_role("button", name="Renvoyer").click()
     page.wait_for_url(f"**/mail/outbox/{failed.pk}/")
-    assert page.get_by_text("L'e-mail est renvoyé.").is_visible()
+    expect(page.get_by_text("L'e-mail est renvoyé.")).to_be_visible()
     assert page.locator(".delivery-status").inner_text() == "Envoyé"
     assert page.get_by_role("button", name="Renvoyer").count() == 0
     failed.refresh_from_db()
@@ -101,7 +102,7 @@ def test_admin_filters_the_outbox_and_sends_a_failed_email_again(
     screenshot(page, "outbox_detail")
 
     page.get_by_role("link", name="Retour à la boîte d'envoi").click()
-    assert page.locator("tr.outbox-sent").count() == 2
+    expect(page.locator("tr.outbox-sent")).to_have_count(2)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -116,7 +117,7 @@ def test_admin_adds_a_chat_webhook_and_sends_it_a_test(
     page.goto("/mail/outbox/")
     page.locator("#main").get_by_role("link", name="Chat", exact=True).click()
     page.wait_for_url("**/mail/webhooks/")
-    assert page.get_by_text("Aucun webhook pour l'instant.").is_visible()
+    expect(page.get_by_text("Aucun webhook pour l'instant.")).to_be_visible()
     screenshot(page, "webhooks_empty")
 
     page.get_by_role("link", name="Nouveau webhook").click()
@@ -135,12 +136,12 @@ def test_admin_adds_a_chat_webhook_and_sends_it_a_test(
     page.get_by_label("URL du webhook").fill(http_sink.url)
     page.get_by_role("button", name="Enregistrer").click()
     page.wait_for_url("**/mail/webhooks/")
-    assert page.get_by_text("Webhook enregistré.").is_visible()
+    expect(page.get_by_text("Webhook enregistré.")).to_be_visible()
     assert http_sink.url not in page.content()  # shown masked only
 
     page.locator("tr.webhook-row").get_by_role("button", name="Envoyer un test").click()
     page.wait_for_url("**/mail/webhooks/")
-    assert page.get_by_text("Un message de test part vers Canal #support").is_visible()
+    expect(page.get_by_text("Un message de test part vers Canal #support")).to_be_visible()
     line = page.locator("#webhook-posts tr.post-row")
     assert line.count() == 1
     assert line.locator(".delivery-status").inner_text() == "Envoyé"
@@ -164,7 +165,7 @@ def test_client_turns_off_status_change_emails_on_their_profile(login_page, scre
     status_box.uncheck()
     card.get_by_role("button", name="Enregistrer mes notifications").click()
     page.wait_for_url(re.compile(r"/profile/$"))
-    assert page.get_by_text("Votre profil est enregistré.").is_visible()
+    expect(page.get_by_text("Votre profil est enregistré.")).to_be_visible()
     page.reload()
     assert not status_box.is_checked()
     assert card.get_by_label("Les réponses publiques", exact=False).is_checked()

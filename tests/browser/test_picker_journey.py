@@ -27,7 +27,7 @@ def test_staff_file_a_ticket_picking_organization_and_contact_by_typing(
     expect(option).to_have_count(1)
     screenshot(page, "picker_new_ticket_organization_open")
     option.click()
-    assert page.locator("#id_organization_search").input_value() == "Alpha Industries"
+    expect(page.locator("#id_organization_search")).to_have_value("Alpha Industries")
     expect(page.locator(".picker-option")).to_have_count(0)  # the list closed
 
     # The contact picker only offers people of the chosen organization.
@@ -40,7 +40,7 @@ def test_staff_file_a_ticket_picking_organization_and_contact_by_typing(
 
     page.locator("#id_assignees_search").fill(agent.first_name[:3])
     page.locator(".picker-option", has_text=agent.get_full_name()).click()
-    assert page.locator(".picker-chip", has_text=agent.get_full_name()).is_visible()
+    expect(page.locator(".picker-chip", has_text=agent.get_full_name())).to_be_visible()
 
     page.locator("[name=title]").fill("Imprimante du 2e étage")
     page.locator("[name=description]").fill("Elle n'imprime plus depuis ce matin.")

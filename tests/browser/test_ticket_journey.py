@@ -7,6 +7,7 @@ import re
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from tickets.models import Event, Status, Ticket
 
@@ -76,7 +77,7 @@ def test_ticket_life_from_the_client_to_the_agent_and_back(
     assert "le correctif est en place" in body
     assert "bug connu de l'éditeur" not in body
     image = client_page.locator("img[src*='/files/']").first
-    assert image.is_visible()
+    expect(image).to_be_visible()
     image.scroll_into_view_if_needed()  # lazy images load once near the viewport
     width = 0
     for _ in range(50):  # wait_for_function needs eval, which the CSP forbids

@@ -44,7 +44,7 @@ def test_the_contact_follows_the_chosen_organization(login_page, agent, client_a
         0
     )
     page.locator("#id_requester_options .picker-option", has_text="Chloé Alpha").click()
-    assert page.locator("select[name=requester] option").count() == 1
+    expect(page.locator("select[name=requester] option")).to_have_count(1)
 
     # Another organization: the contact of the first one is forgotten.
     page.locator("#id_organization_search").fill("beta")
