@@ -204,7 +204,7 @@ class TicketFilter(django_filters.FilterSet):
         label=_("Client"), queryset=Organization.objects.none(), method="filter_organization"
     )
     sales_rep = django_filters.ModelChoiceFilter(
-        label=_("Sales rep"), queryset=None, method="filter_sales_rep"
+        label=_("Sales rep"), queryset=None, method="filter_sales_rep", empty_label="—"
     )
     support_level = django_filters.TypedMultipleChoiceFilter(
         distinct=False,
@@ -271,6 +271,7 @@ class TicketFilter(django_filters.FilterSet):
     def form(self):
         if not hasattr(self, "_form"):
             form = super().form
+            form.label_suffix = ""  # the panel's labels read like its checkbox groups' legends
             # The options shown, and the chosen values checked, against the cached reference
             # data rather than a query a page (ReferenceChoiceField).
             data = caching.reference()

@@ -121,3 +121,8 @@ def test_the_queue_loads_its_secondary_filters_keeping_the_chosen_values(login, 
     for field in ("q", "status", "type", "assignee", "organization"):
         assert f'name="{field}"' not in page
     assert re.search(r'name="channel" value="email"[^>]* checked', page)
+    # Equipment and project (set from their own pages) ride along hidden, with no empty label.
+    assert re.search(r'<input type="hidden" name="asset"', page)
+    assert 'for="id_asset"' not in page and 'for="id_project"' not in page
+    # The panel's labels read like its groups' legends: no colon after them.
+    assert re.search(r'<label class="form-label" for="id_sales_rep">[^<:]+</label>', page)
