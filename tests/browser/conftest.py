@@ -50,12 +50,16 @@ def _reference_data(transactional_db):
 TABLE_LOCK_WAIT_SECONDS = 10
 
 
-@pytest.fixture(autouse=True)
-def _statements_wait_for_table_locks(monkeypatch):
+# Session-wide, so that it is in place before each test's database and still in place after it:
+# the flush that empties the tables after a test waits too for the reads of the page's last
+# requests (a function fixture was undone before that flush, which then failed).
+@pytest.fixture(autouse=True, scope="session")
+def _statements_wait_for_table_locks():
     from django.db import connection
     from django.db.backends.sqlite3.base import SQLiteCursorWrapper
 
     if connection.vendor != "sqlite":
+        yield
         return
     execute = SQLiteCursorWrapper.execute
 
@@ -69,7 +73,9 @@ def _statements_wait_for_table_locks(monkeypatch):
                     raise
                 time.sleep(0.005)
 
-    monkeypatch.setattr(SQLiteCursorWrapper, "execute", waiting)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SQLiteCursorWrapper, "execute", waiting)
+        yield
 
 
 @pytest.fixture(scope="session")
