@@ -194,11 +194,16 @@ def _detail_context(request, cr, tab, bound=None):
     }
 
 
+ATTACHMENT_TABS = ("client_files", "support_files")
+
+
 def _default_tab(tabs):
+    """The first tab the person works in; with none, the furthest step reached, read (an
+    attachments tab only when the person may add to it)."""
     editable = [t.key for t in tabs if t.editable]
     if editable:
         return editable[0]
-    reached = [t.key for t in tabs if t.reached]
+    reached = [t.key for t in tabs if t.reached and t.key not in ATTACHMENT_TABS]
     return reached[-1]
 
 

@@ -369,6 +369,21 @@ def test_tabs_greyed_for_client_and_support(build, login, client_admin_a, agent)
     assert agent_page.count('data-editable="true"') == 2  # specification and support files
 
 
+def test_a_page_opens_on_the_tab_the_person_works_in_or_else_the_furthest_step_read(
+    build, login, client_admin_a, agent
+):
+    draft = build.draft()
+    assert login(client_admin_a).get(draft.get_absolute_url()).context["active"] == "request"
+    # The agent has nothing to do on a draft: the request, not its attachments tab.
+    assert login(agent).get(draft.get_absolute_url()).context["active"] == "request"
+    submitted = build.submitted()
+    assert login(agent).get(submitted.get_absolute_url()).context["active"] == "specification"
+    # The client waits for the support: the furthest step reached that has a reading.
+    assert login(client_admin_a).get(submitted.get_absolute_url()).context["active"] == (
+        "specification"
+    )
+
+
 def test_client_edits_the_draft_then_it_locks(build, login, client_admin_a, client_a):
     ticket = ticket_of(client_a)
     cr = build.draft()
