@@ -26,7 +26,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
+SCREENSHOT_DIR = Path(django_settings.BASE_DIR) / "var" / "screenshots"
 
 
 def pytest_collection_modifyitems(items):
@@ -133,12 +133,13 @@ def login_page(new_page, live_server):
 
 @pytest.fixture
 def screenshot():
-    """screenshot(page, "name") saves var/screenshots/name.png (full page)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    """screenshot(page, "name") saves var/screenshots/name.png (full page);
+    screenshot(page, "name", full_page=False) saves only what the window shows."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
 
-    def _shot(page, name):
-        path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+    def _screenshot(page, name, *, full_page=True):
+        path = SCREENSHOT_DIR / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
         return path
 
-    return _shot
+    return _screenshot

@@ -3,35 +3,18 @@ refuses it with a reason, the agent sends a new one, the client accepts it from 
 link, work is logged (the timer survives a reload and a second tab), the ticket is closed."""
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import expect
 
 from billing.models import Estimate, TimeEntry
 from notifications.models import OutgoingEmail
+from tests.browser.waiting import until
 from tests.factories import LANGUAGE
 from tickets import services as ticket_services
 from tickets.models import Status, TicketType
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-SHOTS = "/tmp/shots/billing"
-
-
-def _shot(page, name):
-    import pathlib
-
-    pathlib.Path(SHOTS).mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
-
-
-def _until(condition, seconds=10):
-    """Wait for what the browser's request wrote (it runs in the live server's thread)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the browser's action never arrived"
-        time.sleep(0.1)
 
 
 def _box(page):
@@ -40,7 +23,9 @@ def _box(page):
     return box
 
 
-def test_the_whole_evolution_journey(login_page, agent, client_a, live_server, monkeypatch):
+def test_the_whole_evolution_journey(
+    login_page, screenshot, agent, client_a, live_server, monkeypatch
+):
     monkeypatch.setitem(LANGUAGE, "default", "fr")
     ticket = ticket_services.create_ticket(
         actor=client_a,
@@ -59,11 +44,11 @@ def test_the_whole_evolution_journey(login_page, agent, client_a, live_server, m
     box.locator("textarea[name=description]").fill("Création du compte, des droits et recette.")
     box.locator("button.estimate-send").click()
     staff.wait_for_load_state("networkidle")
-    _until(lambda: Estimate.objects.filter(ticket=ticket).exists())
+    until(lambda: Estimate.objects.filter(ticket=ticket).exists())
     staff.locator(".estimate-state").first.wait_for()
     ticket.refresh_from_db()
     assert ticket.status.code == "attente-chiffrage"
-    _shot(staff, "ticket_estimate_sent_agent_1440")
+    screenshot(staff, "billing_ticket_estimate_sent_agent_1440")
 
     # The client refuses it in the portal, with a reason.
     client = login_page(client_a, width=1440)
@@ -73,7 +58,7 @@ def test_the_whole_evolution_journey(login_page, agent, client_a, live_server, m
     box.locator(".estimate-refuse summary").click()
     box.locator(".estimate-refuse textarea[name=reason]").fill("Trop cher : sans la recette ?")
     box.locator(".estimate-refuse button[type=submit]").click()
-    _until(lambda: Estimate.objects.filter(state=Estimate.State.REFUSED).exists())
+    until(lambda: Estimate.objects.filter(state=Estimate.State.REFUSED).exists())
     client.wait_for_load_state()
     ticket.refresh_from_db()
     assert ticket.status.code == "en-cours"
@@ -86,17 +71,17 @@ def test_the_whole_evolution_journey(login_page, agent, client_a, live_server, m
     box.locator("input[name=hours]").fill("6")
     box.locator("textarea[name=description]").fill("Création du compte et des droits.")
     box.locator("button.estimate-send").click()
-    _until(lambda: Estimate.objects.filter(state=Estimate.State.SENT).exists())
+    until(lambda: Estimate.objects.filter(state=Estimate.State.SENT).exists())
     estimate = Estimate.objects.get(state=Estimate.State.SENT)
-    _until(lambda: OutgoingEmail.objects.filter(kind="billing_estimate").count() == 2)
+    until(lambda: OutgoingEmail.objects.filter(kind="billing_estimate").count() == 2)
     email = OutgoingEmail.objects.filter(kind="billing_estimate").latest("pk")
     body = bytes(email.raw).decode("utf-8", "replace")
     link = re.search(r"https?://\S+/billing/estimates/answer/[^/\s]+/", body).group(0)
     path = link.split("/billing/", 1)[1]
     client.goto(f"{live_server.url}/billing/{path}")
-    _shot(client, "estimate_link_client_1440")
+    screenshot(client, "billing_estimate_link_client_1440")
     client.locator("button.estimate-accept").click()
-    _until(lambda: Estimate.objects.filter(state=Estimate.State.ACCEPTED).exists())
+    until(lambda: Estimate.objects.filter(state=Estimate.State.ACCEPTED).exists())
     estimate.refresh_from_db()
     assert estimate.state == Estimate.State.ACCEPTED
     ticket.refresh_from_db()
@@ -108,7 +93,7 @@ def test_the_whole_evolution_journey(login_page, agent, client_a, live_server, m
     staff.goto(url)
     box = _box(staff)
     box.locator("button.quick-time").click()
-    _until(lambda: TimeEntry.objects.filter(ticket=ticket).exists())
+    until(lambda: TimeEntry.objects.filter(ticket=ticket).exists())
     _box(staff).locator("button.timer-start").click()
     staff.locator(".timer-running").wait_for()
     staff.reload()
@@ -119,9 +104,9 @@ def test_the_whole_evolution_journey(login_page, agent, client_a, live_server, m
     second = staff.context.new_page()  # a second tab of the same browser
     second.goto(url)
     _box(second).locator(".timer-running").wait_for()  # the other tab sees it running
-    _shot(second, "ticket_time_box_timer_1440")
+    screenshot(second, "billing_ticket_time_box_timer_1440")
     second.locator("button.timer-stop").click()
-    _until(lambda: TimeEntry.objects.filter(ticket=ticket).count() == 2)
+    until(lambda: TimeEntry.objects.filter(ticket=ticket).count() == 2)
     staff.locator("button.timer-start").wait_for(timeout=5000)  # told through localStorage
     assert TimeEntry.objects.filter(ticket=ticket).count() == 2
 
@@ -130,15 +115,15 @@ def test_the_whole_evolution_journey(login_page, agent, client_a, live_server, m
     closed = Status.objects.get(code="ferme")
     ticket_services.change_status(actor=agent, ticket=ticket, status=closed)
     staff.reload()
-    _shot(staff, "ticket_closed_agent_1440")
+    screenshot(staff, "billing_ticket_closed_agent_1440")
     phone = login_page(client_a, width=375, height=800)
     phone.goto(url)
     _box(phone)
-    _shot(phone, "ticket_time_box_client_375")
+    screenshot(phone, "billing_ticket_time_box_client_375")
 
 
 def test_timesheet_contract_and_balance_pages_at_desk_and_phone_widths(
-    login_page, agent, admin, client_a, org_a, sales
+    login_page, screenshot, agent, admin, client_a, org_a, sales
 ):
     import datetime as dt
     from decimal import Decimal
@@ -178,5 +163,5 @@ def test_timesheet_contract_and_balance_pages_at_desk_and_phone_widths(
             page = login_page(person, width=width, height=height)
             page.goto(path)
             expect(page.locator(marker).first).to_be_visible()
-            _shot(page, f"{name}_{width}")
+            screenshot(page, f"billing_{name}_{width}")
             page.close()

@@ -10,7 +10,6 @@ import threading
 import time
 import urllib.request
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -25,8 +24,6 @@ from integrations.models import WebForm
 from tests.conftest import verified_login
 from tickets import caching as tickets_caching
 from tickets.models import BusinessCalendar, Event, Ticket
-
-SHOTS = Path("/tmp/shots/chat")
 
 
 @pytest.fixture(scope="session")
@@ -79,13 +76,8 @@ def chat_page(browser, asgi_live_server):
         context.close()
 
 
-def _shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
 def test_a_client_and_an_agent_chat_and_the_chat_becomes_a_ticket(
-    chat_page, client_a, agent, transactional_db
+    chat_page, screenshot, client_a, agent, transactional_db
 ):
     BusinessCalendar.objects.all().delete()
     BusinessCalendar.objects.create(
@@ -100,7 +92,7 @@ def test_a_client_and_an_agent_chat_and_the_chat_becomes_a_ticket(
 
     client_page = chat_page(client_a)
     client_page.goto("/chat/")
-    _shot(client_page, "client-start-1440")
+    screenshot(client_page, "chat_client-start-1440")
     client_page.fill("#id_subject", "Printer down")
     client_page.fill("#id_body", "Hello, my printer will not start.")
     client_page.click("text=Start the chat")
@@ -110,7 +102,7 @@ def test_a_client_and_an_agent_chat_and_the_chat_becomes_a_ticket(
     # The agent's top bar counts the waiting chat live; the waiting list refreshes itself.
     expect(agent_page.locator("#chat-waiting-count")).to_have_text("1")
     expect(agent_page.locator("#chat-waiting")).to_contain_text("Printer down")
-    _shot(agent_page, "agent-panel-1440")
+    screenshot(agent_page, "chat_agent-panel-1440")
     agent_page.click("#chat-waiting >> text=Take")
     expect(agent_page.locator("#chat")).to_have_attribute("data-connected", "1")
     expect(client_page.locator("#chat-log")).to_contain_text("Alan Agent has joined the chat.")
@@ -126,12 +118,12 @@ def test_a_client_and_an_agent_chat_and_the_chat_becomes_a_ticket(
     client_page.fill("#chat-input", "Yes, <b>twice</b>.")
     client_page.click("#chat-compose button")
     expect(agent_page.locator("#chat-log")).to_contain_text("Yes, <b>twice</b>.")
-    _shot(client_page, "client-chat-1440")
-    _shot(agent_page, "agent-chat-1440")
+    screenshot(client_page, "chat_client-chat-1440")
+    screenshot(agent_page, "chat_agent-chat-1440")
     client_page.set_viewport_size({"width": 375, "height": 800})
-    _shot(client_page, "client-chat-375")
+    screenshot(client_page, "chat_client-chat-375")
     agent_page.set_viewport_size({"width": 375, "height": 800})
-    _shot(agent_page, "agent-chat-375")
+    screenshot(agent_page, "chat_agent-chat-375")
     agent_page.set_viewport_size({"width": 1440, "height": 900})
 
     # End: a ticket with the transcript; the client's page says the chat has ended.
@@ -148,9 +140,9 @@ def test_a_client_and_an_agent_chat_and_the_chat_becomes_a_ticket(
     expect(client_page.locator("#chat-ended")).to_be_visible()
     expect(client_page.locator("#chat-ended a")).to_have_text(f"#{ticket.number}")
     expect(client_page.locator("#chat-compose")).to_be_hidden()
-    _shot(agent_page, "agent-ticket-1440")
+    screenshot(agent_page, "chat_agent-ticket-1440")
     client_page.set_viewport_size({"width": 1440, "height": 900})
-    _shot(client_page, "client-ended-1440")
+    screenshot(client_page, "chat_client-ended-1440")
     assert Chat.objects.get().status == Chat.Status.ENDED
 
 
@@ -218,7 +210,7 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 
 
 def test_a_web_form_visitor_chats_from_a_website_and_a_transfer_alerts_the_new_agent(
-    browser, chat_page, asgi_live_server, website, agent, agent_l2, transactional_db
+    browser, chat_page, screenshot, asgi_live_server, website, agent, agent_l2, transactional_db
 ):
     BusinessCalendar.objects.all().delete()
     BusinessCalendar.objects.create(
@@ -261,7 +253,7 @@ def test_a_web_form_visitor_chats_from_a_website_and_a_transfer_alerts_the_new_a
         frame.locator("#id_name").fill("Victor Visitor")
         frame.locator("#id_email").fill("victor@elsewhere.test")
         frame.locator("#id_body").fill("Hello, <b>is anyone</b> there?")
-        _shot(visitor, "visitor-start-1024")
+        screenshot(visitor, "chat_visitor-start-1024")
         frame.locator("#visitor-start button[type=submit]").click()
         expect(frame.locator("#chat")).to_have_attribute("data-connected", "1")
         expect(frame.locator("#chat-status")).to_have_text("Waiting for an agent")
@@ -270,7 +262,7 @@ def test_a_web_form_visitor_chats_from_a_website_and_a_transfer_alerts_the_new_a
         expect(agent_page.locator("#chat-waiting-count")).to_have_text("1")
         expect(agent_page.locator('.chat-level-count[data-level="1"]')).to_have_text("L1\u00a01")
         expect(colleague.locator('.chat-level-count[data-level="1"]')).to_be_visible()
-        _shot(agent_page, "visitor-waiting-agent-panel-1440")
+        screenshot(agent_page, "chat_visitor-waiting-agent-panel-1440")
         agent_page.click("#chat-waiting >> text=Take")
         expect(agent_page.locator("#chat")).to_have_attribute("data-connected", "1")
         expect(frame.locator("#chat-agent")).to_have_text("Alan Agent answers you.")
@@ -283,8 +275,8 @@ def test_a_web_form_visitor_chats_from_a_website_and_a_transfer_alerts_the_new_a
         frame.locator("#chat-compose button").click()
         expect(agent_page.locator("#chat-log")).to_contain_text("My website is down.")
         expect(frame.locator(".chat-msg-mine")).to_have_count(2)  # the visitor's own two
-        _shot(visitor, "visitor-chat-in-website-1024")
-        _shot(agent_page, "visitor-chat-agent-1440")
+        screenshot(visitor, "chat_visitor-chat-in-website-1024")
+        screenshot(agent_page, "chat_visitor-chat-agent-1440")
 
         # Transfer to the colleague: their top bar pops a notice, their panel lists the chat.
         agent_page.select_option("#id_agent", label="Lea Level")
@@ -292,7 +284,7 @@ def test_a_web_form_visitor_chats_from_a_website_and_a_transfer_alerts_the_new_a
         toast = colleague.locator("#chat-toasts .toast")
         expect(toast).to_contain_text("Alan Agent has transferred a chat with Victor Visitor")
         expect(colleague.locator("#chat-mine")).to_contain_text("Hello, <b>is anyone</b> there?")
-        _shot(colleague, "transfer-toast-1440")
+        screenshot(colleague, "chat_transfer-toast-1440")
         toast.locator(".chat-toast-open").click()
         expect(colleague.locator("#chat")).to_have_attribute("data-connected", "1")
         colleague.click("#chat-end")
@@ -302,6 +294,6 @@ def test_a_web_form_visitor_chats_from_a_website_and_a_transfer_alerts_the_new_a
         expect(frame.locator("#chat-ended")).to_be_visible()
         expect(frame.locator("#chat-compose")).to_be_hidden()
         expect(frame.locator("#visitor-leave")).to_be_hidden()
-        _shot(visitor, "visitor-chat-ended-1024")
+        screenshot(visitor, "chat_visitor-chat-ended-1024")
     finally:
         visitor_context.close()

@@ -1,6 +1,6 @@
 """GDPR in a browser: an admin finds a client, prepares the export of their data and downloads
 the ZIP, anonymises them, and finds both actions in the audit log (screenshots at 1440 and
-375 px in /tmp/shots/gdpr/)."""
+375 px in var/screenshots/gdpr_*)."""
 
 import io
 import zipfile
@@ -13,17 +13,12 @@ from accounts.models import User
 from tickets import services
 from tickets.models import TicketType
 
-SHOTS = Path("/tmp/shots/gdpr")
-
-
-def shoot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("width", [1440, 375])
-def test_admin_exports_then_anonymises_a_client(login_page, admin, client_a, agent, width):
+def test_admin_exports_then_anonymises_a_client(
+    login_page, screenshot, admin, client_a, agent, width
+):
     kind = TicketType.objects.first()
     ticket = services.create_ticket(
         actor=client_a,
@@ -40,7 +35,7 @@ def test_admin_exports_then_anonymises_a_client(login_page, admin, client_a, age
     page.locator("#start-export").click()
     link = page.locator(".gdpr-export a[href$='/download/']")
     expect(link).to_be_visible()
-    shoot(page, f"person-{width}")
+    screenshot(page, f"gdpr_person-{width}")
     with page.expect_download() as info:
         link.click()
     archive = zipfile.ZipFile(io.BytesIO(Path(info.value.path()).read_bytes()))
@@ -51,22 +46,24 @@ def test_admin_exports_then_anonymises_a_client(login_page, admin, client_a, age
     form.locator("#id_confirm").fill("client@alpha.test")
     form.locator("button[type='submit']").click()
     expect(page.locator("#anonymise-form")).to_have_count(0)
-    shoot(page, f"person-anonymised-{width}")
+    screenshot(page, f"gdpr_person-anonymised-{width}")
     assert User.objects.get(pk=client_a.pk).email.endswith("@anonymised.invalid")
     page.goto(f"/tickets/{ticket.number}/")
     expect(page.locator("main")).not_to_contain_text("Chloé Alpha")
     page.goto("/administration/audit/")
     expect(page.locator("#audit-log .audit-row").first).to_be_visible()
-    shoot(page, f"audit-{width}")
+    screenshot(page, f"gdpr_audit-{width}")
     page.locator("#id_action").select_option("gdpr_anonymised")
     page.locator(".audit-filters button").click()
     expect(page.locator("#audit-log .audit-row")).to_have_count(1)
     page.goto("/administration/gdpr/retention/")
-    shoot(page, f"retention-{width}")
+    screenshot(page, f"gdpr_retention-{width}")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_admin_reads_the_retention_dry_run(login_page, admin, client_a, client_b, settings):
+def test_admin_reads_the_retention_dry_run(
+    login_page, screenshot, admin, client_a, client_b, settings
+):
     import datetime as dt
 
     from django.utils import timezone
@@ -83,4 +80,4 @@ def test_admin_reads_the_retention_dry_run(login_page, admin, client_a, client_b
         page.goto("/administration/gdpr/retention/")
         expect(page.locator("#retention-people")).to_contain_text("client@alpha.test")
         expect(page.locator("#retention-people")).not_to_contain_text("client@beta.test")
-        shoot(page, f"retention-dry-run-{width}")
+        screenshot(page, f"gdpr_retention-dry-run-{width}")

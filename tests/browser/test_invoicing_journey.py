@@ -1,11 +1,9 @@
 """From ticket to invoice in the browser: the agent turns a ticket into an intervention, the
 client signs it on a phone-sized screen (a drawn signature), the admin runs the month's
 billing, reviews the draft and issues it; the client downloads the invoice and the statement
-from the portal. Screenshots go to /tmp/shots/invoicing."""
+from the portal. Screenshots go to var/screenshots/invoicing_*."""
 
 import datetime as dt
-import pathlib
-import time
 from decimal import Decimal
 
 import pytest
@@ -14,28 +12,15 @@ from django.utils import timezone
 from billing import services as billing_services
 from invoicing import documents
 from invoicing.models import Intervention, Invoice
+from tests.browser.waiting import until
 from tests.factories import LANGUAGE
 from tickets import services as ticket_services
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SHOTS = pathlib.Path("/tmp/shots/invoicing")
-
-
-def _shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def _until(condition, seconds=15):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the browser's action never arrived"
-        time.sleep(0.1)
-
 
 def test_from_ticket_to_invoice(
-    login_page, admin, agent, client_admin_a, org_a, live_server, monkeypatch
+    login_page, screenshot, admin, agent, client_admin_a, org_a, live_server, monkeypatch
 ):
     monkeypatch.setitem(LANGUAGE, "default", "fr")
     billing_services.save_contract(
@@ -64,11 +49,11 @@ def test_from_ticket_to_invoice(
     staff.locator("input[name='supplies-0-description']").fill("Tambour d'imagerie")
     staff.locator("input[name='supplies-0-quantity']").fill("1")
     staff.locator("input[name='supplies-0-unit_price']").fill("89,90")
-    _shot(staff, "1-intervention-form")
+    screenshot(staff, "invoicing_1-intervention-form")
     staff.get_by_role("button", name="Enregistrer l'intervention").click()
     staff.get_by_role("link", name="Faire signer").wait_for()
     intervention = Intervention.objects.get(ticket=ticket)
-    _shot(staff, "2-intervention")
+    screenshot(staff, "invoicing_2-intervention")
 
     # The client signs on a phone.
     phone = login_page(client_admin_a, width=375, height=812)
@@ -83,14 +68,14 @@ def test_from_ticket_to_invoice(
     for step in range(1, 30):
         phone.mouse.move(box["x"] + 30 + step * 9, box["y"] + 100 - (step % 7) * 9)
     phone.mouse.up()
-    _shot(phone, "3-sign-375")
+    screenshot(phone, "invoicing_3-sign-375")
     # Signing renders the report PDF and emails it (eagerly in tests, in the worker otherwise).
     phone.get_by_role("button", name="Confirmer et signer").click(timeout=120_000)
-    _until(lambda: Intervention.objects.get(pk=intervention.pk).is_signed)
+    until(lambda: Intervention.objects.get(pk=intervention.pk).is_signed, seconds=15)
     signed = Intervention.objects.get(pk=intervention.pk)
     assert signed.signer_name == "Bea Boss"
     assert signed.signature.read().startswith(b"\x89PNG")
-    _until(lambda: bool(Intervention.objects.get(pk=intervention.pk).report))
+    until(lambda: bool(Intervention.objects.get(pk=intervention.pk).report), seconds=15)
 
     # The admin runs the month's billing, reviews the draft and issues it.
     office = login_page(admin, width=1440)
@@ -100,19 +85,19 @@ def test_from_ticket_to_invoice(
     office.get_by_role("button", name="Préparer les brouillons").click(timeout=60_000)
     office.get_by_role("link", name="Brouillon", exact=True).click()
     office.get_by_role("button", name="Émettre la facture").wait_for()
-    _shot(office, "4-draft")
+    screenshot(office, "invoicing_4-draft")
     office.get_by_role("button", name="Émettre la facture").click(timeout=120_000)
     office.get_by_role("link", name="PDF", exact=True).wait_for(timeout=120_000)
     invoice = Invoice.objects.get(organization=org_a)
     assert invoice.number == f"F{today.year}-00001"
     # 1 h at 80 (50 min rounded to the quarter), the drum and the travel, VAT 20 %.
     assert invoice.total_net == Decimal("204.90")
-    _shot(office, "5-invoice")
+    screenshot(office, "invoicing_5-invoice")
 
     # The client downloads the invoice and the month's statement from the portal.
     documents.render_statement(org_a, today.replace(day=1))
     phone.goto("/invoicing/portal/")
-    _shot(phone, "6-portal-375")
+    screenshot(phone, "invoicing_6-portal-375")
     # On a phone the page keeps to the screen: wide tables scroll inside their card.
     wide = phone.evaluate(
         """() => [...document.querySelectorAll('body *')]

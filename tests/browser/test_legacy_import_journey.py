@@ -1,8 +1,6 @@
 """The old helpdesk's import in a browser: an admin uploads a ZIP, reads the report, follows a
 running import's progress, and finds an imported ticket with its history (screenshots in
-/tmp/shots/legacy/)."""
-
-from pathlib import Path
+var/screenshots/legacy_*)."""
 
 import pytest
 from playwright.sync_api import expect
@@ -11,38 +9,33 @@ from integrations.models import LegacyImport
 from tests.integrations.legacy_export import write_export, zip_export
 from tickets.models import Ticket
 
-SHOTS = Path("/tmp/shots/legacy")
-
-
-def shoot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("width", [1280, 375])
-def test_admin_imports_an_old_helpdesk_and_finds_its_tickets(login_page, admin, tmp_path, width):
+def test_admin_imports_an_old_helpdesk_and_finds_its_tickets(
+    login_page, screenshot, admin, tmp_path, width
+):
     write_export(tmp_path / "export", tickets=6, hostile=True)
     archive = zip_export(tmp_path / "export", tmp_path / "ancien-helpdesk.zip")
     page = login_page(admin, width=width)
     page.goto("/administration/import/helpdesk/")
-    shoot(page, f"upload-{width}")
+    screenshot(page, f"legacy_upload-{width}")
     page.locator("#id_archive").set_input_files(str(archive))
     page.locator("#legacy-import-form button[type='submit']").click()
     expect(page.locator("#legacy-import-counts")).to_be_visible()
     expect(page.locator("#legacy-import-status .alert-success")).to_be_visible()
     expect(page.locator("#legacy-import-problems")).to_contain_text("perdu")
-    shoot(page, f"report-{width}")
+    screenshot(page, f"legacy_report-{width}")
 
     ticket = Ticket.objects.get(title__startswith="Imprimante du bureau 1 ")
     page.goto(f"/tickets/{ticket.number}/")
     expect(page.locator(".imported-badge").first).to_be_visible()
     expect(page.locator("main")).to_contain_text("Note interne 1")
-    shoot(page, f"ticket-{width}")
+    screenshot(page, f"legacy_ticket-{width}")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_running_import_shows_its_progress(login_page, admin):
+def test_a_running_import_shows_its_progress(login_page, screenshot, admin):
     run = LegacyImport.objects.create(
         requested_by=admin,
         token="running",
@@ -56,7 +49,7 @@ def test_a_running_import_shows_its_progress(login_page, admin):
     page = login_page(admin)
     page.goto(f"/administration/import/helpdesk/{run.pk}/")
     expect(page.locator("progress.legacy-progress")).to_have_attribute("value", "41")
-    shoot(page, "running-1280")
+    screenshot(page, "legacy_running-1280")
     # The block polls itself: the finished run replaces the progress bar.
     LegacyImport.objects.filter(pk=run.pk).update(state=LegacyImport.State.DONE, rows_done=4200)
     expect(page.locator("#legacy-import-status .alert-success")).to_be_visible(timeout=8000)

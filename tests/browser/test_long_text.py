@@ -2,13 +2,9 @@
 Chromium for the agent and the client, long words wrap inside the page (nothing wider than the
 window), and the long text is folded after its start, the rest shown on demand."""
 
-import os
 import time
-from pathlib import Path
 
 from tickets import services
-
-SHOTS = Path(os.environ.get("HELPDESK_SHOTS", "/tmp/shots-robust"))
 
 
 def test_a_huge_word_and_a_long_text_load_quickly_wrapped_and_folded(
@@ -24,7 +20,6 @@ def test_a_huge_word_and_a_long_text_load_quickly_wrapped_and_folded(
     )
     services.reply(actor=agent, ticket=ticket, body="x_" * 500_000)
     url = f"{live_server.url}/tickets/{ticket.number}/"
-    SHOTS.mkdir(parents=True, exist_ok=True)
     for person, name in ((agent, "agent"), (client_a, "client")):
         page = login_page(person, width=1280, height=900)
         start = time.perf_counter()
@@ -39,16 +34,16 @@ def test_a_huge_word_and_a_long_text_load_quickly_wrapped_and_folded(
         folded = page.locator("details.long-text")
         assert folded.count() == 2
         assert not folded.first.evaluate("d => d.open")
-        page.screenshot(path=str(SHOTS / f"long_text_{name}.png"), full_page=False)
+        screenshot(page, f"long_text_{name}", full_page=False)
     # On demand: the rest of the description unfolds.
     described = page.locator("#description details.long-text")
     described.locator("summary").click()
     assert described.evaluate("d => d.open")
     assert described.locator(".long-text-rest").inner_text().strip().endswith("production.")
     described.scroll_into_view_if_needed()
-    page.screenshot(path=str(SHOTS / "long_text_unfolded.png"), full_page=False)
+    screenshot(page, "long_text_unfolded", full_page=False)
     screenshot(page, "tickets_long_text")
     reply = page.locator(".timeline details.long-text")
     reply.scroll_into_view_if_needed()
     page.mouse.wheel(0, -500)
-    page.screenshot(path=str(SHOTS / "long_word_reply.png"), full_page=False)
+    screenshot(page, "long_text_long_word_reply", full_page=False)

@@ -1,7 +1,6 @@
 """A manager reads every report, changes the range, and downloads the CSV and the XLSX."""
 
 import io
-import os
 from pathlib import Path
 
 from django.utils import translation
@@ -14,8 +13,6 @@ from tests.reports import conftest as report_fixtures
 
 # The hand-computed data set of tests/reports/ (and the fixtures it needs).
 clock, dataset, ref = report_fixtures.clock, report_fixtures.dataset, report_fixtures.ref
-
-SHOTS = Path(os.environ.get("REPORT_SHOTS", "/tmp/shots/reports"))
 
 
 def test_a_manager_opens_each_report_changes_the_range_and_downloads(
@@ -61,16 +58,15 @@ def test_a_manager_opens_each_report_changes_the_range_and_downloads(
     expect(page.locator("table.report-table")).to_contain_text("6.5")
 
 
-def test_report_pages_at_desktop_and_phone_width(login_page, admin, dataset):
-    SHOTS.mkdir(parents=True, exist_ok=True)
+def test_report_pages_at_desktop_and_phone_width(login_page, screenshot, admin, dataset):
     for width, height in ((1440, 1000), (375, 800)):
         page = login_page(admin, width=width, height=height)
         for key in ("volume", "speed", "backlog"):
             page.goto(f"/reports/{key}/?start=2026-11-16&end=2026-11-29")
             expect(page.locator("table.report-table").first).to_be_visible()
-            page.screenshot(path=str(SHOTS / f"{key}-{width}.png"), full_page=True)
+            screenshot(page, f"reports_{key}-{width}")
         page.goto("/reports/")
-        page.screenshot(path=str(SHOTS / f"index-{width}.png"), full_page=True)
+        screenshot(page, f"reports_index-{width}")
         # Nothing sticks out sideways on a phone.
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1

@@ -4,9 +4,7 @@ actions stay in view down the timeline; on a phone they open as a bottom sheet f
 the bottom of the screen; assignees and followers are added by typing part of a name."""
 
 import datetime as dt
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.utils import timezone, translation
@@ -15,14 +13,6 @@ from playwright.sync_api import expect
 
 from tickets import services
 from tickets.models import Status, Ticket
-
-SHOTS = Path(os.environ.get("HELPDESK_SHOTS", "/tmp/shots-ticketpage"))
-
-
-def _shot(page, name, screenshot):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
-    screenshot(page, f"ticket_page_{name}")
 
 
 @pytest.fixture
@@ -81,13 +71,13 @@ def test_on_a_desk_the_reply_box_and_the_actions_are_in_view_and_stay_there(
     newest = page.locator(".timeline-item").first
     expect(newest).to_contain_text("Toujours en panne après l'essai 8.")
     expect(newest).to_be_in_viewport()
-    _shot(page, "agent_1440", screenshot)
+    screenshot(page, "ticket_page_agent_1440")
 
     # Down at the request, far below: the actions are still in view.
     page.locator("#description").scroll_into_view_if_needed()
     assert page.evaluate("window.scrollY") > 1000
     _in_view(status, page.locator("form[action$='/assign/'] .picker-search"))
-    _shot(page, "agent_1440_scrolled", screenshot)
+    screenshot(page, "ticket_page_agent_1440_scrolled")
 
     # Escalating from there: the reason opens under the button, focused.
     page.locator(".escalate-toggle").click()
@@ -107,7 +97,7 @@ def test_on_a_phone_the_actions_open_as_a_bottom_sheet(login_page, screenshot, a
     bar = page.locator(".ticket-phone-bar button")
     _in_view(bar, page.locator("#id_body"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
-    _shot(page, "agent_375", screenshot)
+    screenshot(page, "ticket_page_agent_375")
     # Halfway down the timeline, the bar is still there.
     page.locator(".timeline-item").nth(12).scroll_into_view_if_needed()
     assert page.evaluate("window.scrollY") > 1500
@@ -117,7 +107,7 @@ def test_on_a_phone_the_actions_open_as_a_bottom_sheet(login_page, screenshot, a
     _opened(sheet)
     status = sheet.locator("select[name=status]")
     _in_view(sheet.locator("form[action$='/claim/'] button"), status)
-    _shot(page, "agent_375_sheet", screenshot)
+    screenshot(page, "ticket_page_agent_375_sheet")
     working = Status.objects.get(code="en-cours")
     status.select_option(str(working.pk))
     sheet.locator("form[action$='/status/'] [type=submit]").click()
@@ -145,10 +135,10 @@ def test_a_client_writes_a_message_from_the_top_of_the_page(
         _opened(page.locator("#ticket-panel"))
         expect(page.locator("#ticket-panel .ticket-facts")).to_be_in_viewport()
         expect(page.locator("#ticket-panel select")).to_have_count(0)
-        _shot(page, "client_375_sheet", screenshot)
+        screenshot(page, "ticket_page_client_375_sheet")
         page.locator("#ticket-panel .btn-close").click()
         expect(page.locator("#ticket-panel")).to_be_hidden()
-    _shot(page, f"client_{width}", screenshot)
+    screenshot(page, f"ticket_page_client_{width}")
     page.locator("#id_body").fill("Le technicien peut passer demain matin.")
     page.locator("#id_body").press("Control+Enter")
     page.wait_for_url(re.compile(r"#event-\d+$"))
@@ -184,7 +174,7 @@ def test_an_agent_adds_an_assignee_and_a_follower_by_typing(
     followers.locator("#id_followers_search").fill("col")
     followers.locator(".picker-option", has_text="Colin Alpha").click()
     expect(followers.locator(".picker-chip", has_text="Colin Alpha")).to_be_visible()
-    _shot(page, "agent_1440_follower_picked", screenshot)
+    screenshot(page, "ticket_page_agent_1440_follower_picked")
     followers.locator("[type=submit]").click()
     page.wait_for_load_state()
     expect(page.locator(".alert-success")).to_be_visible()

@@ -2,29 +2,19 @@
 (ticking) on every page, survives a reload, appears and disappears in a second tab, and stops
 from the bar."""
 
-import pathlib
 import re
-import time
 
 import pytest
 
 from billing.models import TimeEntry, Timer
+from tests.browser.waiting import until
 from tickets import services as ticket_services
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SHOTS = "/tmp/shots/billing"
-
-
-def _until(condition, seconds=10):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the browser's action never arrived"
-        time.sleep(0.1)
-
 
 def test_the_timer_keeps_running_across_pages_reloads_and_tabs(
-    login_page, agent, client_a, live_server
+    login_page, screenshot, agent, client_a, live_server
 ):
     ticket_a = ticket_services.create_ticket(
         actor=client_a, title="Export CSV des factures", description="Merci."
@@ -44,14 +34,13 @@ def test_the_timer_keeps_running_across_pages_reloads_and_tabs(
     assert re.fullmatch(r"0:00:\d\d", elapsed) and elapsed != "0:00:00"  # it ticks
     page.reload()
     page.locator("#timer-bar .timer-bar-link").wait_for()
-    pathlib.Path(SHOTS).mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=f"{SHOTS}/timer_bar_queue_1440.png")
+    screenshot(page, "timer_bar_queue_1440", full_page=False)
 
     second = page.context.new_page()  # a second tab, on the ticket
     second.goto(ticket_a.get_absolute_url())
     second.locator("#timer-bar .timer-bar-link").wait_for()
     second.locator("#time-box button.timer-stop").click()
-    _until(lambda: TimeEntry.objects.filter(ticket=ticket_a).exists())
+    until(lambda: TimeEntry.objects.filter(ticket=ticket_a).exists())
     # The first tab hears of it (localStorage) and its bar empties.
     page.locator("#timer-bar .timer-bar-link").wait_for(state="detached", timeout=5000)
 
@@ -59,7 +48,7 @@ def test_the_timer_keeps_running_across_pages_reloads_and_tabs(
     page.locator("#timer-bar .timer-bar-link").wait_for(timeout=5000)  # and shows a new one
     page.locator("#timer-bar button.timer-bar-stop").click()  # stop from the bar
     page.wait_for_url(re.compile(rf"/tickets/{ticket_a.number}/"))
-    _until(lambda: TimeEntry.objects.filter(ticket=ticket_a).count() == 2)
+    until(lambda: TimeEntry.objects.filter(ticket=ticket_a).count() == 2)
     assert not Timer.objects.filter(user=agent).exists()
     assert page.locator("#timer-bar .timer-bar-link").count() == 0
     # Both tabs refresh their bar when a timer stops: let those requests end before the

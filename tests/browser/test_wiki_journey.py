@@ -2,8 +2,6 @@
 preview, the client finds it by search and reads it, a client typing "imprimante" in a new
 ticket sees it suggested, and an agent inserts a link to it into a reply."""
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
@@ -15,18 +13,11 @@ from tickets.models import TicketType
 from wiki import services as wiki_services
 from wiki.models import Page
 
-SHOTS = Path("/tmp/shots/wiki")
 TITLE = "Imprimante du 2e étage : bourrage papier"
 BODY = (
     "## Bourrage\n1. Ouvrez le capot arrière.\n2. Tirez doucement la feuille.\n\n"
     "## Toner\nCartouche **HP 89A** dans l'armoire B. Voir le ticket #1."
 )
-
-
-def _shot(page, name, screenshot):
-    screenshot(page, f"wiki_{name}")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -51,7 +42,7 @@ def test_an_agent_writes_a_page_the_client_finds_and_sees_suggested(
     writer.fill("#id_body", BODY)
     expect(writer.locator("#wiki-preview-body h2").first).to_have_text("Bourrage")
     expect(writer.locator("#wiki-preview-body strong")).to_have_text("HP 89A")
-    _shot(writer, "agent_writes_1440", screenshot)
+    screenshot(writer, "wiki_agent_writes_1440")
     assert blocking_violations(writer) == []
     writer.locator("button.wiki-save").click()
     expect(writer.locator("h1.wiki-title")).to_have_text(TITLE)
@@ -62,19 +53,19 @@ def test_an_agent_writes_a_page_the_client_finds_and_sees_suggested(
     reader = login_page(client, width=1440)
     reader.goto("/wiki/")
     expect(reader.locator(".wiki-space-card", has_text="Démo Industries")).to_be_visible()
-    _shot(reader, "client_index_1440", screenshot)
+    screenshot(reader, "wiki_client_index_1440")
     reader.fill("#wiki-q", "imprimante")
     reader.locator(".wiki-search button[type=submit]").click()
     reader.locator(".wiki-results a", has_text=TITLE).click()
     expect(reader.locator("h1.wiki-title")).to_have_text(TITLE)
     expect(reader.locator(".wiki-toc a", has_text="Toner")).to_be_visible()
     expect(reader.locator(".wiki-body a[href='/tickets/1/']")).to_have_text("#1")
-    _shot(reader, "client_reads_1440", screenshot)
+    screenshot(reader, "wiki_client_reads_1440")
     assert blocking_violations(reader) == []
     phone = login_page(client, width=375, height=800)
     phone.goto(page.get_absolute_url())
     expect(phone.locator("h1.wiki-title")).to_have_text(TITLE)
-    _shot(phone, "client_reads_375", screenshot)
+    screenshot(phone, "wiki_client_reads_375")
     page.refresh_from_db()
     assert page.view_count >= 1  # the page posted its reading
 
@@ -89,7 +80,7 @@ def test_an_agent_writes_a_page_the_client_finds_and_sees_suggested(
     filing.locator("#id_title").press_sequentially("Problème imprimante", delay=30)
     suggestion = filing.locator(".wiki-suggestions .wiki-suggestion", has_text=TITLE)
     expect(suggestion).to_be_visible()
-    _shot(filing, "new_ticket_suggestion_1440", screenshot)
+    screenshot(filing, "wiki_new_ticket_suggestion_1440")
     assert blocking_violations(filing) == []
     suggestion.locator("button[type=submit]").click()
     expect(filing.locator(".wiki-suggestions .alert-success")).to_be_visible()
@@ -99,7 +90,7 @@ def test_an_agent_writes_a_page_the_client_finds_and_sees_suggested(
     phone.goto("/tickets/new/")
     phone.locator("#id_title").press_sequentially("imprimante", delay=30)
     expect(phone.locator(".wiki-suggestions .wiki-suggestion", has_text=TITLE)).to_be_visible()
-    _shot(phone, "new_ticket_suggestion_375", screenshot)
+    screenshot(phone, "wiki_new_ticket_suggestion_375")
 
     # Beside a ticket, the agent inserts a link to the page into the reply.
     ticket = ticket_services.create_ticket(
@@ -115,7 +106,7 @@ def test_an_agent_writes_a_page_the_client_finds_and_sees_suggested(
     expect(writer.locator("#id_body")).to_have_value(
         f"[{TITLE}]({writer.url.split('/tickets/')[0]}{page.get_absolute_url()})"
     )
-    _shot(writer, "agent_ticket_panel_1440", screenshot)
+    screenshot(writer, "wiki_agent_ticket_panel_1440")
 
     # Two editors: the agent opens the form, an admin saves first; the agent's save is refused
     # with their text kept and the differences shown.
@@ -136,14 +127,14 @@ def test_an_agent_writes_a_page_the_client_finds_and_sees_suggested(
     expect(writer.locator(".wiki-conflict")).to_be_visible()
     expect(writer.locator("#id_body")).to_have_value(BODY + "\n\n## Papier\nA4 80 g seulement.")
     expect(writer.locator(".wiki-conflict .wiki-diff-removed").first).to_contain_text("HP 89X")
-    _shot(writer, "agent_edit_conflict_1440", screenshot)
+    screenshot(writer, "wiki_agent_edit_conflict_1440")
     assert blocking_violations(writer) == []
 
     # The history shows who changed what, and each revision its differences.
     writer.goto(f"/wiki/pages/{page.pk}/history/")
     expect(writer.locator(".wiki-history tbody tr")).to_have_count(2)
-    _shot(writer, "agent_history_1440", screenshot)
+    screenshot(writer, "wiki_agent_history_1440")
     writer.goto(f"/wiki/pages/{page.pk}/history/2/")
     expect(writer.locator(".wiki-diff-added").first).to_contain_text("HP 89X")
-    _shot(writer, "agent_revision_diff_1440", screenshot)
+    screenshot(writer, "wiki_agent_revision_diff_1440")
     assert blocking_violations(writer) == []

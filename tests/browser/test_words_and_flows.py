@@ -4,7 +4,6 @@ user list shows sign-ups apart; the invitation page (screenshots at 1440 and 375
 
 import re
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -14,16 +13,11 @@ from accounts.services import password_setup_url
 from cdc import services as cdc_services
 from tests.cdc.conftest import Builder
 
-SHOTS = Path("/tmp/shots-words")
-
-
-def shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
 
 @pytest.mark.django_db(transaction=True)
-def test_the_contact_follows_the_chosen_organization(login_page, agent, client_a, client_b):
+def test_the_contact_follows_the_chosen_organization(
+    login_page, screenshot, agent, client_a, client_b
+):
     page = login_page(agent)
     page.goto("/tickets/new/")
     page.locator("#id_requester_search").focus()
@@ -31,7 +25,7 @@ def test_the_contact_follows_the_chosen_organization(login_page, agent, client_a
         "Choisissez d'abord l'organisation cliente"
     )
     expect(page.locator("#id_requester_options .picker-option")).to_have_count(0)
-    shot(page, "new_ticket_contact_waits_1440")
+    screenshot(page, "words_new_ticket_contact_waits_1440")
 
     page.locator("#id_organization_search").fill("alph")
     page.locator(".picker-option", has_text="Alpha Industries").click()
@@ -55,7 +49,16 @@ def test_the_contact_follows_the_chosen_organization(login_page, agent, client_a
 
 @pytest.mark.django_db(transaction=True)
 def test_check_forms_sign_ups_and_the_password_page(
-    login_page, new_page, live_server, client_admin_a, agent, dpo, admin, developer, controller
+    login_page,
+    screenshot,
+    new_page,
+    live_server,
+    client_admin_a,
+    agent,
+    dpo,
+    admin,
+    developer,
+    controller,
 ):
     build = Builder(client_admin_a, agent, dpo, admin, developer, controller)
     cr = build.in_development(gdpr=True, title="Export des factures")
@@ -71,7 +74,7 @@ def test_check_forms_sign_ups_and_the_password_page(
     page.goto(f"/cdc/{cr.number}/?tab=checks")
     kinds = page.locator("#pane-checks select[name=kind] option")
     expect(kinds).to_have_text(["Test unitaire", "Test fonctionnel", "Test d'intégration"])
-    shot(page, "cdc_checks_controller_1440")
+    screenshot(page, "words_cdc_checks_controller_1440")
     page = login_page(dpo)
     page.goto(f"/cdc/{cr.number}/?tab=checks")
     expect(page.locator("#pane-checks select[name=kind] option")).to_have_text(["Contrôle RGPD"])
@@ -84,7 +87,7 @@ def test_check_forms_sign_ups_and_the_password_page(
         page = login_page(admin, width=width)
         page.goto("/users/")
         expect(page.locator(".pending-signups")).to_contain_text("Nina Nouvelle")
-        shot(page, f"users_pending_{width}")
+        screenshot(page, f"words_users_pending_{width}")
 
     invited = User.objects.create_user(
         email="invitee@alpha.test", organization=client_admin_a.organization
@@ -96,4 +99,4 @@ def test_check_forms_sign_ups_and_the_password_page(
         expect(page.locator("h1")).to_have_text("Choisissez votre mot de passe")
         cancel = page.locator("button[form=logout-from-stage]")
         expect(cancel).to_have_class(re.compile(r"\bbtn-link\b"))
-        shot(page, f"set_password_{width}")
+        screenshot(page, f"words_set_password_{width}")
