@@ -6,6 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from cdc import services
+from cdc.models import ChangeRequest
+from tests.browser.waiting import until
 from tests.cdc.conftest import Builder
 
 
@@ -58,9 +60,8 @@ def test_client_and_support_see_the_right_tabs_greyed(
     planned = (date.today() + timedelta(days=12)).isoformat()
     agent_page.locator("#pane-specification input[name=planned_date]").fill(planned)
     agent_page.locator("#pane-specification button[type=submit]").click()
-    agent_page.wait_for_load_state()
+    until(lambda: ChangeRequest.objects.get(pk=cr.pk).state == "dpo_review")
     cr.refresh_from_db()
-    assert cr.state == "dpo_review"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from intake.models import InboundMessage
 from intake.services import ingest_message
+from tests.browser.waiting import until
 from tests.conftest import authentication_results
 from tickets.models import Ticket
 
@@ -35,8 +36,7 @@ def test_agent_links_unidentified_ticket(login_page, screenshot, agent, client_a
     page.select_option(f"#org-{number}", label=client_a.organization.name)
     page.select_option(f"#contact-{number}", value=str(client_a.pk))
     page.locator(f"form[action$='/unidentified/{number}/link/'] button").click()
-    page.wait_for_load_state()
-    assert page.locator("#unidentified-tickets tbody tr").count() == 1
+    expect(page.locator("#unidentified-tickets tbody tr")).to_have_count(1)
     assert Ticket.objects.get(number=number).organization == client_a.organization
     page.get_by_role("button", name="Add to the ticket").click()
     page.wait_for_load_state()
@@ -62,8 +62,7 @@ def test_admin_reads_and_retries_quarantine(login_page, screenshot, admin, setti
     expect(page.locator("#reason")).to_contain_text("too large")
     screenshot(page, "intake_quarantine_detail")
     page.get_by_role("button", name="Retry").click()
-    page.wait_for_load_state()
-    assert page.locator("#quarantine tbody tr").count() == 1
+    expect(page.locator("#quarantine tbody tr")).to_have_count(1)
     assert InboundMessage.objects.filter(outcome="created").count() == 1
 
 
@@ -160,6 +159,5 @@ def test_agent_checks_an_unverified_sender_and_admin_releases_an_ignored_message
     expect(page.locator("#ignored tbody tr")).to_have_count(1)
     screenshot(page, "intake_ignored")
     page.get_by_role("button", name="Release into a ticket").click()
-    page.wait_for_load_state()
-    assert Ticket.objects.filter(title="Non remis : Devis").exists()
+    until(lambda: Ticket.objects.filter(title="Non remis : Devis").exists())
     assert InboundMessage.objects.get(message_id="<i2@x>").outcome == "created"
