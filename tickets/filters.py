@@ -39,6 +39,26 @@ def yes_no():
     return forms.Select(choices=[("", "—"), ("true", _("Yes")), ("false", _("No"))])
 
 
+class DatePickerRange(django_filters.widgets.DateRangeWidget):
+    """A date range as two of the browser's date pickers (the values travel as 2025-03-31,
+    which every language's date field reads), each named for the screen readers."""
+
+    template_name = "django/forms/widgets/date_range.html"
+
+    def __init__(self, attrs=None):
+        widgets = [
+            forms.DateInput(
+                attrs={"type": "date", "aria-label": label, "class": "form-control-sm"},
+                format="%Y-%m-%d",
+            )
+            for label in (
+                pgettext_lazy("date range start", "From"),
+                pgettext_lazy("date range end", "To"),
+            )
+        ]
+        forms.MultiWidget.__init__(self, widgets, attrs)
+
+
 # Sortable columns: URL value -> order_by fields (ties broken by id, newest first).
 SORTS = {
     "number": ("number",),
@@ -226,10 +246,10 @@ class TicketFilter(django_filters.FilterSet):
         widget=forms.CheckboxSelectMultiple,
     )
     created = django_filters.DateFromToRangeFilter(
-        label=_("Created between"), field_name="created_at"
+        label=_("Created between"), field_name="created_at", widget=DatePickerRange
     )
     updated = django_filters.DateFromToRangeFilter(
-        label=_("Updated between"), field_name="last_activity_at"
+        label=_("Updated between"), field_name="last_activity_at", widget=DatePickerRange
     )
     overdue = django_filters.BooleanFilter(
         label=_("Overdue"), method="filter_overdue", widget=yes_no()

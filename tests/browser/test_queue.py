@@ -121,8 +121,15 @@ def test_filters_and_sort_stay_in_the_url(login_page, screenshot, agent, desk):
     page.goto("/tickets/?sort=-updated")
     page.locator("#qf-more-toggle").click()
     page.locator("#id_support_level").wait_for()  # the other filters are loaded when opened
-    expect(page.locator("#id_created_0")).to_be_visible()
     screenshot(page, "tickets_queue_filters")
+    # Created before 2025, with the date picker: only the ticket filed then.
+    Ticket.objects.filter(pk=desk["vpn"].pk).update(created_at="2024-06-03T09:00:00Z")
+    expect(page.locator("#id_created_1")).to_have_attribute("type", "date")
+    page.locator("#id_created_1").fill("2024-12-31")
+    page.locator(".queue-more-menu").get_by_role("button", name="Appliquer").click()
+    page.wait_for_url("**created_before=2024-12-31*")
+    expect(page.locator("#queue-rows .q-open")).to_have_text(["VPN coupé"])
+    expect(page.locator(".queue-chip")).to_contain_text("31/12/2024")
 
 
 @pytest.mark.django_db(transaction=True)
