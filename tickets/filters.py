@@ -56,6 +56,7 @@ class DatePickerRange(django_filters.widgets.DateRangeWidget):
                 pgettext_lazy("date range end", "To"),
             )
         ]
+        # Past RangeWidget.__init__, which would make them two text boxes.
         forms.MultiWidget.__init__(self, widgets, attrs)
 
 
