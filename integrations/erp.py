@@ -182,7 +182,12 @@ def _errors(row_result) -> list[str]:
     if row_result.validation_error is not None:
         for name, errors in row_result.validation_error.message_dict.items():
             label = FIELDS.get(name, "")
-            messages += [f"{label}: {error}" if label else str(error) for error in errors]
+            messages += [
+                _("%(label)s: %(error)s") % {"label": label, "error": error}
+                if label
+                else str(error)
+                for error in errors
+            ]
     messages += [_("This row could not be saved.") for _error in row_result.errors]
     return messages
 

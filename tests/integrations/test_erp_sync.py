@@ -118,6 +118,8 @@ def test_the_dry_run_shows_what_the_apply_does_and_a_second_run_changes_nothing(
     assert "déjà dans le fichier" in page and "La référence est vide" in page
     [bad_email] = [line for line in preview.context["lines"] if line["reference"] == "C002"]
     assert bad_email["kind"] == "invalid" and "mail" in bad_email["errors"][0]
+    # French typography: the field and its error apart by a colon that never starts a line.
+    assert bad_email["errors"][0].startswith("E-mail\u00a0: ")
     assert "Garage Müller &amp; Fils" in page
     assert not Organization.objects.filter(external_id="C001").exists()  # nothing written yet
     applied = apply(client, preview)
