@@ -410,6 +410,7 @@ class AssignForm(VersionForm):
         """current: the ticket's assignees, already read by the ticket page: the picker shows
         them without querying them again."""
         super().__init__(*args, **kwargs)
+        self.label_suffix = ""  # in the side panel, under "Status" and "Priority" (no colon)
         if self.is_bound or not current:
             self.fields["assignees"].queryset = assignable_people()
         if current:
@@ -428,6 +429,9 @@ class EscalateForm(core_forms.Form):
     reason = forms.CharField(
         label=_("Reason for escalation"), widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, label_suffix="", **kwargs)  # in the side panel, as AssignForm
 
 
 class ReopenForm(core_forms.Form):

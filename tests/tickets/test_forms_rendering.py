@@ -56,6 +56,9 @@ def test_ticket_page_side_forms_list_only_the_current_assignees(login, agent, ti
     assert _options(html, "assignees") == [str(agent.pk)]
     assert "picker-chip" in html
     assert f'hx-get="{reverse("accounts:pick-agents")}"' in html
+    # The side panel's labels read as its "Status" and "Priority": without a colon.
+    for label in ("Assignees", "Reason for escalation"):
+        assert re.search(rf'<label class="form-label" for="[^"]+">{label}</label>', html), label
 
 
 def test_the_new_ticket_form_names_its_empty_choices(login, agent, client_a, ref):
