@@ -1,11 +1,12 @@
-"""Statements compiled once per process (Prepared): for the reads every page makes with new
-values only (a ticket page's fetch, the person's roles), where Django compiling the SQL of a
-queryset at each evaluation cost more than running it."""
+"""Statements compiled once per process: for the reads every page makes with new values only
+(a ticket page's fetch, the person's roles: Prepared), or with the same values under a key
+(the queue's filters: compiled()), where Django compiling the SQL of a queryset at each
+evaluation cost more than running it."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 # Placeholder moments (a datetime a statement is compiled with, then run with the real one).
 _MOMENT = dt.datetime(2001, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
@@ -135,3 +136,45 @@ def counts(*parts: tuple[Prepared, dict], alias: str = "default") -> list[int]:
     with connections[alias].cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(selects)}", bound)
         return list(cursor.fetchone())
+
+
+# --- SQL kept under a key -------------------------------------------------------------------------
+
+_COMPILED: dict[Hashable, object] = {}
+_COMPILED_MAX = 1024
+
+
+def compiled(key: Hashable | None, compile_: Callable[[], object]):
+    """compile_() (say, SQL from sql_of()), run once per process for key (None: every time), at
+    most 1,024 keys kept. The value depends on nothing but the key: the caller puts in it
+    everything the SQL is made from."""
+    if key is None:
+        return compile_()
+    try:
+        return _COMPILED[key]
+    except KeyError:
+        pass
+    value = compile_()
+    if len(_COMPILED) >= _COMPILED_MAX:
+        _COMPILED.clear()
+    _COMPILED[key] = value
+    return value
+
+
+def sql_of(queryset) -> tuple[str, tuple] | None:
+    """The SQL of queryset and its parameters, or None when it can match nothing (the ORM
+    writes no SQL for, say, an empty IN list)."""
+    from django.core.exceptions import EmptyResultSet
+
+    try:
+        return queryset.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:
+        return None
+
+
+def count_up_to(cursor, statement: tuple[str, tuple], limit: int) -> int:
+    """How many rows the statement (sql_of()) gives, counting no further than limit."""
+    sql, params = statement
+    # sql is a compiled statement, its values passed apart.
+    cursor.execute(f"SELECT COUNT(*) FROM ({sql} LIMIT %s) counted", (*params, limit))  # noqa: S608
+    return cursor.fetchone()[0]

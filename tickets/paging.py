@@ -11,12 +11,13 @@
 
 from collections.abc import Callable, Hashable
 
-from django.core.exceptions import EmptyResultSet
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connections
 from django.db.models import QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.functional import cached_property
+
+from core.prepared import compiled, count_up_to, sql_of
 
 from . import caching, sla
 from .models import Ticket
@@ -82,42 +83,13 @@ class CappedPaginator(Paginator):
 
 # --- the queue's count and page ids: SQL compiled once per process for each filter set ---------
 
-# After every ticket change the queue counts its tickets and reads its page's ids again, and
-# the ORM compiling the same filtered SQL again each time cost more than running it: the SQL is
-# kept here under what decides it (tickets.selectors.ticket_queue gives that key).
-_COMPILED: dict[Hashable, object] = {}
-_COMPILED_MAX = 1024
-
-
-def compiled(key: Hashable | None, compile_: Callable[[], object]):
-    """compile_(), run once per process for key (None: every time). The value depends on
-    nothing but the key: the caller puts in it everything the SQL is made from."""
-    if key is None:
-        return compile_()
-    try:
-        return _COMPILED[key]
-    except KeyError:
-        pass
-    value = compile_()
-    if len(_COMPILED) >= _COMPILED_MAX:
-        _COMPILED.clear()
-    _COMPILED[key] = value
-    return value
-
-
-def sql_of(queryset: QuerySet) -> tuple[str, tuple] | None:
-    """The SQL of queryset and its parameters, or None when it can match nothing (the ORM
-    writes no SQL for, say, an empty IN list)."""
-    try:
-        return queryset.query.get_compiler(using=queryset.db).as_sql()
-    except EmptyResultSet:
-        return None
-
 
 class CompiledList:
     """A filtered, sorted list of rows for CappedPaginator, as a ranked search is: found(cap)
     counts, ids(bottom, top) reads a page's ids, both by SQL compiled once per process for key
-    (compiled()). build() gives the filtered, sorted queryset: called only when this process
+    (core.prepared.compiled(): after every ticket change the queue counts its tickets and reads
+    its page's ids again, and the ORM compiling the same filtered SQL again each time cost more
+    than running it). build() gives the filtered, sorted queryset: called only when this process
     has no SQL for key yet, so a page whose count and rows are cached builds no query at all.
     queryset: what the rows are read with (rows_by_ids: model, joins, columns)."""
 
@@ -134,20 +106,13 @@ class CompiledList:
 
         return compiled((self.queryset.db, "list", self._key), compile_)
 
-    def _run(self, sql: str, params) -> list[tuple]:
-        with connections[self.queryset.db].cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-
     def found(self, cap: int) -> int:
         """How many rows, counting no further than cap + 1."""
         statements = self._statements()
         if statements is None:
             return 0
-        sql, params = statements[0]
-        # sql is the ORM's compiled statement, its values passed apart.
-        counted = f"SELECT COUNT(*) FROM ({sql} LIMIT %s) counted"  # noqa: S608
-        return self._run(counted, (*params, cap + 1))[0][0]
+        with connections[self.queryset.db].cursor() as cursor:
+            return count_up_to(cursor, statements[0], cap + 1)
 
     def ids(self, bottom: int, top: int) -> list:
         """The ids at positions bottom..top-1, in order."""
@@ -155,10 +120,9 @@ class CompiledList:
         if statements is None or top <= bottom:
             return []
         sql, params = statements[1]
-        return [
-            row[0]
-            for row in self._run(f"{sql} LIMIT %s OFFSET %s", (*params, top - bottom, bottom))
-        ]
+        with connections[self.queryset.db].cursor() as cursor:
+            cursor.execute(f"{sql} LIMIT %s OFFSET %s", (*params, top - bottom, bottom))
+            return [row[0] for row in cursor.fetchall()]
 
 
 def count_rows(rows, cap: int = CAP) -> int:

@@ -34,8 +34,9 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 
+from core.prepared import compiled, count_up_to, sql_of
+
 from .models import Event, Ticket
-from .paging import compiled, sql_of
 
 # Constant SQL; the searched text is always passed as a parameter. {doc} is the ticket
 # table's search_doc column under the alias of the query it is used in (a subquery renames it).
@@ -84,8 +85,6 @@ SELECT "found", CASE WHEN "found" <= %s THEN ARRAY(
 ) END
 FROM (SELECT COUNT(*) AS "found" FROM "matches") AS "counted"
 """
-
-_LIMIT = " LIMIT %s"
 
 # Best match first among this many of the most recently active text matches (see above).
 RANK_LIMIT = 500
@@ -202,18 +201,14 @@ class RankedSearch:
         (sql, params), replies = statements
         with connections[self.queryset.db].cursor() as cursor:
             cursor.execute(
-                _COUNT_AND_RANK_START + sql + _LIMIT + _COUNT_AND_RANK_END,
+                _COUNT_AND_RANK_START + sql + " LIMIT %s" + _COUNT_AND_RANK_END,
                 (*params, cap + 1, cap, RANK_LIMIT, self.text),
             )
             texts_found, best = cursor.fetchone()
             replies_found = 0
             limit = cap + 1 - texts_found
             if texts_found <= cap and replies is not None and limit > 0:
-                sql, params = replies
-                # sql is the ORM's compiled statement, its values passed apart.
-                counted = f"SELECT COUNT(*) FROM ({sql}{_LIMIT}) counted"  # noqa: S608
-                cursor.execute(counted, (*params, limit))
-                replies_found = cursor.fetchone()[0]
+                replies_found = count_up_to(cursor, replies, limit)
         return texts_found, best, replies_found
 
     def restore(self, state: tuple[int, list[int] | None, int]) -> int:

@@ -5,9 +5,9 @@ change of tickets or of the statuses shows at once."""
 import pytest
 from django.urls import reverse
 
+from core.prepared import _COMPILED
 from tickets import caching, services
 from tickets.models import Status, Ticket
-from tickets.paging import _COMPILED
 
 pytestmark = pytest.mark.django_db
 
