@@ -143,3 +143,12 @@ def screenshot():
         return path
 
     return _screenshot
+
+
+@pytest.fixture
+def build(client_admin_a, agent, dpo, admin, developer, controller):
+    """Change requests at any step, made by the usual personas (tests.cdc.conftest.Builder, as
+    the change request tests' own build fixture)."""
+    from tests.cdc.conftest import Builder
+
+    return Builder(client_admin_a, agent, dpo, admin, developer, controller)

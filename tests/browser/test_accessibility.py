@@ -14,7 +14,6 @@ import pytest
 from django.utils import timezone
 
 from cdc import services as cdc_services
-from tests.cdc.conftest import Builder
 from tickets import services
 from tickets.models import Priority, Status, Ticket, TicketType
 
@@ -74,10 +73,9 @@ def _tickets(client_a, agent):
 
 
 @pytest.fixture
-def pages(client_a, agent, admin, dpo, client_admin_a, developer, controller):
+def pages(client_a, agent, admin, client_admin_a, developer, build):
     """(who, url) of each key page, with the data that fills them."""
     ticket = _tickets(client_a, agent)
-    build = Builder(client_admin_a, agent, dpo, admin, developer, controller)
     build.at_dpo(title="Portail client : règles de mot de passe")
     dev = build.in_development(title="Nouveau widget du tableau de bord", gdpr=True)
     build.green_task(dev)

@@ -8,12 +8,6 @@ from playwright.sync_api import expect
 from cdc import services
 from cdc.models import ChangeRequest
 from tests.browser.waiting import until
-from tests.cdc.conftest import Builder
-
-
-@pytest.fixture
-def build(client_admin_a, agent, dpo, admin, developer, controller):
-    return Builder(client_admin_a, agent, dpo, admin, developer, controller)
 
 
 def _tab_states(page):

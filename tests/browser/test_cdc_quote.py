@@ -9,14 +9,8 @@ from billing.models import Estimate
 from cdc import services
 from cdc.models import ChangeRequest
 from cdc.workflow import State
-from tests.cdc.conftest import Builder
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def build(client_admin_a, agent, dpo, admin, developer, controller):
-    return Builder(client_admin_a, agent, dpo, admin, developer, controller)
 
 
 def test_support_sends_the_quote_and_the_client_accepts_it(

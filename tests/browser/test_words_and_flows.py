@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 from accounts.models import User
 from accounts.services import password_setup_url
 from cdc import services as cdc_services
-from tests.cdc.conftest import Builder
 
 
 @pytest.mark.django_db(transaction=True)
@@ -59,8 +58,8 @@ def test_check_forms_sign_ups_and_the_password_page(
     admin,
     developer,
     controller,
+    build,
 ):
-    build = Builder(client_admin_a, agent, dpo, admin, developer, controller)
     cr = build.in_development(gdpr=True, title="Export des factures")
     cdc_services.add_task(
         actor=admin,
