@@ -431,7 +431,8 @@ class EscalateForm(core_forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, label_suffix="", **kwargs)  # in the side panel, as AssignForm
+        super().__init__(*args, **kwargs)
+        self.label_suffix = ""  # in the side panel, as AssignForm
 
 
 class ReopenForm(core_forms.Form):
